@@ -1,0 +1,12 @@
+#pragma once
+// The subcommands of `gedilog`. Each registers itself on the app and runs when chosen.
+namespace CLI {
+class App;
+}
+
+namespace gedilog::app {
+
+void setup_query(CLI::App& app);
+void setup_compile(CLI::App& app);
+
+}  // namespace gedilog::app

@@ -1,0 +1,24 @@
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "app/commands.h"
+#include "symbolic/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"gedilog: neuro-symbolic learning with exact probabilistic logic"};
+  app.require_subcommand(1);
+  gedilog::app::setup_query(app);
+  gedilog::app::setup_compile(app);
+  try {
+    app.parse(argc, argv);  // runs the chosen subcommand's callback
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const gedilog::UserError& e) {
+    std::cerr << "gedilog: error: " << e.what() << "\n";
+    return gedilog::kExitUserError;
+  } catch (const std::exception& e) {
+    std::cerr << "gedilog: internal error (a bug, please report it): " << e.what() << "\n";
+    return gedilog::kExitInternalError;
+  }
+  return 0;
+}

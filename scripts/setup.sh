@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs every Debian package gedilog needs on a fresh Debian 12 machine (run as root, or
+# with sudo available). Safe to run again: apt-get skips what is already there.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config   # toolchain
+  swi-prolog-nox                                 # embedded Prolog: loading and grounding
+  libboost-graph-dev                             # dependency graphs, circuits
+  libcli11-dev                                   # command line
+  nlohmann-json3-dev                             # JSON output
+  catch2                                         # tests
+  libbenchmark-dev                               # bench/
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,199 @@
+#include "symbolic/circuit.h"
+
+#include <algorithm>
+#include <map>
+#include <ostream>
+#include <unordered_map>
+
+#include "symbolic/error.h"
+
+namespace gedilog::symbolic {
+
+namespace {
+
+using Kind = CircuitNode::Kind;
+
+// Builds the circuit bottom-up, sharing every node it can.
+class Builder {
+ public:
+  Builder(const Mdd& mdd, const std::vector<int>& program_variable, CircuitGraph& graph)
+      : mdd_(mdd), program_variable_(program_variable), graph_(graph) {}
+
+  int root(MddRef r) {
+    if (r == Mdd::kFalse) return constant(Kind::kFalse);
+    return node(r);
+  }
+
+ private:
+  int add(CircuitNode n, const std::vector<int>& children) {
+    const int id = static_cast<int>(boost::add_vertex(n, graph_));
+    for (int c : children) boost::add_edge(id, c, graph_);
+    return id;
+  }
+
+  int constant(Kind kind) {
+    int& id = kind == Kind::kTrue ? true_ : false_;
+    if (id < 0) id = add({kind, -1, -1}, {});
+    return id;
+  }
+
+  int leaf(int mdd_var, int value) {
+    auto [it, fresh] = leaves_.try_emplace({mdd_var, value}, -1);
+    if (fresh) it->second = add({Kind::kLeaf, program_variable_[mdd_var], value}, {});
+    return it->second;
+  }
+
+  // Sum over all values of a variable: multiplies in a variable a branch does not mention.
+  int all_values(int mdd_var) {
+    auto [it, fresh] = all_values_.try_emplace(mdd_var, -1);
+    if (fresh) {
+      std::vector<int> children;
+      for (int v = 0; v < mdd_.domain_size(mdd_var); ++v) children.push_back(leaf(mdd_var, v));
+      it->second = add({Kind::kSum, -1, -1}, children);
+    }
+    return it->second;
+  }
+
+  // Sorted set of the variables an MDD depends on.
+  const std::vector<int>& support(MddRef r) {
+    auto [it, fresh] = support_.try_emplace(r);
+    if (fresh && !Mdd::is_terminal(r)) {
+      std::vector<int> s{mdd_.var_of(r)};
+      const MddRef* children = mdd_.children_of(r);
+      for (int v = 0; v < mdd_.domain_size(mdd_.var_of(r)); ++v) {
+        const std::vector<int>& cs = support(children[v]);
+        std::vector<int> merged;
+        std::set_union(s.begin(), s.end(), cs.begin(), cs.end(), std::back_inserter(merged));
+        s.swap(merged);
+      }
+      support_[r] = std::move(s);  // the recursion may have rehashed: look up again
+      return support_[r];
+    }
+    return it->second;
+  }
+
+  int node(MddRef r) {
+    if (r == Mdd::kTrue) return constant(Kind::kTrue);
+    if (auto it = nodes_.find(r); it != nodes_.end()) return it->second;
+    const int var = mdd_.var_of(r);
+    const std::vector<int> scope = support(r);
+    const MddRef* children = mdd_.children_of(r);
+    std::vector<int> terms;
+    for (int v = 0; v < mdd_.domain_size(var); ++v) {
+      if (children[v] == Mdd::kFalse) continue;
+      std::vector<int> factors{leaf(var, v)};
+      if (children[v] != Mdd::kTrue) factors.push_back(node(children[v]));
+      // Smoothing: the variables of this node that the branch does not mention.
+      const std::vector<int>& cs = support(children[v]);
+      for (int w : scope)
+        if (w != var && !std::binary_search(cs.begin(), cs.end(), w))
+          factors.push_back(all_values(w));
+      terms.push_back(factors.size() == 1 ? factors[0] : add({Kind::kProduct, -1, -1}, factors));
+    }
+    GEDILOG_CHECK(!terms.empty(), "an MDD node with only false children");
+    const int id = terms.size() == 1 ? terms[0] : add({Kind::kSum, -1, -1}, terms);
+    nodes_.emplace(r, id);
+    return id;
+  }
+
+  const Mdd& mdd_;
+  const std::vector<int>& program_variable_;
+  CircuitGraph& graph_;
+  int true_ = -1, false_ = -1;
+  std::map<std::pair<int, int>, int> leaves_;
+  std::unordered_map<int, int> all_values_;
+  std::unordered_map<MddRef, std::vector<int>> support_;
+  std::unordered_map<MddRef, int> nodes_;
+};
+
+}  // namespace
+
+Circuit Circuit::from_mdd(const Mdd& mdd, const std::vector<MddRef>& roots,
+                          const std::vector<int>& program_variable) {
+  Circuit circuit;
+  Builder builder(mdd, program_variable, circuit.graph_);
+  for (MddRef r : roots) circuit.roots_.push_back(builder.root(r));
+  return circuit;
+}
+
+std::vector<double> Circuit::evaluate(const std::vector<std::vector<double>>& weights) const {
+  std::vector<double> value(num_nodes());
+  // Node ids are a topological order (children first).
+  for (std::size_t id = 0; id < value.size(); ++id) {
+    const CircuitNode& n = graph_[id];
+    switch (n.kind) {
+      case Kind::kLeaf:
+        value[id] = weights.at(n.variable).at(n.value);
+        break;
+      case Kind::kTrue:
+        value[id] = 1.0;
+        break;
+      case Kind::kFalse:
+        value[id] = 0.0;
+        break;
+      case Kind::kSum: {
+        double s = 0.0;
+        for (auto [e, end] = boost::out_edges(id, graph_); e != end; ++e)
+          s += value[boost::target(*e, graph_)];
+        value[id] = s;
+        break;
+      }
+      case Kind::kProduct: {
+        double p = 1.0;
+        for (auto [e, end] = boost::out_edges(id, graph_); e != end; ++e)
+          p *= value[boost::target(*e, graph_)];
+        value[id] = p;
+        break;
+      }
+    }
+  }
+  std::vector<double> result;
+  for (int r : roots_) result.push_back(value[r]);
+  return result;
+}
+
+namespace {
+
+std::string dot_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+void Circuit::write_dot(std::ostream& out, const GroundProgram& program,
+                        const std::vector<std::string>& root_labels) const {
+  out << "digraph circuit {\n  rankdir=BT;\n  node [fontname=\"Helvetica\"];\n";
+  for (std::size_t id = 0; id < num_nodes(); ++id) {
+    const CircuitNode& n = graph_[id];
+    std::string label, shape = "circle";
+    switch (n.kind) {
+      case Kind::kLeaf: {
+        const RandomVariable& var = program.variables.at(n.variable);
+        label = var.name + " = " + var.value_names.at(n.value);
+        shape = "box";
+        break;
+      }
+      case Kind::kSum: label = "+"; break;
+      case Kind::kProduct: label = "×"; break;
+      case Kind::kTrue: label = "1"; shape = "plaintext"; break;
+      case Kind::kFalse: label = "0"; shape = "plaintext"; break;
+    }
+    out << "  n" << id << " [label=\"" << dot_escape(label) << "\", shape=" << shape << "];\n";
+  }
+  for (std::size_t id = 0; id < num_nodes(); ++id)
+    for (auto [e, end] = boost::out_edges(id, graph_); e != end; ++e)
+      out << "  n" << boost::target(*e, graph_) << " -> n" << id << ";\n";
+  for (std::size_t r = 0; r < roots_.size(); ++r) {
+    const std::string label = r < root_labels.size() ? root_labels[r] : "root";
+    out << "  root" << r << " [label=\"" << dot_escape(label) << "\", shape=doubleoctagon];\n";
+    out << "  n" << roots_[r] << " -> root" << r << ";\n";
+  }
+  out << "}\n";
+}
+
+}  // namespace gedilog::symbolic

@@ -1,0 +1,191 @@
+#include "symbolic/compiler.h"
+
+#include <algorithm>
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/strong_components.hpp>
+
+#include "symbolic/error.h"
+
+namespace gedilog::symbolic {
+
+namespace {
+
+// Atoms used by a rule body, positive or negated.
+template <typename F>
+void for_each_body_atom(const GroundRule& rule, F f) {
+  for (const Literal& l : rule.body)
+    if (l.kind != Literal::Kind::kChoice) f(l.index, l.kind == Literal::Kind::kNegatedAtom);
+}
+
+}  // namespace
+
+std::vector<int> Compiler::variable_order(const GroundProgram& program) {
+  const int n_atoms = static_cast<int>(program.atoms.size());
+  std::vector<std::vector<int>> rules_of(n_atoms);
+  for (int r = 0; r < static_cast<int>(program.rules.size()); ++r)
+    rules_of[program.rules[r].head].push_back(r);
+
+  std::vector<int> order;
+  std::vector<char> var_seen(program.variables.size(), 0), atom_seen(n_atoms, 0);
+  // Iterative depth-first walk; a frame is (atom, next rule, next literal).
+  struct Frame {
+    int atom, rule = 0, literal = 0;
+  };
+  auto walk = [&](int root) {
+    if (root < 0 || atom_seen[root]) return;
+    std::vector<Frame> stack{{root}};
+    atom_seen[root] = 1;
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      const auto& rules = rules_of[f.atom];
+      if (f.rule == static_cast<int>(rules.size())) {
+        stack.pop_back();
+        continue;
+      }
+      const GroundRule& rule = program.rules[rules[f.rule]];
+      if (f.literal == static_cast<int>(rule.body.size())) {
+        ++f.rule;
+        f.literal = 0;
+        continue;
+      }
+      const Literal& l = rule.body[f.literal++];
+      if (l.kind == Literal::Kind::kChoice) {
+        if (!var_seen[l.index]) var_seen[l.index] = 1, order.push_back(l.index);
+      } else if (!atom_seen[l.index]) {
+        atom_seen[l.index] = 1;
+        stack.push_back({l.index});
+      }
+    }
+  };
+  for (const GroundQuery& q : program.queries) walk(q.atom);
+  for (const GroundEvidence& e : program.evidence) walk(e.atom);
+  for (int v = 0; v < static_cast<int>(program.variables.size()); ++v)
+    if (!var_seen[v]) order.push_back(v);
+  return order;
+}
+
+Compiler::Compiler(const GroundProgram& program) : program_(program) {
+  const std::vector<int> order = variable_order(program);
+  to_mdd_.assign(order.size(), -1);
+  for (int v : order) {
+    to_mdd_[v] = mdd_.add_variable(program.variables[v].domain_size());
+    to_program_.push_back(v);
+  }
+
+  const int n_atoms = static_cast<int>(program.atoms.size());
+  rules_of_.resize(n_atoms);
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+  Graph graph(n_atoms);
+  for (int r = 0; r < static_cast<int>(program.rules.size()); ++r) {
+    const GroundRule& rule = program.rules[r];
+    GEDILOG_CHECK(rule.head >= 0 && rule.head < n_atoms, "rule head out of range");
+    rules_of_[rule.head].push_back(r);
+    for_each_body_atom(rule, [&](int b, bool) { boost::add_edge(rule.head, b, graph); });
+  }
+  component_of_.assign(n_atoms, 0);
+  // Tarjan numbers components in reverse topological order: dependencies come first.
+  const int n_components = n_atoms == 0 ? 0 : boost::strong_components(graph, component_of_.data());
+  atoms_of_.resize(n_components);
+  depends_on_.resize(n_components);
+  for (int a = 0; a < n_atoms; ++a) atoms_of_[component_of_[a]].push_back(a);
+  for (const GroundRule& rule : program.rules)
+    for_each_body_atom(rule, [&](int b, bool) {
+      const int from = component_of_[rule.head], to = component_of_[b];
+      if (from != to) depends_on_[from].push_back(to);
+    });
+  for (auto& deps : depends_on_) {
+    std::sort(deps.begin(), deps.end());
+    deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+  }
+  compiled_.assign(n_components, 0);
+  formula_.assign(n_atoms, Mdd::kFalse);
+}
+
+MddRef Compiler::atom(int a) {
+  GEDILOG_CHECK(a >= 0 && a < static_cast<int>(formula_.size()), "atom out of range");
+  // Compile the components a depends on first: an explicit stack, as chains can be deep.
+  std::vector<std::pair<int, std::size_t>> stack{{component_of_[a], 0}};
+  while (!stack.empty()) {
+    auto& [c, next] = stack.back();
+    if (compiled_[c]) {
+      stack.pop_back();
+    } else if (next < depends_on_[c].size()) {
+      const int d = depends_on_[c][next++];
+      if (!compiled_[d]) stack.push_back({d, 0});
+    } else {
+      compile_component(c);
+      stack.pop_back();
+    }
+  }
+  return formula_[a];
+}
+
+MddRef Compiler::query(const GroundQuery& q) {
+  const MddRef f = q.atom < 0 ? Mdd::kFalse : atom(q.atom);
+  return q.negated ? mdd_.negate(f) : f;
+}
+
+MddRef Compiler::evidence() {
+  MddRef e = Mdd::kTrue;
+  for (const GroundEvidence& ev : program_.evidence) {
+    const MddRef f = atom(ev.atom);
+    e = mdd_.apply_and(e, ev.value ? f : mdd_.negate(f));
+  }
+  return e;
+}
+
+MddRef Compiler::literal_formula(const Literal& l) {
+  switch (l.kind) {
+    case Literal::Kind::kAtom:
+      return formula_[l.index];
+    case Literal::Kind::kNegatedAtom:
+      return mdd_.negate(formula_[l.index]);
+    case Literal::Kind::kChoice:
+      return mdd_.literal(to_mdd_[l.index], l.value);
+  }
+  throw InternalError("unknown literal kind");
+}
+
+MddRef Compiler::rule_formula(const GroundRule& rule) {
+  MddRef f = Mdd::kTrue;
+  for (const Literal& l : rule.body) {
+    f = mdd_.apply_and(f, literal_formula(l));
+    if (f == Mdd::kFalse) break;
+  }
+  return f;
+}
+
+void Compiler::compile_component(int c) {
+  const std::vector<int>& atoms = atoms_of_[c];
+  bool cyclic = atoms.size() > 1;
+  for (int a : atoms)
+    for (int r : rules_of_[a])
+      for_each_body_atom(program_.rules[r], [&](int b, bool negated) {
+        if (component_of_[b] != c) return;
+        cyclic = true;
+        if (negated)
+          throw UserError("NegativeCycle", program_.source,
+                          "cycle through negation: " + program_.atoms[a] + " depends on \\+" +
+                              program_.atoms[b] + ", which depends on it");
+      });
+
+  // Least fixpoint; without a cycle one round is exact. Each round can only add worlds, and
+  // a component's worlds are bounded, so this terminates.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int a : atoms) {
+      MddRef f = Mdd::kFalse;
+      for (int r : rules_of_[a]) {
+        f = mdd_.apply_or(f, rule_formula(program_.rules[r]));
+        if (f == Mdd::kTrue) break;
+      }
+      if (f != formula_[a]) {
+        formula_[a] = f;
+        changed = cyclic;
+      }
+    }
+  }
+  compiled_[c] = 1;
+}
+
+}  // namespace gedilog::symbolic

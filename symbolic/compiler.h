@@ -1,0 +1,51 @@
+#pragma once
+// Knowledge compilation (compile stage): the formula of every atom of a ground program as a
+// canonical MDD, bottom-up over the strongly connected components of the atoms' dependency
+// graph; a cyclic component is solved by least fixpoint (positive cycles only: a cycle through
+// negation is a NegativeCycle error, as in ProbLog).
+#include <vector>
+
+#include "symbolic/ground_program.h"
+#include "symbolic/mdd.h"
+
+namespace gedilog::symbolic {
+
+class Compiler {
+ public:
+  // Chooses the variable order (see variable_order()) and builds the dependency graph.
+  explicit Compiler(const GroundProgram& program);
+
+  // The formula of atom a (compiling its component and everything it depends on, once).
+  MddRef atom(int a);
+  // The formula of a query: FALSE for a query without proof, negated for \+ queries.
+  MddRef query(const GroundQuery& q);
+  // The conjunction of all evidence (TRUE without evidence).
+  MddRef evidence();
+
+  Mdd& mdd() { return mdd_; }
+  const Mdd& mdd() const { return mdd_; }
+  // MDD variable of each program variable, and back.
+  int mdd_variable(int program_variable) const { return to_mdd_[program_variable]; }
+  int program_variable(int mdd_variable) const { return to_program_[mdd_variable]; }
+
+  // The heuristic: variables in the order a depth-first walk from the queries and evidence
+  // first meets them (rule bodies left to right), so that variables used together sit close.
+  static std::vector<int> variable_order(const GroundProgram& program);
+
+ private:
+  void compile_component(int component);
+  MddRef rule_formula(const GroundRule& rule);
+  MddRef literal_formula(const Literal& literal);
+
+  const GroundProgram& program_;
+  Mdd mdd_;
+  std::vector<int> to_mdd_, to_program_;
+  std::vector<std::vector<int>> rules_of_;      // atom -> its rules
+  std::vector<int> component_of_;               // atom -> strongly connected component
+  std::vector<std::vector<int>> atoms_of_;      // component -> its atoms
+  std::vector<std::vector<int>> depends_on_;    // component -> components it uses
+  std::vector<char> compiled_;                  // per component
+  std::vector<MddRef> formula_;                 // per atom
+};
+
+}  // namespace gedilog::symbolic

@@ -1,0 +1,114 @@
+#pragma once
+// A reduced ordered multi-valued decision diagram (MDD) package.
+//
+// Each variable has a finite domain {0, ..., k-1} (k >= 2); an annotated disjunction instance is
+// ONE such variable (its heads plus, when the probabilities sum below 1, a "none" value).
+// Variables are ordered by their id: a variable declared earlier sits higher in every diagram,
+// so callers declare variables in the order their heuristic chooses.
+//
+// Diagrams are canonical: two functions are equal iff their roots are the same MddRef.
+// A unique table makes every (var, children) node exist once; nodes whose children are all
+// equal are never created (reduction). A computed table caches apply and negation results.
+// Nodes live as long as the manager (no garbage collection): managers are per compilation.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace gedilog::symbolic {
+
+using MddRef = std::uint32_t;
+
+class Mdd {
+ public:
+  static constexpr MddRef kFalse = 0;
+  static constexpr MddRef kTrue = 1;
+  // Variable id reported for the two terminals: below every real variable.
+  static constexpr int kTerminalVar = -1;
+
+  Mdd();
+
+  // Declares the next variable (lowest in the order so far); returns its id (0, 1, 2, ...).
+  int add_variable(int domain_size);
+  int num_variables() const { return static_cast<int>(domain_sizes_.size()); }
+  int domain_size(int var) const { return domain_sizes_.at(var); }
+
+  // The function "var == value".
+  MddRef literal(int var, int value);
+  // The reduced node for "case var of value v -> children[v]". Every child must be a terminal or
+  // a node of a variable after `var`; children.size() == domain_size(var).
+  MddRef make_node(int var, const std::vector<MddRef>& children);
+
+  MddRef apply_and(MddRef a, MddRef b);
+  MddRef apply_or(MddRef a, MddRef b);
+  MddRef negate(MddRef a);
+
+  static bool is_terminal(MddRef r) { return r <= kTrue; }
+  int var_of(MddRef r) const;                 // kTerminalVar for terminals
+  const MddRef* children_of(MddRef r) const;  // domain_size(var_of(r)) entries; not for terminals
+
+  // Number of distinct nodes reachable from root, terminals included.
+  std::size_t size(MddRef root) const;
+  // Number of nodes in the manager, terminals included.
+  std::size_t num_nodes() const { return vars_.size(); }
+
+  // Truth value under a full assignment (assignment[var] = value).
+  bool evaluate(MddRef root, const std::vector<int>& assignment) const;
+  // Weighted model count: sum over assignments satisfying root of prod_var weights[var][value].
+  // With weights that sum to 1 per variable this is the probability of the function.
+  double weighted_count(MddRef root, const std::vector<std::vector<double>>& weights) const;
+
+ private:
+  // Marks "no node": an empty cache answer or an unknown negation. Refs stay below it.
+  static constexpr MddRef kNone = 0xFFFFFFFFu;
+
+  enum class Op : std::uint8_t { kAnd, kOr };
+  MddRef apply(Op op, MddRef a, MddRef b);
+  MddRef negate_node(MddRef a);
+  // The reduced node (var, kids[0..domain_size(var))), found in or added to the unique table.
+  MddRef find_or_add_node(int var, const MddRef* kids);
+  void grow_unique();
+  void check_ref(MddRef r) const;
+  // Nodes reachable from root, terminals included, in ascending ref order (children first).
+  std::vector<MddRef> reachable(MddRef root) const;
+
+  // Lossless open-addressing (linear probing) cache of a commutative binary operation.
+  class ComputedTable {
+   public:
+    ComputedTable();
+    MddRef find(MddRef a, MddRef b) const;  // kNone when absent
+    void insert(MddRef a, MddRef b, MddRef result);
+
+   private:
+    struct Entry {
+      MddRef a = kFalse;  // kFalse marks an empty slot: terminal operands are never cached
+      MddRef b = kFalse;
+      MddRef result = kFalse;
+    };
+    void grow();
+    std::vector<Entry> entries_;
+    std::size_t count_ = 0;
+  };
+
+  std::vector<int> domain_sizes_;
+  // Node storage (struct of arrays): variable and offset into children_ of each node. A child
+  // always has a smaller ref than its parent, so ascending refs are a bottom-up order.
+  std::vector<int> vars_;
+  std::vector<std::uint32_t> child_offsets_;
+  std::vector<MddRef> children_;
+  // negation_[r] is NOT r once computed (kNone before); set in both directions.
+  std::vector<MddRef> negation_;
+  // Unique table: open addressing with linear probing over (var, children); the stored hash
+  // makes probing and rehashing cheap. ref == kFalse marks an empty slot.
+  struct UniqueSlot {
+    MddRef ref = kFalse;
+    std::uint32_t hash = 0;
+  };
+  std::vector<UniqueSlot> unique_;
+  std::size_t unique_count_ = 0;
+  ComputedTable and_table_;
+  ComputedTable or_table_;
+  // Stack of children under construction, shared by the recursive apply and negation.
+  std::vector<MddRef> scratch_;
+};
+
+}  // namespace gedilog::symbolic

@@ -1,0 +1,610 @@
+% gedilog.pl -- the Prolog half of gedilog's engine: load ProbLog programs and ground them.
+%
+% Compiled into libgedilog_symbolic as a string and loaded into module `gedilog` by
+% prolog_engine.cpp. C++ only calls the api_* predicates at the bottom; each catches every
+% exception and answers ok(...) or error(Kind, Location, Message).
+%
+% Loading. Every program gets a fresh module M. Its clauses are kept as
+%   M:'$clause'(Head, Body, Kind, Location)   Kind: det | ad(Id, Index, Vars, Probs, Heads)
+%                                                       | nn(Net, Inputs, Var, Domain)
+% Deterministic clauses are also asserted as real clauses of M so that built-ins such as
+% findall/3 can run them natively; a probabilistic predicate gets a first clause that throws,
+% so native code never silently sees a probabilistic predicate as deterministic.
+%
+% Grounding is keyed by calls, as in ProbLog: a node of the ground program is a pair
+% (Call, Answer) of variant-distinct terms, "calling Call returns Answer". Its definition is the
+% disjunction of the clause instances of Call that return Answer, each a conjunction of
+% literals pos(Node), neg(Node), choice(Var, Value). Enumerating answers uses SWI-Prolog's
+% tabling (poss/2), so every call is expanded once and cyclic programs terminate; the
+% fixpoint over cycles is computed later, on the C++ side.
+
+:- module(gedilog, []).
+
+% ProbLog's operators, here and in every program module.
+:- op(700, xfx, ::).
+:- op(1200, xfx, <-).
+
+:- use_module(library(lists)).
+:- use_module(library(apply)).
+:- use_module(library(varnumbers)).
+
+:- dynamic program_counter/1.
+program_counter(0).
+
+%% Errors ------------------------------------------------------------------------------------
+
+user_error(Kind, Loc, Format, Args) :-
+    format(string(Msg), Format, Args),
+    throw(gedilog_error(Kind, Loc, Msg)).
+
+loc_atom(File:Line, A) :- !, format(atom(A), '~w:~w', [File, Line]).
+loc_atom(File, File).
+
+%% Loading -----------------------------------------------------------------------------------
+
+load_program(File, M) :-
+    (   exists_file(File) -> true
+    ;   user_error('FileNotFound', File, 'no such file: ~w', [File])
+    ),
+    init_module(M, File),
+    load_file(File, M),
+    add_native_stubs(M).
+
+init_module(M, File) :-
+    maplist(declare_dynamic(M),
+            ['$clause'/4, '$query'/2, '$evidence'/3, '$defined'/2, '$probabilistic'/2,
+             '$unknown_fail'/0, '$ad_counter'/1, '$file'/1]),
+    assertz(M:'$ad_counter'(0)),
+    assertz(M:'$file'(File)),
+    M:op(700, xfx, ::),
+    M:op(1200, xfx, <-).
+
+declare_dynamic(M, Name/Arity) :- dynamic(M:Name/Arity).
+
+load_file(File, M) :-
+    setup_call_cleanup(open(File, read, S), read_clauses(S, File, M), close(S)).
+
+read_clauses(S, File, M) :-
+    repeat,
+    catch(read_term(S, T, [term_position(P), module(M), syntax_errors(error)]),
+          E, syntax_error(E, File)),
+    (   T == end_of_file
+    ->  !
+    ;   stream_position_data(line_count, P, Line),
+        add_clause(T, File:Line, M),
+        fail
+    ).
+
+syntax_error(error(syntax_error(What), Context), File) :- !,
+    (   Context = stream(_, Line, _, _) -> true
+    ;   Context = file(_, Line, _, _) -> true
+    ;   Line = '?'
+    ),
+    user_error('ParseError', File:Line, 'syntax error: ~w', [What]).
+syntax_error(E, _) :- throw(E).
+
+add_clause(T, Loc, _) :- var(T), !,
+    user_error('ParseError', Loc, 'a clause cannot be a variable', []).
+add_clause((:- D), Loc, M) :- !, directive(D, Loc, M).
+add_clause((H <- B), Loc, M) :- !, add_clause((H :- B), Loc, M).
+add_clause(query(Q), Loc, M) :- !, assertz(M:'$query'(Q, Loc)).
+add_clause(evidence(E), Loc, M) :- !, assertz(M:'$evidence'(E, true, Loc)).
+add_clause(evidence(E, V), Loc, M) :- !,
+    (   memberchk(V, [true, false]) -> assertz(M:'$evidence'(E, V, Loc))
+    ;   user_error('InvalidEvidence', Loc, 'evidence value must be true or false, not ~q', [V])
+    ).
+add_clause((Hs :- B), Loc, M) :- probabilistic_head(Hs), !, add_probabilistic(Hs, B, Loc, M).
+add_clause(Hs, Loc, M) :- probabilistic_head(Hs), !, add_probabilistic(Hs, true, Loc, M).
+add_clause((H :- B), Loc, M) :- !, add_deterministic(H, B, Loc, M).
+add_clause(H, Loc, M) :- add_deterministic(H, true, Loc, M).
+
+probabilistic_head(H) :- nonvar(H), H = (_::_), !.
+probabilistic_head(H) :- nonvar(H), H = (A;_), nonvar(A), A = (_::_).
+
+add_deterministic(H, B, Loc, M) :-
+    check_head(H, Loc),
+    register_head(H, M),
+    assertz(M:'$clause'(H, B, det, Loc)),
+    catch(assertz(M:(H :- B)), E, cannot_define(E, H, Loc)).
+
+cannot_define(error(permission_error(_, _, PI), _), _, Loc) :- !,
+    user_error('ParseError', Loc, 'cannot redefine built-in ~q', [PI]).
+cannot_define(error(type_error(_, Culprit), _), _, Loc) :- !,
+    user_error('ParseError', Loc, 'invalid clause body: ~q', [Culprit]).
+cannot_define(E, _, _) :- throw(E).
+
+check_head(H, Loc) :-
+    (   callable(H) -> true
+    ;   user_error('ParseError', Loc, 'invalid clause head: ~q', [H])
+    ),
+    (   control_construct(H)
+    ->  user_error('ParseError', Loc, 'cannot define control construct ~q', [H])
+    ;   true
+    ).
+
+control_construct((_,_)).
+control_construct((_;_)).
+control_construct((_->_)).
+control_construct(\+ _).
+
+register_head(H, M) :-
+    functor(H, N, A),
+    (   M:'$defined'(N, A) -> true ; assertz(M:'$defined'(N, A)) ).
+
+register_probabilistic(H, M) :-
+    register_head(H, M),
+    functor(H, N, A),
+    (   M:'$probabilistic'(N, A) -> true ; assertz(M:'$probabilistic'(N, A)) ).
+
+% p1::h1; ...; pk::hk :- Body   (one head: a probabilistic fact or rule)
+add_probabilistic(Hs, B, Loc, M) :-
+    disjuncts(Hs, Ds),
+    (   Ds = [nn(Net, Inputs, Var, Domain)::H]
+    ->  add_neural(Net, Inputs, Var, Domain, H, B, Loc, M)
+    ;   maplist(annotated_head(Loc), Ds, Probs, Heads),
+        check_constant_probabilities(Probs, Loc),
+        retract(M:'$ad_counter'(Id)), Id1 is Id + 1, assertz(M:'$ad_counter'(Id1)),
+        term_variables(Hs-B, Vars),
+        forall(nth0(I, Heads, H),
+               ( check_head(H, Loc),
+                 register_probabilistic(H, M),
+                 assertz(M:'$clause'(H, B, ad(Id, I, Vars, Probs, Heads), Loc)) ))
+    ).
+
+disjuncts(H, _) :- var(H), !, fail.
+disjuncts((A;B), [A|Ds]) :- !, disjuncts(B, Ds).
+disjuncts(A, [A]).
+
+annotated_head(Loc, D, P, H) :-
+    (   nonvar(D), D = (P::H), nonvar(H) -> true
+    ;   user_error('ParseError', Loc, 'every head of an annotated disjunction needs a probability: ~q', [D])
+    ).
+
+add_neural(Net, Inputs, Var, Domain, H, B, Loc, M) :-
+    (   atom(Net), is_list(Inputs), var(Var), is_list(Domain), Domain \== []
+    ->  true
+    ;   user_error('ParseError', Loc,
+                   'expected nn(Net, [Inputs...], Var, [Domain...]) :: Head, got nn(~q, ~q, ~q, ~q)',
+                   [Net, Inputs, Var, Domain])
+    ),
+    check_head(H, Loc),
+    register_probabilistic(H, M),
+    assertz(M:'$clause'(H, B, nn(Net, Inputs, Var, Domain), Loc)).
+
+% Probabilities that are constants are checked at load time, the others when grounded.
+check_constant_probabilities(Probs, Loc) :-
+    (   ground(Probs), \+ (member(P, Probs), learnable(P))
+    ->  evaluate_probabilities(Probs, Loc, _)
+    ;   true
+    ).
+
+learnable(t(_)).
+
+evaluate_probabilities(Exprs, Loc, Ps) :-
+    maplist(evaluate_probability(Loc), Exprs, Ps),
+    sum_list(Ps, Sum),
+    (   Sum =< 1 + 1.0e-9 -> true
+    ;   user_error('InvalidProbability', Loc,
+                   'probabilities of an annotated disjunction sum to ~w > 1', [Sum])
+    ).
+
+evaluate_probability(Loc, E, _) :- learnable(E), !,
+    user_error('UnsupportedLearnable', Loc,
+               'learnable probability ~q needs training (gedilog train), not exact inference', [E]).
+evaluate_probability(Loc, E, P) :-
+    (   catch(P0 is E, _, fail), number(P0)
+    ->  P is float(P0)
+    ;   user_error('InvalidProbability', Loc, 'probability ~q is not a number', [E])
+    ),
+    (   P >= 0.0, P =< 1.0 -> true
+    ;   user_error('InvalidProbability', Loc, 'probability ~w is outside [0,1]', [P])
+    ).
+
+directive(D, Loc, _) :- var(D), !,
+    user_error('ParseError', Loc, 'a directive cannot be a variable', []).
+directive((A, B), Loc, M) :- !, directive(A, Loc, M), directive(B, Loc, M).
+directive(use_module(library(L)), Loc, M) :- !,
+    (   supported_library(L) -> M:use_module(library(L))
+    ;   user_error('UnsupportedLibrary', Loc, 'library(~w) is not supported', [L])
+    ).
+directive(unknown(fail), _, M) :- !, assertz(M:'$unknown_fail').
+directive(unknown(error), _, M) :- !, retractall(M:'$unknown_fail').
+directive(consult(F), Loc, M) :- !, consult_file(F, Loc, M).
+directive(Fs, Loc, M) :- is_list(Fs), !, forall(member(F, Fs), consult_file(F, Loc, M)).
+directive(D, Loc, _) :-
+    user_error('UnsupportedDirective', Loc, 'directive ~q is not supported', [D]).
+
+supported_library(lists).
+supported_library(apply).
+
+consult_file(Spec, Loc, M) :-
+    Loc = File:_,
+    file_directory_name(File, Dir),
+    (   atomic(Spec) -> atomic_list_concat([Dir, '/', Spec], Path0)
+    ;   user_error('UnsupportedDirective', Loc, 'cannot consult ~q', [Spec])
+    ),
+    (   exists_file(Path0) -> Path = Path0
+    ;   atom_concat(Path0, '.pl', Path), exists_file(Path) -> true
+    ;   user_error('FileNotFound', Loc, 'consulted file not found: ~w', [Path0])
+    ),
+    load_file(Path, M).
+
+% A native call of a probabilistic predicate (e.g. inside findall/3) would ignore its
+% probabilities: make it an error instead of a wrong number.
+add_native_stubs(M) :-
+    forall(M:'$probabilistic'(N, A),
+           ( functor(H, N, A),
+             catch(asserta(M:(H :- throw(gedilog_native_probabilistic(N/A)))), E,
+                   ( M:'$clause'(H, _, _, Loc) -> cannot_define(E, H, Loc) ; throw(E) )) )).
+
+%% Answers of calls (tabled) ------------------------------------------------------------------
+
+% The program module being grounded (set once per api_ground call).
+current_program(M) :- nb_getval(gedilog_module, M).
+
+user_goal(M, G) :- callable(G), functor(G, N, A), M:'$defined'(N, A), !.
+user_goal(_, '$body'(_)).
+
+:- table poss/2.
+% poss(+M, ?G): G is an answer of the call G that some world may make true.
+poss(M, G) :- clause_instance(M, G, _).
+
+% clause_instance(+M, ?G, -Literals): one clause instance proving G. Errors raised without a
+% location get the location of the clause they were raised in.
+clause_instance(_, '$body'(B), Lits) :- !, body(B, Lits, []).
+clause_instance(M, G, Lits) :-
+    M:'$clause'(G, Body, Kind, Loc),
+    catch(( body(Body, Lits, Tail), kind_literal(Kind, Loc, G, Tail) ),
+          gedilog_error(K, '', Msg),
+          ( loc_atom(Loc, L), throw(gedilog_error(K, L, Msg)) )).
+
+kind_literal(det, _, _, []).
+kind_literal(ad(Id, I, Vars, Probs, Heads), Loc, _, [choice(ad(Id, Vars), I, Info)]) :-
+    (   ground(Vars) -> true
+    ;   loc_atom(Loc, L),
+        user_error('NonGroundProbabilisticClause', L,
+                   'probabilistic clause is not ground after its body: ~q', [Heads])
+    ),
+    Info = ad(Probs, Heads, Loc).
+kind_literal(nn(Net, Inputs, Var, Domain), Loc, G, [choice(nn(Net, Inputs), I, Info)]) :-
+    (   ground(Inputs) -> true
+    ;   loc_atom(Loc, L),
+        user_error('NonGroundProbabilisticClause', L,
+                   'neural predicate ~q called with unbound inputs ~q', [G, Inputs])
+    ),
+    nth0(I, Domain, Var),
+    Info = nn(Net, Inputs, Domain, Loc).
+
+% body(+Goal, -Literals, ?Tail): run Goal, collecting the literals of user predicates.
+body(G, _, _) :- var(G), !,
+    throw(error(instantiation_error, context(gedilog:body/3, _))).
+body(true, L, L) :- !.
+body((A, B), L0, L) :- !, body(A, L0, L1), body(B, L1, L).
+body((C -> T ; E), L0, L) :- !,
+    native_condition(C),
+    (   call_native(C) -> body(T, L0, L) ; body(E, L0, L) ).
+body((C *-> T ; E), L0, L) :- !,
+    native_condition(C),
+    (   call_native(C) *-> body(T, L0, L) ; body(E, L0, L) ).
+body((A ; B), L0, L) :- !, ( body(A, L0, L) ; body(B, L0, L) ).
+body((C -> T), L0, L) :- !,
+    native_condition(C),
+    (   call_native(C) -> body(T, L0, L) ).
+body(\+ G, L0, L) :- !, negation(G, L0, L).
+body(not(G), L0, L) :- !, negation(G, L0, L).
+body(call(G), L0, L) :- !, body(G, L0, L).
+body(G, L0, L) :-
+    compound(G), compound_name_arguments(G, call, [G0|Extra]), Extra \== [], !,
+    (   callable(G0) -> true ; throw(error(type_error(callable, G0), _)) ),
+    G0 =.. Parts0, append(Parts0, Extra, Parts), G1 =.. Parts,
+    body(G1, L0, L).
+body(!, _, _) :- !,
+    throw(gedilog_error('UnsupportedCut', '', "cut (!) is not supported in ProbLog programs")).
+body(G, [pos(Call, Answer)|L], L) :-
+    current_program(M),
+    user_goal(M, G), !,
+    copy_term(G, Call),
+    poss(M, G),
+    copy_term(G, Answer).
+body(G, L, L) :- call_native(G).
+
+% \+ G of a user goal (or of a conjunction mentioning one) becomes a negative literal on the
+% call's "exists" node; of a native goal, it runs natively.
+negation(G, L0, L) :-
+    current_program(M),
+    (   user_goal(M, G) -> Call = G
+    ;   goal_is_native(M, G) -> fail
+    ;   Call = '$body'(G)
+    ), !,
+    copy_term(Call, Key),
+    L0 = [neg(Key)|L].
+negation(G, L, L) :- \+ call_native(G).
+
+% A goal runs natively unless it mentions a user predicate outside a meta-call.
+goal_is_native(M, G) :-
+    callable(G),
+    \+ ( sub_goal(G, S), nonvar(S), user_goal(M, S) ).
+
+sub_goal(G, G).
+sub_goal(G, S) :- nonvar(G), control_arg(G, A), sub_goal(A, S).
+
+control_arg((A, B), X) :- ( X = A ; X = B ).
+control_arg((A ; B), X) :- ( X = A ; X = B ).
+control_arg((A -> B), X) :- ( X = A ; X = B ).
+control_arg(\+ A, A).
+
+native_condition(C) :-
+    current_program(M),
+    (   goal_is_native(M, C) -> true
+    ;   throw(gedilog_error('UnsupportedControl', '',
+                            "the condition of if-then-else must not depend on probabilistic facts"))
+    ).
+
+call_native(G) :-
+    current_program(M),
+    catch(M:G, E, native_error(E, M, G)).
+
+native_error(error(existence_error(procedure, QPI), _), M, _) :- !,
+    strip_module(QPI, _, PI),
+    (   M:'$unknown_fail' -> fail
+    ;   throw(gedilog_error('UnknownClause', '', "unknown predicate ~q"-[PI]))
+    ).
+native_error(gedilog_native_probabilistic(PI), _, G) :- !,
+    throw(gedilog_error('UnsupportedNative', '',
+          "~q calls probabilistic predicate ~q inside a built-in (findall/forall/...), which exact inference does not support"-[G, PI])).
+native_error(E, _, _) :- throw(E).
+
+%% Ground program -----------------------------------------------------------------------------
+%
+% Built breadth first from the queries and the evidence. Lookups go through tries (variant
+% keys), the output through dynamic facts (appending to a global list would copy it each time):
+%   node trie:  (CallKey-AnswerKey | exists-CallKey | native-AnswerKey) -> atom index
+%   call trie:  CallKey -> [Answer-Index, ...]  (a call is expanded once)
+%   var trie:   ad(Id, Vars) | nn(Net, Inputs) -> variable index
+
+:- dynamic gp_atom/2, gp_var/2, gp_rule/2, gp_pending/2.
+
+ground_program(M, QuerySpecs, gp(Atoms, Vars, Rules, Queries, Evidence)) :-
+    clear_ground_program,
+    nb_setval(gedilog_module, M),
+    trie_new(Nodes), trie_new(Calls), trie_new(VarTrie),
+    nb_setval(gedilog_tries, tries(Nodes, Calls, VarTrie)),
+    nb_setval(gedilog_counts, counts(0, 0)),
+    foldl(ground_query(M), QuerySpecs, Queries, []),
+    findall(e(E, V, Loc), M:'$evidence'(E, V, Loc), Es),
+    maplist(ground_evidence(M), Es, Evidence),
+    run_agenda(M),
+    findall(T, gp_atom(_, T), Atoms),
+    findall(D, gp_var(_, D), Vars),
+    findall(r(H, Ls), gp_rule(H, Ls), Rules),
+    clear_ground_program.
+
+clear_ground_program :-
+    retractall(gp_atom(_, _)), retractall(gp_var(_, _)),
+    retractall(gp_rule(_, _)), retractall(gp_pending(_, _)).
+
+tries(Nodes, Calls, Vars) :- nb_getval(gedilog_tries, tries(Nodes, Calls, Vars)).
+
+next_index(Field, I) :-
+    nb_getval(gedilog_counts, Counts),
+    arg(Field, Counts, I), I1 is I + 1, nb_setarg(Field, Counts, I1).
+
+ground_query(M, Q-Loc, [Result|Rs], Rs) :- nonvar(Q), Q = (\+ G), !,
+    loc_atom(Loc, L),
+    check_known(M, G, L),
+    (   ground(G) -> true
+    ;   user_error('NonGroundQuery', L, 'negated query must be ground: ~q', [Q])
+    ),
+    exists_node(G, Index),
+    term_text(G, GText), string_concat("\\+", GText, Text),
+    Result = q(Index, negated, Text, L).
+ground_query(M, Q-Loc, Results, Rs) :-
+    loc_atom(Loc, L),
+    check_known(M, Q, L),
+    answers(M, Q, L, Pairs),
+    (   Pairs == [], ground(Q)
+    ->  term_text(Q, Text), Results = [q(-1, positive, Text, L)|Rs]
+    ;   findall(q(I, positive, T, L), (member(A-I, Pairs), term_text(A, T)), Rs0),
+        append(Rs0, Rs, Results)
+    ).
+
+ground_evidence(M, e(E, V, Loc), e(Index, V1, Text, L)) :-
+    loc_atom(Loc, L),
+    (   nonvar(E), E = (\+ G) -> negate(V, V1) ; G = E, V1 = V ),
+    check_known(M, G, L),
+    (   ground(G) -> true
+    ;   user_error('NonGroundEvidence', L, 'evidence must be ground: ~q', [E])
+    ),
+    exists_node(G, Index),
+    term_text(E, Text).
+
+negate(true, false).
+negate(false, true).
+
+check_known(_, Q, L) :- var(Q), !,
+    user_error('NonGroundQuery', L, 'query must not be a variable', []).
+check_known(M, Q, L) :-
+    (   user_goal(M, Q) -> true
+    ;   callable(Q), functor(Q, N, A), functor(H, N, A),
+        predicate_property(M:H, defined) -> true
+    ;   M:'$unknown_fail' -> true
+    ;   callable(Q) -> functor(Q, N, A),
+        user_error('UnknownClause', L, 'unknown predicate ~q in query', [N/A])
+    ;   user_error('ParseError', L, 'query must be callable: ~q', [Q])
+    ).
+
+% answers(+M, +Call, +Loc, -Pairs): Answer-Index for each answer node of Call.
+answers(M, Call, L, Pairs) :-
+    (   user_goal(M, Call)
+    ->  expand_call(Call, Pairs)
+    ;   findall(Call, call_native(Call), As0),
+        list_to_set(As0, As),
+        findall(A-I, (member(A, As), native_node(A, I)), Pairs)
+    ),
+    (   member(A-_, Pairs), \+ ground(A)
+    ->  user_error('NonGroundQuery', L, 'query has a non-ground answer: ~q', [A])
+    ;   true
+    ).
+
+variant_key(T, Key) :- copy_term(T, Key), numbervars(Key, 0, _).
+
+native_node(A, I) :-
+    variant_key(A, Key),
+    new_node(native-Key, A, I, New),
+    (   New == true -> assertz(gp_rule(I, [])) ; true ).
+
+% expand_call(+Call, -Pairs): a node per answer variant of Call; queues Call's clauses once.
+expand_call(Call, Pairs) :-
+    variant_key(Call, CallKey),
+    tries(_, Calls, _),
+    (   trie_lookup(Calls, CallKey, Pairs) -> true
+    ;   current_program(M),
+        findall(A-I, ( copy_term(Call, A), poss(M, A), answer_node(CallKey, A, I) ), Pairs),
+        trie_insert(Calls, CallKey, Pairs),
+        assertz(gp_pending(Call, CallKey))
+    ).
+
+answer_node(CallKey, A, I) :-
+    variant_key(A, AKey),
+    new_node(CallKey-AKey, A, I, _).
+
+new_node(Key, Answer, I, New) :-
+    tries(Nodes, _, _),
+    (   trie_lookup(Nodes, Key, I) -> New = false
+    ;   next_index(1, I),
+        trie_insert(Nodes, Key, I),
+        term_text(Answer, Text),
+        assertz(gp_atom(I, Text)),
+        New = true
+    ).
+
+% The node that is true iff Call has some answer (for negation and evidence).
+exists_node(Call, I) :-
+    variant_key(Call, CallKey),
+    new_node(exists-CallKey, Call, I, New),
+    (   New == true
+    ->  current_program(M),
+        (   user_goal(M, Call)
+        ->  expand_call(Call, Pairs),
+            forall(member(_-J, Pairs), assertz(gp_rule(I, [p(J)])))
+        ;   call_native(Call) -> assertz(gp_rule(I, []))
+        ;   true
+        )
+    ;   true
+    ).
+
+% Expand pending calls until none is left: each clause instance of a call becomes a rule of
+% the node of its answer.
+run_agenda(M) :-
+    (   retract(gp_pending(Call, CallKey))
+    ->  expand_rules(M, Call, CallKey),
+        run_agenda(M)
+    ;   true
+    ).
+
+expand_rules(M, Call, CallKey) :-
+    findall(A-Lits, ( copy_term(Call, A), clause_instance(M, A, Lits) ), Instances),
+    forall(member(A-Lits, Instances),
+           ( answer_node(CallKey, A, Head),
+             maplist(ground_literal, Lits, GLits),
+             assertz(gp_rule(Head, GLits)) )).
+
+ground_literal(pos(Call, Answer), p(I)) :-
+    expand_call(Call, _),
+    variant_key(Call, CallKey),
+    answer_node(CallKey, Answer, I).
+ground_literal(neg(Call), n(I)) :- exists_node(Call, I).
+ground_literal(choice(Key, Value, Info), c(V, Value)) :- variable(Key, Info, V).
+
+variable(Key, Info, V) :-
+    tries(_, _, Vars),
+    (   trie_lookup(Vars, Key, V) -> true
+    ;   next_index(2, V),
+        trie_insert(Vars, Key, V),
+        variable_description(Info, Desc),
+        assertz(gp_var(V, Desc))
+    ).
+
+% v(Name, Location, Distribution, ValueNames):
+%   Distribution = probs([P...])            annotated disjunctions and probabilistic facts
+%                | neural(Net, InputsText)   neural annotated disjunctions
+variable_description(ad(Exprs, Heads, Loc), v(Name, L, probs(Ps), Names)) :-
+    loc_atom(Loc, L),
+    evaluate_probabilities(Exprs, L, Ps0),
+    maplist(term_text, Heads, Names0),
+    sum_list(Ps0, Sum),
+    % A single head always gets its "none" value, so that every variable has two values or more.
+    (   ( Sum < 1 - 1.0e-12 ; Heads = [_] )
+    ->  None is max(0.0, 1.0 - Sum), append(Ps0, [None], Ps), append(Names0, ["none"], Names)
+    ;   Ps = Ps0, Names = Names0
+    ),
+    atomic_list_concat(Names0, '; ', Name).
+variable_description(nn(Net, Inputs, Domain, Loc), v(Name, L, neural(Net, InputsText), Names)) :-
+    loc_atom(Loc, L),
+    term_text(Inputs, InputsText),
+    maplist(term_text, Domain, Names),
+    format(string(Name), '~q(~w)', [Net, InputsText]).
+
+term_text(T, S) :-
+    copy_term(T, C), numbervars(C, 0, _),
+    with_output_to(string(S), write_term(C, [quoted(true), numbervars(true), spacing(standard)])).
+
+%% API for C++ --------------------------------------------------------------------------------
+
+guarded(Goal, Result) :-
+    catch(( call(Goal) -> Result = ok ; Result = error('InternalError', '', "goal failed") ),
+          E, error_result(E, Result)),
+    !.
+
+error_result(gedilog_error(Kind, Loc, Msg0), error(Kind, Loc, Msg)) :- !,
+    (   Msg0 = F-Args -> format(string(Msg), F, Args) ; Msg = Msg0 ).
+error_result(error(resource_error(R), _), error('ResourceError', '', Msg)) :- !,
+    format(string(Msg), 'out of ~w (the program may not terminate)', [R]).
+error_result(error(existence_error(procedure, QPI), _), error('UnknownClause', '', Msg)) :- !,
+    strip_module(QPI, _, PI),
+    format(string(Msg), 'unknown predicate ~q', [PI]).
+error_result(E, error('PrologError', '', Msg)) :-
+    message_to_string(E, Msg).
+
+message_to_string(E, Msg) :-
+    (   catch(message_to_codes(E, Codes), _, fail)
+    ->  string_codes(Msg, Codes)
+    ;   format(string(Msg), '~q', [E])
+    ).
+
+message_to_codes(E, Codes) :-
+    '$messages':translate_message(E, Lines, []),
+    with_output_to(codes(Codes), print_message_lines(current_output, '', Lines)).
+
+api_load(File, Result) :-
+    retract(program_counter(N)), N1 is N + 1, assertz(program_counter(N1)),
+    format(atom(M), 'gedilog_program_~w', [N1]),
+    guarded(load_program(File, M), R0),
+    (   R0 == ok -> Result = ok(M) ; Result = R0 ).
+
+% api_ground(+M, +QueryTexts, -Result): QueryTexts = [] grounds the program's own queries.
+api_ground(M, QueryTexts, Result) :-
+    abolish_all_tables,
+    guarded(( query_specs(M, QueryTexts, Specs), ground_program(M, Specs, GP) ), R0),
+    abolish_all_tables,
+    clear_ground_program,
+    (   R0 == ok -> Result = ok(GP) ; Result = R0 ).
+
+query_specs(M, [], Specs) :- !, findall(Q-Loc, M:'$query'(Q, Loc), Specs).
+query_specs(M, Texts, Specs) :-
+    findall(Q-'<query>', ( member(T, Texts), parse_query(M, T, Q) ), Specs).
+
+parse_query(M, Text, Q) :-
+    catch(term_string(Q, Text, [module(M)]), E,
+          ( message_to_string(E, Msg),
+            user_error('ParseError', '<query>', 'cannot parse query ~q: ~w', [Text, Msg]) )).
+
+% The nn/4 declarations of a program: nn(Net, InputsText, VarText, DomainTexts, HeadText, Loc).
+api_neural(M, Decls) :-
+    findall(nn(Net, I, V, D, H, L),
+            ( M:'$clause'(H0, _, nn(Net, I0, V0, D0), Loc),
+              copy_term(H0-I0-V0-D0, H1-I1-V1-D1),
+              numbervars(H1-I1-V1-D1, 0, _),
+              term_text(H1, H), term_text(I1, I), term_text(V1, V),
+              maplist(term_text, D1, D), loc_atom(Loc, L) ),
+            Decls).

@@ -1,0 +1,242 @@
+#include "symbolic/prolog_engine.h"
+
+#include <SWI-Prolog.h>
+
+#include <cstring>
+#include <mutex>
+
+#include "symbolic/error.h"
+
+namespace gedilog::symbolic::prolog {
+
+extern const char* const kEngineSource;
+
+namespace {
+
+std::mutex& prolog_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+// ---- reading terms ------------------------------------------------------------------------
+
+std::string text_of(term_t t) {
+  char* s = nullptr;
+  size_t len = 0;
+  if (!PL_get_nchars(t, &len, &s,
+                     CVT_ATOM | CVT_STRING | CVT_INTEGER | CVT_FLOAT | CVT_LIST | REP_UTF8 |
+                         BUF_DISCARDABLE))
+    throw InternalError("prolog: expected text");
+  return std::string(s, len);
+}
+
+int int_of(term_t t) {
+  int v = 0;
+  if (!PL_get_integer(t, &v)) throw InternalError("prolog: expected an integer");
+  return v;
+}
+
+double float_of(term_t t) {
+  double v = 0;
+  if (!PL_get_float(t, &v)) throw InternalError("prolog: expected a number");
+  return v;
+}
+
+term_t arg(int i, term_t t) {
+  term_t a = PL_new_term_ref();
+  if (!PL_get_arg(i, t, a)) throw InternalError("prolog: missing argument");
+  return a;
+}
+
+std::string name_of(term_t t) {
+  atom_t name;
+  size_t arity;
+  if (!PL_get_name_arity(t, &name, &arity)) throw InternalError("prolog: expected a compound");
+  return PL_atom_chars(name);
+}
+
+// Calls f on every element of the Prolog list t.
+template <typename F>
+void for_each(term_t t, F f) {
+  term_t list = PL_copy_term_ref(t);
+  term_t head = PL_new_term_ref();
+  while (PL_get_list(list, head, list)) f(head);
+  if (!PL_get_nil(list)) throw InternalError("prolog: expected a list");
+}
+
+// ---- the engine -----------------------------------------------------------------------------
+
+void load_engine_source() {
+  term_t a = PL_new_term_refs(2);
+  if (!PL_put_string_chars(a, kEngineSource)) throw InternalError("prolog: out of memory");
+  if (!PL_call_predicate(nullptr, PL_Q_NORMAL, PL_predicate("open_string", 2, "system"), a))
+    throw InternalError("prolog: cannot open the engine source");
+  term_t load = PL_new_term_refs(2);
+  term_t option = PL_new_term_ref();
+  term_t options = PL_new_term_ref();
+  PL_put_atom_chars(load, "gedilog_engine.pl");
+  if (!PL_cons_functor(option, PL_new_functor(PL_new_atom("stream"), 1), a + 1) ||
+      !PL_put_nil(options) || !PL_cons_list(options, option, options) ||
+      !PL_unify(load + 1, options))
+    throw InternalError("prolog: cannot build load options");
+  const bool loaded =
+      PL_call_predicate(nullptr, PL_Q_NORMAL, PL_predicate("load_files", 2, "system"), load);
+  PL_call_predicate(nullptr, PL_Q_NORMAL, PL_predicate("close", 1, "system"), a + 1);
+  if (!loaded) throw InternalError("prolog: cannot load the engine source");
+}
+
+// Initialises SWI-Prolog once per process and attaches the calling thread to an engine.
+void ensure_initialised() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (!PL_is_initialised(nullptr, nullptr)) {
+      // --no-signals leaves the host's signal handlers alone (DESIGN.md, pitfalls).
+      static const char* argv[] = {"gedilog", "-q", "--no-signals", "--no-packs", nullptr};
+      if (!PL_initialise(4, const_cast<char**>(argv)))
+        throw InternalError("prolog: cannot initialise SWI-Prolog");
+    }
+    load_engine_source();
+  });
+  if (PL_thread_self() == -1 && PL_thread_attach_engine(nullptr) < 0)
+    throw InternalError("prolog: cannot attach a Prolog engine to this thread");
+}
+
+// A foreign frame: every term reference made while it lives is released with it.
+class Frame {
+ public:
+  Frame() : frame_(PL_open_foreign_frame()) {}
+  ~Frame() { PL_discard_foreign_frame(frame_); }
+  Frame(const Frame&) = delete;
+  Frame& operator=(const Frame&) = delete;
+
+ private:
+  fid_t frame_;
+};
+
+// Calls gedilog:Name(args...) whose last argument is the result: ok(...) or
+// error(Kind, Location, Message). Returns the argument of ok/1 (or the atom ok).
+term_t call_api(const char* name, term_t args, int arity, const std::string& file) {
+  predicate_t pred = PL_predicate(name, arity, "gedilog");
+  qid_t q = PL_open_query(nullptr, PL_Q_CATCH_EXCEPTION | PL_Q_NODEBUG, pred, args);
+  const int ok = PL_next_solution(q);
+  std::string failure;
+  if (!ok) {
+    term_t ex = PL_exception(q);
+    failure = ex ? "prolog exception in " + std::string(name) : "prolog call failed: " + std::string(name);
+  }
+  PL_cut_query(q);
+  if (!ok) throw InternalError(failure);
+
+  term_t result = args + arity - 1;
+  if (name_of(result) == "error") {
+    std::string location = text_of(arg(2, result));
+    if (location.empty()) location = file;
+    throw UserError(text_of(arg(1, result)), location, text_of(arg(3, result)));
+  }
+  return PL_is_compound(result) ? arg(1, result) : result;
+}
+
+RandomVariable read_variable(term_t v) {
+  RandomVariable var;
+  var.name = text_of(arg(1, v));
+  var.location = text_of(arg(2, v));
+  term_t dist = arg(3, v);
+  if (name_of(dist) == "probs") {
+    for_each(arg(1, dist), [&](term_t p) { var.probabilities.push_back(float_of(p)); });
+  } else {
+    var.network = text_of(arg(1, dist));
+    var.inputs = text_of(arg(2, dist));
+  }
+  for_each(arg(4, v), [&](term_t n) { var.value_names.push_back(text_of(n)); });
+  return var;
+}
+
+GroundRule read_rule(term_t r) {
+  GroundRule rule;
+  rule.head = int_of(arg(1, r));
+  for_each(arg(2, r), [&](term_t lit) {
+    const std::string kind = name_of(lit);
+    if (kind == "p")
+      rule.body.push_back(Literal::atom(int_of(arg(1, lit))));
+    else if (kind == "n")
+      rule.body.push_back(Literal::negated(int_of(arg(1, lit))));
+    else
+      rule.body.push_back(Literal::choice(int_of(arg(1, lit)), int_of(arg(2, lit))));
+  });
+  return rule;
+}
+
+}  // namespace
+
+std::string load_program(const std::string& file) {
+  std::lock_guard<std::mutex> lock(prolog_mutex());
+  ensure_initialised();
+  Frame frame;
+  term_t args = PL_new_term_refs(2);
+  if (!PL_put_atom_chars(args, file.c_str())) throw InternalError("prolog: bad file name");
+  return text_of(call_api("api_load", args, 2, file));
+}
+
+GroundProgram ground(const std::string& module, const std::string& file,
+                     const std::vector<std::string>& queries) {
+  std::lock_guard<std::mutex> lock(prolog_mutex());
+  ensure_initialised();
+  Frame frame;
+  term_t args = PL_new_term_refs(3);
+  PL_put_atom_chars(args, module.c_str());
+  PL_put_nil(args + 1);
+  for (auto it = queries.rbegin(); it != queries.rend(); ++it) {
+    term_t q = PL_new_term_ref();
+    if (!PL_put_string_chars(q, it->c_str())) throw InternalError("prolog: out of memory");
+    if (!PL_cons_list(args + 1, q, args + 1)) throw InternalError("prolog: out of stack");
+  }
+  term_t gp = call_api("api_ground", args, 3, file);
+
+  GroundProgram program;
+  program.source = file;
+  for_each(arg(1, gp), [&](term_t a) { program.atoms.push_back(text_of(a)); });
+  for_each(arg(2, gp), [&](term_t v) { program.variables.push_back(read_variable(v)); });
+  for_each(arg(3, gp), [&](term_t r) { program.rules.push_back(read_rule(r)); });
+  for_each(arg(4, gp), [&](term_t q) {
+    GroundQuery query;
+    query.atom = int_of(arg(1, q));
+    query.negated = text_of(arg(2, q)) == "negated";
+    query.text = text_of(arg(3, q));
+    query.location = text_of(arg(4, q));
+    program.queries.push_back(query);
+  });
+  for_each(arg(5, gp), [&](term_t e) {
+    GroundEvidence evidence;
+    evidence.atom = int_of(arg(1, e));
+    evidence.value = text_of(arg(2, e)) == "true";
+    evidence.text = text_of(arg(3, e));
+    evidence.location = text_of(arg(4, e));
+    program.evidence.push_back(evidence);
+  });
+  return program;
+}
+
+std::vector<NeuralDeclaration> neural_declarations(const std::string& module) {
+  std::lock_guard<std::mutex> lock(prolog_mutex());
+  ensure_initialised();
+  Frame frame;
+  term_t args = PL_new_term_refs(2);
+  PL_put_atom_chars(args, module.c_str());
+  predicate_t pred = PL_predicate("api_neural", 2, "gedilog");
+  if (!PL_call_predicate(nullptr, PL_Q_CATCH_EXCEPTION | PL_Q_NODEBUG, pred, args))
+    throw InternalError("prolog: api_neural failed");
+  std::vector<NeuralDeclaration> decls;
+  for_each(args + 1, [&](term_t d) {
+    NeuralDeclaration decl;
+    decl.network = text_of(arg(1, d));
+    decl.inputs = text_of(arg(2, d));
+    decl.variable = text_of(arg(3, d));
+    for_each(arg(4, d), [&](term_t v) { decl.domain.push_back(text_of(v)); });
+    decl.head = text_of(arg(5, d));
+    decl.location = text_of(arg(6, d));
+    decls.push_back(std::move(decl));
+  });
+  return decls;
+}
+
+}  // namespace gedilog::symbolic::prolog

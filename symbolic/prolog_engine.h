@@ -1,0 +1,25 @@
+#pragma once
+// The guarded boundary to the embedded SWI-Prolog (STYLE.md, habit 5). Every call into Prolog
+// goes through these functions: they initialise SWI-Prolog once per process, load the
+// engine's own Prolog source (prolog/gedilog.pl), serialise callers with a mutex, and turn
+// Prolog exceptions into gedilog::UserError (with the ProbLog error name and the location) or
+// gedilog::InternalError. No SWI-Prolog header leaks out of prolog_engine.cpp.
+#include <string>
+#include <vector>
+
+#include "symbolic/ground_program.h"
+#include "symbolic/program.h"
+
+namespace gedilog::symbolic::prolog {
+
+// Reads a ProbLog program into a fresh Prolog module; returns the module's name.
+std::string load_program(const std::string& file);
+
+// Grounds the queries (Prolog text; empty: the program's own query/1 facts) and the
+// program's evidence.
+GroundProgram ground(const std::string& module, const std::string& file,
+                     const std::vector<std::string>& queries);
+
+std::vector<NeuralDeclaration> neural_declarations(const std::string& module);
+
+}  // namespace gedilog::symbolic::prolog
