@@ -28,8 +28,9 @@ class Compiler {
   int mdd_variable(int program_variable) const { return to_mdd_[program_variable]; }
   int program_variable(int mdd_variable) const { return to_program_[mdd_variable]; }
 
-  // The heuristic: variables in the order a depth-first walk from the queries and evidence
-  // first meets them (rule bodies left to right), so that variables used together sit close.
+  // The heuristic: the reverse of the order in which bottom-up compilation first meets the
+  // variables (depth-first from the queries and evidence, rule bodies left to right), so that
+  // variables used together sit close and each new conjunction builds on top of the old.
   static std::vector<int> variable_order(const GroundProgram& program);
 
  private:
