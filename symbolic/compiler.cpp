@@ -25,53 +25,22 @@ std::vector<int> Compiler::variable_order(const GroundProgram& program) {
   for (int r = 0; r < static_cast<int>(program.rules.size()); ++r)
     rules_of[program.rules[r].head].push_back(r);
 
-  // Depth-first from the queries and evidence; an atom is finished once every atom its rules
-  // use is, and then contributes the variables its own rules choose. This is the order in which
-  // bottom-up compilation first meets the variables.
-  std::vector<int> order;
+  std::vector<int> order, queue;
   std::vector<char> var_seen(program.variables.size(), 0), atom_seen(n_atoms, 0);
-  struct Frame {
-    int atom;
-    std::size_t rule = 0, literal = 0;
+  auto visit = [&](int atom) {
+    if (atom >= 0 && !atom_seen[atom]) atom_seen[atom] = 1, queue.push_back(atom);
   };
-  auto finish = [&](int atom) {
-    for (int r : rules_of[atom])
+  for (const GroundQuery& q : program.queries) visit(q.atom);
+  for (const GroundEvidence& e : program.evidence) visit(e.atom);
+  for (std::size_t next = 0; next < queue.size(); ++next)
+    for (int r : rules_of[queue[next]])
       for (const Literal& l : program.rules[r].body)
-        if (l.kind == Literal::Kind::kChoice && !var_seen[l.index])
+        if (l.kind != Literal::Kind::kChoice)
+          visit(l.index);
+        else if (!var_seen[l.index])
           var_seen[l.index] = 1, order.push_back(l.index);
-  };
-  auto walk = [&](int root) {
-    if (root < 0 || atom_seen[root]) return;
-    std::vector<Frame> stack{{root}};
-    atom_seen[root] = 1;
-    while (!stack.empty()) {
-      Frame& f = stack.back();
-      const auto& rules = rules_of[f.atom];
-      if (f.rule == rules.size()) {
-        finish(f.atom);
-        stack.pop_back();
-        continue;
-      }
-      const GroundRule& rule = program.rules[rules[f.rule]];
-      if (f.literal == rule.body.size()) {
-        ++f.rule;
-        f.literal = 0;
-        continue;
-      }
-      const Literal& l = rule.body[f.literal++];
-      if (l.kind != Literal::Kind::kChoice && !atom_seen[l.index]) {
-        atom_seen[l.index] = 1;
-        stack.push_back({l.index});
-      }
-    }
-  };
-  for (const GroundQuery& q : program.queries) walk(q.atom);
-  for (const GroundEvidence& e : program.evidence) walk(e.atom);
   for (int v = 0; v < static_cast<int>(program.variables.size()); ++v)
     if (!var_seen[v]) order.push_back(v);
-  // Variables met last go on top: conjoining a diagram with variables above all of its own
-  // makes new nodes on top of the old ones instead of rebuilding the old ones underneath.
-  std::reverse(order.begin(), order.end());
   return order;
 }
 

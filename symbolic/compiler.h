@@ -28,9 +28,10 @@ class Compiler {
   int mdd_variable(int program_variable) const { return to_mdd_[program_variable]; }
   int program_variable(int mdd_variable) const { return to_program_[mdd_variable]; }
 
-  // The heuristic: the reverse of the order in which bottom-up compilation first meets the
-  // variables (depth-first from the queries and evidence, rule bodies left to right), so that
-  // variables used together sit close and each new conjunction builds on top of the old.
+  // The heuristic: variables in the order a breadth-first walk from the queries and evidence
+  // meets them (rule bodies left to right). Variables near the queries go on top, so each
+  // conjunction compiled bottom-up builds on top of the diagrams below it (carry adder: linear),
+  // and the walk's frontier follows the structure (grid reachability: by anti-diagonals).
   static std::vector<int> variable_order(const GroundProgram& program);
 
  private:
