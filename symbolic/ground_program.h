@@ -46,6 +46,8 @@ struct GroundQuery {
   std::string location;  // FILE:LINE of its query/1
   int atom;              // -1 when the query has no proof (probability 0)
   bool negated = false;
+  // An answer with variables left: only allowed when it is certain (ProbLog: NonGroundQuery).
+  bool ground = true;
 };
 
 struct GroundEvidence {

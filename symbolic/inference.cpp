@@ -19,7 +19,11 @@ std::vector<CompiledQuery> compile_queries(const GroundProgram& program) {
   // The evidence's share of the time is charged to the first query.
   std::vector<CompiledQuery> compiled;
   for (const GroundQuery& q : program.queries) {
-    const MddRef joint = compiler.mdd().apply_and(compiler.query(q), evidence);
+    const MddRef formula = compiler.query(q);
+    if (!q.ground && formula != Mdd::kTrue)
+      throw UserError("NonGroundQuery", q.location.empty() ? program.source : q.location,
+                      "query answer " + q.text + " is not ground and not certain");
+    const MddRef joint = compiler.mdd().apply_and(formula, evidence);
     std::vector<MddRef> roots{joint};
     if (has_evidence) roots.push_back(evidence);
     CompiledQuery c{q, Circuit::from_mdd(compiler.mdd(), roots, program_variable),

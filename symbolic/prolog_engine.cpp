@@ -203,6 +203,7 @@ GroundProgram ground(const std::string& module, const std::string& file,
     query.negated = text_of(arg(2, q)) == "negated";
     query.text = text_of(arg(3, q));
     query.location = text_of(arg(4, q));
+    query.ground = text_of(arg(5, q)) == "ground";
     program.queries.push_back(query);
   });
   for_each(arg(5, gp), [&](term_t e) {

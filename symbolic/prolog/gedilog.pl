@@ -21,8 +21,9 @@
 :- module(gedilog, []).
 
 % ProbLog's operators, here and in every program module.
-:- op(700, xfx, ::).
+:- op(1000, xfx, ::).
 :- op(1200, xfx, <-).
+:- op(900, fy, not).
 
 :- use_module(library(lists)).
 :- use_module(library(apply)).
@@ -33,7 +34,8 @@ program_counter(0).
 
 %% Errors ------------------------------------------------------------------------------------
 
-user_error(Kind, Loc, Format, Args) :-
+user_error(Kind, Loc0, Format, Args) :-
+    loc_atom(Loc0, Loc),
     format(string(Msg), Format, Args),
     throw(gedilog_error(Kind, Loc, Msg)).
 
@@ -52,12 +54,24 @@ load_program(File, M) :-
 
 init_module(M, File) :-
     maplist(declare_dynamic(M),
-            ['$clause'/4, '$query'/2, '$evidence'/3, '$defined'/2, '$probabilistic'/2,
-             '$unknown_fail'/0, '$ad_counter'/1, '$file'/1]),
+            ['$clause'/4, '$query'/3, '$evidence'/3, '$evidence_rule'/4, '$defined'/2, '$probabilistic'/2,
+             '$unknown_fail'/0, '$ad_counter'/1, '$file'/1, '$negated_head'/2]),
     assertz(M:'$ad_counter'(0)),
     assertz(M:'$file'(File)),
-    M:op(700, xfx, ::),
-    M:op(1200, xfx, <-).
+    M:op(1000, xfx, ::),
+    M:op(1200, xfx, <-),
+    M:op(900, fy, not),
+    problog_builtins(M).
+
+% Built-ins whose ProbLog meaning differs from SWI-Prolog's.
+problog_builtins(M) :-
+    % is_list/1 accepts partial lists ([a|_]) in ProbLog.
+    M:redefine_system_predicate(is_list(_)),
+    M:assertz((is_list(L) :- gedilog:partial_list(L))).
+
+partial_list(L) :- var(L), !.
+partial_list([]) :- !.
+partial_list([_|T]) :- partial_list(T).
 
 declare_dynamic(M, Name/Arity) :- dynamic(M:Name/Arity).
 
@@ -87,7 +101,10 @@ add_clause(T, Loc, _) :- var(T), !,
     user_error('ParseError', Loc, 'a clause cannot be a variable', []).
 add_clause((:- D), Loc, M) :- !, directive(D, Loc, M).
 add_clause((H <- B), Loc, M) :- !, add_clause((H :- B), Loc, M).
-add_clause(query(Q), Loc, M) :- !, assertz(M:'$query'(Q, Loc)).
+add_clause(query(Q), Loc, M) :- !, assertz(M:'$query'(Q, true, Loc)).
+add_clause((query(Q) :- B), Loc, M) :- !, assertz(M:'$query'(Q, B, Loc)).
+add_clause((evidence(E) :- B), Loc, M) :- !, add_clause((evidence(E, true) :- B), Loc, M).
+add_clause((evidence(E, V) :- B), Loc, M) :- !, assertz(M:'$evidence_rule'(E, V, B, Loc)).
 add_clause(evidence(E), Loc, M) :- !, assertz(M:'$evidence'(E, true, Loc)).
 add_clause(evidence(E, V), Loc, M) :- !,
     (   memberchk(V, [true, false]) -> assertz(M:'$evidence'(E, V, Loc))
@@ -101,11 +118,21 @@ add_clause(H, Loc, M) :- add_deterministic(H, true, Loc, M).
 probabilistic_head(H) :- nonvar(H), H = (_::_), !.
 probabilistic_head(H) :- nonvar(H), H = (A;_), nonvar(A), A = (_::_).
 
-add_deterministic(H, B, Loc, M) :-
-    check_head(H, Loc),
-    register_head(H, M),
+add_deterministic(H0, B, Loc, M) :-
+    check_head(H0, Loc),
+    register_head(H0, M),
+    internal_head(H0, H),
     assertz(M:'$clause'(H, B, det, Loc)),
-    catch(assertz(M:(H :- B)), E, cannot_define(E, H, Loc)).
+    (   scoped(H) -> true
+    ;   catch(assertz(M:(H :- B)), E, cannot_define(E, H, Loc))
+    ).
+
+% ProbLog's scoped atoms such as scope1:a are plain terms with functor :/2 to the grounder;
+% SWI-Prolog would read them as module-qualified, so they get no native clause.
+scoped(H) :- compound(H), H = _:_.
+
+internal_head(\+ H, '$not'(H)) :- !.
+internal_head(H, H).
 
 cannot_define(error(permission_error(_, _, PI), _), _, Loc) :- !,
     user_error('ParseError', Loc, 'cannot redefine built-in ~q', [PI]).
@@ -114,7 +141,8 @@ cannot_define(error(type_error(_, Culprit), _), _, Loc) :- !,
 cannot_define(E, _, _) :- throw(E).
 
 check_head(H, Loc) :-
-    (   callable(H) -> true
+    (   nonvar(H), H = (\+ A), callable(A), \+ control_construct(A) -> true
+    ;   callable(H) -> true
     ;   user_error('ParseError', Loc, 'invalid clause head: ~q', [H])
     ),
     (   control_construct(H)
@@ -127,27 +155,34 @@ control_construct((_;_)).
 control_construct((_->_)).
 control_construct(\+ _).
 
+% A negative head literal \+H (ProbLog) defines '$not'(H): H holds only when '$not'(H) does not.
+register_head(\+ H, M) :- !,
+    functor(H, N, A),
+    (   M:'$negated_head'(N, A) -> true ; assertz(M:'$negated_head'(N, A)) ),
+    register_head('$not'(H), M).
 register_head(H, M) :-
     functor(H, N, A),
     (   M:'$defined'(N, A) -> true ; assertz(M:'$defined'(N, A)) ).
 
 register_probabilistic(H, M) :-
     register_head(H, M),
-    functor(H, N, A),
+    internal_head(H, H1),
+    functor(H1, N, A),
     (   M:'$probabilistic'(N, A) -> true ; assertz(M:'$probabilistic'(N, A)) ).
 
 % p1::h1; ...; pk::hk :- Body   (one head: a probabilistic fact or rule)
 add_probabilistic(Hs, B, Loc, M) :-
     disjuncts(Hs, Ds),
-    (   Ds = [nn(Net, Inputs, Var, Domain)::H]
+    (   Ds = [P::H], nonvar(P), P = nn(Net, Inputs, Var, Domain)
     ->  add_neural(Net, Inputs, Var, Domain, H, B, Loc, M)
     ;   maplist(annotated_head(Loc), Ds, Probs, Heads),
         check_constant_probabilities(Probs, Loc),
         retract(M:'$ad_counter'(Id)), Id1 is Id + 1, assertz(M:'$ad_counter'(Id1)),
         term_variables(Hs-B, Vars),
-        forall(nth0(I, Heads, H),
-               ( check_head(H, Loc),
-                 register_probabilistic(H, M),
+        forall(nth0(I, Heads, H0),
+               ( check_head(H0, Loc),
+                 register_probabilistic(H0, M),
+                 internal_head(H0, H),
                  assertz(M:'$clause'(H, B, ad(Id, I, Vars, Probs, Heads), Loc)) ))
     ).
 
@@ -232,7 +267,7 @@ consult_file(Spec, Loc, M) :-
 % A native call of a probabilistic predicate (e.g. inside findall/3) would ignore its
 % probabilities: make it an error instead of a wrong number.
 add_native_stubs(M) :-
-    forall(M:'$probabilistic'(N, A),
+    forall(( M:'$probabilistic'(N, A), N/A \== (:)/2 ),
            ( functor(H, N, A),
              catch(asserta(M:(H :- throw(gedilog_native_probabilistic(N/A)))), E,
                    ( M:'$clause'(H, _, _, Loc) -> cannot_define(E, H, Loc) ; throw(E) )) )).
@@ -254,17 +289,27 @@ poss(M, G) :- clause_instance(M, G, _).
 clause_instance(_, '$body'(B), Lits) :- !, body(B, Lits, []).
 clause_instance(M, G, Lits) :-
     M:'$clause'(G, Body, Kind, Loc),
-    catch(( body(Body, Lits, Tail), kind_literal(Kind, Loc, G, Tail) ),
+    catch(( body(Body, Lits, Tail), kind_literal(Kind, Loc, G, Choice),
+            negated_head_literal(M, G, Negation), append(Choice, Negation, Tail) ),
           gedilog_error(K, '', Msg),
           ( loc_atom(Loc, L), throw(gedilog_error(K, L, Msg)) )).
 
+% With negative head literals for G's predicate, G also needs \+ '$not'(G).
+negated_head_literal(M, G, Tail) :-
+    functor(G, N, A),
+    (   M:'$negated_head'(N, A) -> copy_term('$not'(G), K), Tail = [neg(K)] ; Tail = [] ).
+
 kind_literal(det, _, _, []).
-kind_literal(ad(Id, I, Vars, Probs, Heads), Loc, _, [choice(ad(Id, Vars), I, Info)]) :-
-    (   ground(Vars) -> true
+% An AD instance is one choice per binding of the clause's variables; variables the body
+% leaves unbound (local to findall/3, say) do not tell instances apart, but the heads must be
+% ground.
+kind_literal(ad(Id, I, Vars, Probs, Heads), Loc, _, [choice(ad(Id, Key), I, Info)]) :-
+    (   ground(Heads) -> true
     ;   loc_atom(Loc, L),
         user_error('NonGroundProbabilisticClause', L,
                    'probabilistic clause is not ground after its body: ~q', [Heads])
     ),
+    variant_key(Vars, Key),
     Info = ad(Probs, Heads, Loc).
 kind_literal(nn(Net, Inputs, Var, Domain), Loc, G, [choice(nn(Net, Inputs), I, Info)]) :-
     (   ground(Inputs) -> true
@@ -371,7 +416,8 @@ ground_program(M, QuerySpecs, gp(Atoms, Vars, Rules, Queries, Evidence)) :-
     nb_setval(gedilog_tries, tries(Nodes, Calls, VarTrie)),
     nb_setval(gedilog_counts, counts(0, 0)),
     foldl(ground_query(M), QuerySpecs, Queries, []),
-    findall(e(E, V, Loc), M:'$evidence'(E, V, Loc), Es),
+    findall(e(E, V, Loc), ( M:'$evidence'(E, V, Loc)
+                          ; M:'$evidence_rule'(E, V, B, Loc), call_native(B) ), Es),
     maplist(ground_evidence(M), Es, Evidence),
     run_agenda(M),
     findall(T, gp_atom(_, T), Atoms),
@@ -397,14 +443,16 @@ ground_query(M, Q-Loc, [Result|Rs], Rs) :- nonvar(Q), Q = (\+ G), !,
     ),
     exists_node(G, Index),
     term_text(G, GText), string_concat("\\+", GText, Text),
-    Result = q(Index, negated, Text, L).
+    Result = q(Index, negated, Text, L, ground).
 ground_query(M, Q-Loc, Results, Rs) :-
     loc_atom(Loc, L),
     check_known(M, Q, L),
     answers(M, Q, L, Pairs),
     (   Pairs == [], ground(Q)
-    ->  term_text(Q, Text), Results = [q(-1, positive, Text, L)|Rs]
-    ;   findall(q(I, positive, T, L), (member(A-I, Pairs), term_text(A, T)), Rs0),
+    ->  term_text(Q, Text), Results = [q(-1, positive, Text, L, ground)|Rs]
+    ;   findall(q(I, positive, T, L, G),
+                ( member(A-I, Pairs), term_text(A, T), ( ground(A) -> G = ground ; G = nonground ) ),
+                Rs0),
         append(Rs0, Rs, Results)
     ).
 
@@ -434,16 +482,13 @@ check_known(M, Q, L) :-
     ).
 
 % answers(+M, +Call, +Loc, -Pairs): Answer-Index for each answer node of Call.
-answers(M, Call, L, Pairs) :-
+% A non-ground answer is allowed only if it is certain: the compiler checks that.
+answers(M, Call, _, Pairs) :-
     (   user_goal(M, Call)
     ->  expand_call(Call, Pairs)
     ;   findall(Call, call_native(Call), As0),
         list_to_set(As0, As),
         findall(A-I, (member(A, As), native_node(A, I)), Pairs)
-    ),
-    (   member(A-_, Pairs), \+ ground(A)
-    ->  user_error('NonGroundQuery', L, 'query has a non-ground answer: ~q', [A])
-    ;   true
     ).
 
 variant_key(T, Key) :- copy_term(T, Key), numbervars(Key, 0, _).
@@ -585,12 +630,14 @@ api_load(File, Result) :-
 % api_ground(+M, +QueryTexts, -Result): QueryTexts = [] grounds the program's own queries.
 api_ground(M, QueryTexts, Result) :-
     abolish_all_tables,
+    nb_setval(gedilog_module, M),
     guarded(( query_specs(M, QueryTexts, Specs), ground_program(M, Specs, GP) ), R0),
     abolish_all_tables,
     clear_ground_program,
     (   R0 == ok -> Result = ok(GP) ; Result = R0 ).
 
-query_specs(M, [], Specs) :- !, findall(Q-Loc, M:'$query'(Q, Loc), Specs).
+query_specs(M, [], Specs) :- !,
+    findall(Q-Loc, ( M:'$query'(Q, Body, Loc), call_native(Body) ), Specs).
 query_specs(M, Texts, Specs) :-
     findall(Q-'<query>', ( member(T, Texts), parse_query(M, T, Q) ), Specs).
 
