@@ -1,6 +1,7 @@
 #include "symbolic/mdd.h"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -101,12 +102,7 @@ void Mdd::ComputedTable::grow() {
 // ---------------------------------------------------------------------------------------------
 // Nodes
 
-Mdd::Mdd() : unique_(kInitialCapacity) {
-  // The two terminals occupy refs kFalse and kTrue; they own no children.
-  vars_ = {kTerminalVar, kTerminalVar};
-  child_offsets_ = {0, 0};
-  negation_ = {kTrue, kFalse};
-}
+Mdd::Mdd() : offsets_{0, 0}, unique_(kInitialCapacity) {}
 
 int Mdd::add_variable(int domain_size) {
   GEDILOG_CHECK(domain_size >= 2, "domain size " + std::to_string(domain_size) + " below 2");
@@ -115,18 +111,18 @@ int Mdd::add_variable(int domain_size) {
 }
 
 void Mdd::check_ref(MddRef r) const {
-  GEDILOG_CHECK(r < vars_.size(), "unknown MDD node " + std::to_string(r));
+  GEDILOG_CHECK(r < offsets_.size(), "unknown MDD node " + std::to_string(r));
 }
 
 int Mdd::var_of(MddRef r) const {
   check_ref(r);
-  return vars_[r];
+  return is_terminal(r) ? kTerminalVar : static_cast<int>(field(r, kVarField));
 }
 
 const MddRef* Mdd::children_of(MddRef r) const {
   check_ref(r);
   GEDILOG_CHECK(!is_terminal(r), "terminals have no children");
-  return &children_[child_offsets_[r]];
+  return &records_[offsets_[r] + kChildrenField];
 }
 
 MddRef Mdd::literal(int var, int value) {
@@ -145,9 +141,8 @@ MddRef Mdd::make_node(int var, const std::vector<MddRef>& children) {
                 "variable " + std::to_string(var) + " needs " + std::to_string(domain_sizes_[var]) +
                     " children, got " + std::to_string(children.size()));
   for (MddRef c : children) {
-    check_ref(c);
-    GEDILOG_CHECK(is_terminal(c) || vars_[c] > var,
-                  "child of variable " + std::to_string(vars_[c]) + " is not below variable " +
+    GEDILOG_CHECK(is_terminal(c) || var_of(c) > var,
+                  "child of variable " + std::to_string(var_of(c)) + " is not below variable " +
                       std::to_string(var));
   }
   return find_or_add_node(var, children.data());
@@ -164,19 +159,19 @@ MddRef Mdd::find_or_add_node(int var, const MddRef* kids) {
   std::size_t i = h & mask;
   for (; unique_[i].ref != kFalse; i = (i + 1) & mask) {
     const UniqueSlot& slot = unique_[i];
-    if (slot.hash == h && vars_[slot.ref] == var &&
-        std::equal(kids, kids + k, &children_[child_offsets_[slot.ref]])) {
+    if (slot.hash == h && field(slot.ref, kVarField) == static_cast<std::uint32_t>(var) &&
+        std::equal(kids, kids + k, &records_[offsets_[slot.ref] + kChildrenField])) {
       return slot.ref;
     }
   }
 
-  GEDILOG_CHECK(vars_.size() < kNone, "too many MDD nodes");
-  GEDILOG_CHECK(children_.size() + k <= 0xFFFFFFFFu, "too many MDD edges");
-  const auto ref = static_cast<MddRef>(vars_.size());
-  vars_.push_back(var);
-  child_offsets_.push_back(static_cast<std::uint32_t>(children_.size()));
-  children_.insert(children_.end(), kids, kids + k);
-  negation_.push_back(kNone);
+  GEDILOG_CHECK(offsets_.size() < kNone && records_.size() + kChildrenField + k <= kNone,
+                "too many MDD nodes");
+  const auto ref = static_cast<MddRef>(offsets_.size());
+  offsets_.push_back(static_cast<std::uint32_t>(records_.size()));
+  records_.push_back(static_cast<std::uint32_t>(var));
+  records_.push_back(kNone);
+  records_.insert(records_.end(), kids, kids + k);
   unique_[i] = UniqueSlot{ref, h};
   ++unique_count_;
   return ref;
@@ -226,20 +221,20 @@ MddRef Mdd::apply(Op op, MddRef a, MddRef b) {
     if (a == kFalse) return b;
     if (b == kFalse || a == b) return a;
   }
-  if (negation_[a] == b) return op == Op::kAnd ? kFalse : kTrue;
+  if (field(a, kNegationField) == b) return op == Op::kAnd ? kFalse : kTrue;
   if (a > b) std::swap(a, b);  // both operations commute: one cache entry per pair
   ComputedTable& table = op == Op::kAnd ? and_table_ : or_table_;
   if (const MddRef cached = table.find(a, b); cached != kNone) return cached;
 
-  const int var_a = vars_[a];
-  const int var_b = vars_[b];
+  const int var_a = static_cast<int>(field(a, kVarField));
+  const int var_b = static_cast<int>(field(b, kVarField));
   const int var = std::min(var_a, var_b);
   const int k = domain_sizes_[var];
   const std::size_t base = scratch_.size();
   for (int i = 0; i < k; ++i) {
-    // Indices, not pointers: children_ may reallocate during the recursive call.
-    const MddRef ca = var_a == var ? children_[child_offsets_[a] + i] : a;
-    const MddRef cb = var_b == var ? children_[child_offsets_[b] + i] : b;
+    // Indices, not pointers: records_ may reallocate during the recursive call.
+    const MddRef ca = var_a == var ? field(a, kChildrenField + i) : a;
+    const MddRef cb = var_b == var ? field(b, kChildrenField + i) : b;
     const MddRef r = apply(op, ca, cb);
     scratch_.push_back(r);
   }
@@ -250,18 +245,19 @@ MddRef Mdd::apply(Op op, MddRef a, MddRef b) {
 }
 
 MddRef Mdd::negate_node(MddRef a) {
-  if (negation_[a] != kNone) return negation_[a];  // terminals are preset
-  const int var = vars_[a];
+  if (is_terminal(a)) return a == kFalse ? kTrue : kFalse;
+  if (const MddRef known = field(a, kNegationField); known != kNone) return known;
+  const int var = static_cast<int>(field(a, kVarField));
   const int k = domain_sizes_[var];
   const std::size_t base = scratch_.size();
   for (int i = 0; i < k; ++i) {
-    const MddRef r = negate_node(children_[child_offsets_[a] + i]);
+    const MddRef r = negate_node(field(a, kChildrenField + i));
     scratch_.push_back(r);
   }
   const MddRef result = find_or_add_node(var, &scratch_[base]);
   scratch_.resize(base);
-  negation_[a] = result;
-  negation_[result] = a;
+  records_[offsets_[a] + kNegationField] = result;
+  records_[offsets_[result] + kNegationField] = a;
   return result;
 }
 
@@ -270,26 +266,27 @@ MddRef Mdd::negate_node(MddRef a) {
 
 std::vector<MddRef> Mdd::reachable(MddRef root) const {
   check_ref(root);
-  // Every reachable ref is at most root, so a bitmap up to root marks visits.
+  // Children have smaller refs than their parents, so a bitmap up to root marks visits.
   std::vector<bool> seen(root + 1, false);
-  std::vector<MddRef> nodes;
-  std::vector<MddRef> stack = {root};
+  std::vector<MddRef> order;
+  // Depth-first, emitting a node once all its children are emitted: (node, next child).
+  std::vector<std::pair<MddRef, int>> stack = {{root, 0}};
   seen[root] = true;
   while (!stack.empty()) {
-    const MddRef r = stack.back();
-    stack.pop_back();
-    nodes.push_back(r);
-    if (is_terminal(r)) continue;
-    const MddRef* kids = &children_[child_offsets_[r]];
-    for (int i = 0; i < domain_sizes_[vars_[r]]; ++i) {
-      if (!seen[kids[i]]) {
-        seen[kids[i]] = true;
-        stack.push_back(kids[i]);
-      }
+    const auto [r, next] = stack.back();
+    if (is_terminal(r) || next == domain_sizes_[field(r, kVarField)]) {
+      order.push_back(r);
+      stack.pop_back();
+      continue;
+    }
+    ++stack.back().second;
+    const MddRef c = field(r, kChildrenField + next);
+    if (!seen[c]) {
+      seen[c] = true;
+      stack.emplace_back(c, 0);
     }
   }
-  std::sort(nodes.begin(), nodes.end());
-  return nodes;
+  return order;
 }
 
 std::size_t Mdd::size(MddRef root) const { return reachable(root).size(); }
@@ -298,14 +295,13 @@ bool Mdd::evaluate(MddRef root, const std::vector<int>& assignment) const {
   check_ref(root);
   MddRef r = root;
   while (!is_terminal(r)) {
-    const int var = vars_[r];
-    GEDILOG_CHECK(static_cast<std::size_t>(var) < assignment.size(),
-                  "assignment lacks variable " + std::to_string(var));
+    const auto var = field(r, kVarField);
+    GEDILOG_CHECK(var < assignment.size(), "assignment lacks variable " + std::to_string(var));
     const int value = assignment[var];
     GEDILOG_CHECK(value >= 0 && value < domain_sizes_[var], "value " + std::to_string(value) +
                                                                 " outside the domain of variable " +
                                                                 std::to_string(var));
-    r = children_[child_offsets_[r] + value];
+    r = field(r, kChildrenField + value);
   }
   return r == kTrue;
 }
@@ -322,31 +318,30 @@ double Mdd::weighted_count(MddRef root, const std::vector<std::vector<double>>& 
   }
   const RangeProduct skipped(sums);
   // Level of a node in the order; terminals sit below the last variable.
-  auto level = [&](MddRef r) { return is_terminal(r) ? n : static_cast<std::size_t>(vars_[r]); };
+  auto level = [&](MddRef r) -> std::size_t { return is_terminal(r) ? n : field(r, kVarField); };
 
-  // count[i]: weighted count of nodes[i] over the variables from its own level down.
+  // count[ref]: weighted count of a node over the variables from its own level down. Left
+  // uninitialised on purpose: only reachable nodes are written (children first) and read, so a
+  // small diagram in a large manager touches few pages.
   const std::vector<MddRef> nodes = reachable(root);
-  std::vector<double> count(nodes.size(), 0.0);
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    const MddRef r = nodes[i];
+  std::unique_ptr<double[]> count(new double[root + 1]);
+  for (MddRef r : nodes) {
     if (is_terminal(r)) {
-      count[i] = r == kTrue ? 1.0 : 0.0;
+      count[r] = r == kTrue ? 1.0 : 0.0;
       continue;
     }
-    const auto var = static_cast<std::size_t>(vars_[r]);
-    const MddRef* kids = &children_[child_offsets_[r]];
+    const std::size_t var = field(r, kVarField);
     double total = 0.0;
     for (int v = 0; v < domain_sizes_[var]; ++v) {
-      // Children have smaller refs, so they were counted earlier in the ascending order.
-      const std::size_t j = std::lower_bound(nodes.begin(), nodes.end(), kids[v]) - nodes.begin();
-      const std::size_t child_level = level(kids[v]);
-      double c = count[j];
-      if (c != 0.0 && child_level > var + 1) c *= skipped.product(var + 1, child_level);
-      total += weights[var][v] * c;
+      const MddRef c = field(r, kChildrenField + v);
+      const std::size_t child_level = level(c);
+      double x = count[c];
+      if (x != 0.0 && child_level > var + 1) x *= skipped.product(var + 1, child_level);
+      total += weights[var][v] * x;
     }
-    count[i] = total;
+    count[r] = total;
   }
-  return skipped.product(0, level(root)) * count.back();
+  return skipped.product(0, level(root)) * count[root];
 }
 
 }  // namespace gedilog::symbolic

@@ -49,7 +49,7 @@ class Mdd {
   // Number of distinct nodes reachable from root, terminals included.
   std::size_t size(MddRef root) const;
   // Number of nodes in the manager, terminals included.
-  std::size_t num_nodes() const { return vars_.size(); }
+  std::size_t num_nodes() const { return offsets_.size(); }
 
   // Truth value under a full assignment (assignment[var] = value).
   bool evaluate(MddRef root, const std::vector<int>& assignment) const;
@@ -68,7 +68,9 @@ class Mdd {
   MddRef find_or_add_node(int var, const MddRef* kids);
   void grow_unique();
   void check_ref(MddRef r) const;
-  // Nodes reachable from root, terminals included, in ascending ref order (children first).
+  // Word f of the record of node r (not a terminal).
+  std::uint32_t field(MddRef r, std::size_t f) const { return records_[offsets_[r] + f]; }
+  // Nodes reachable from root, terminals included, children before parents.
   std::vector<MddRef> reachable(MddRef root) const;
 
   // Lossless open-addressing (linear probing) cache of a commutative binary operation.
@@ -90,13 +92,15 @@ class Mdd {
   };
 
   std::vector<int> domain_sizes_;
-  // Node storage (struct of arrays): variable and offset into children_ of each node. A child
-  // always has a smaller ref than its parent, so ascending refs are a bottom-up order.
-  std::vector<int> vars_;
-  std::vector<std::uint32_t> child_offsets_;
-  std::vector<MddRef> children_;
-  // negation_[r] is NOT r once computed (kNone before); set in both directions.
-  std::vector<MddRef> negation_;
+  // Node storage: node r's record starts at records_[offsets_[r]] and is [var, negation,
+  // children...], so reading a node touches one line of records_. The negation is kNone until
+  // computed, then set in both directions. Terminals have no record. Children are created
+  // before their parents, so they have smaller refs: ascending refs are a bottom-up order.
+  static constexpr std::size_t kVarField = 0;
+  static constexpr std::size_t kNegationField = 1;
+  static constexpr std::size_t kChildrenField = 2;
+  std::vector<std::uint32_t> offsets_;
+  std::vector<std::uint32_t> records_;
   // Unique table: open addressing with linear probing over (var, children); the stored hash
   // makes probing and rehashing cheap. ref == kFalse marks an empty slot.
   struct UniqueSlot {

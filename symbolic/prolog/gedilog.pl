@@ -50,12 +50,14 @@ load_program(File, M) :-
     ),
     init_module(M, File),
     load_file(File, M),
-    add_native_stubs(M).
+    add_native_stubs(M),
+    analyse_program(M).
 
 init_module(M, File) :-
     maplist(declare_dynamic(M),
             ['$clause'/4, '$query'/3, '$evidence'/3, '$evidence_rule'/4, '$defined'/2, '$probabilistic'/2,
-             '$unknown_fail'/0, '$ad_counter'/1, '$file'/1, '$negated_head'/2]),
+             '$unknown_fail'/0, '$ad_counter'/1, '$file'/1, '$negated_head'/2, '$calls'/3,
+             '$native'/2]),
     assertz(M:'$ad_counter'(0)),
     assertz(M:'$file'(File)),
     M:op(1000, xfx, ::),
@@ -272,6 +274,63 @@ add_native_stubs(M) :-
              catch(asserta(M:(H :- throw(gedilog_native_probabilistic(N/A)))), E,
                    ( M:'$clause'(H, _, _, Loc) -> cannot_define(E, H, Loc) ; throw(E) )) )).
 
+%% Which predicates run natively ---------------------------------------------------------------
+%
+% A predicate runs natively when neither it nor anything it calls is probabilistic, recursive,
+% scoped, has negative heads, or calls a goal unknown until run time (call(G) with G unbound).
+
+analyse_program(M) :-
+    findall(N/A, M:'$defined'(N, A), Preds),
+    forall(member(P, Preds), record_callees(M, P)),
+    forall(( member(N/A, Preds), \+ unsafe(M, N/A), \+ ( reaches(M, N/A, Q), unsafe(M, Q) ) ),
+           assertz(M:'$native'(N, A))),
+    abolish_all_tables.
+
+record_callees(M, N/A) :-
+    functor(H, N, A),
+    findall(G, ( M:'$clause'(H, B, _, _), goal_in(B, G) ), Gs),
+    (   memberchk('$var', Gs) -> Unknown = true ; Unknown = false ),
+    findall(C, ( member(G, Gs), G \== '$var', user_goal(M, G), functor(G, CN, CA), C = CN/CA ), Cs0),
+    sort(Cs0, Cs),
+    assertz(M:'$calls'(N/A, Cs, Unknown)).
+
+unsafe(M, N/A) :-
+    (   M:'$probabilistic'(N, A) -> true
+    ;   M:'$negated_head'(N, A) -> true
+    ;   memberchk(N/A, [(:)/2, '$not'/1]) -> true
+    ;   M:'$calls'(N/A, _, true) -> true
+    ;   reaches(M, N/A, N/A)
+    ).
+
+:- table reaches/3.
+reaches(M, P, Q) :- M:'$calls'(P, Cs, _), member(Q, Cs).
+reaches(M, P, Q) :- reaches(M, P, R), M:'$calls'(R, Cs, _), member(Q, Cs).
+
+% goal_in(+Body, -Goal): the goals a body may call ('$var' for one unknown until run time).
+goal_in(B, '$var') :- var(B), !.
+goal_in((A, B), G) :- !, ( goal_in(A, G) ; goal_in(B, G) ).
+goal_in((A ; B), G) :- !, ( goal_in(A, G) ; goal_in(B, G) ).
+goal_in((A -> B), G) :- !, ( goal_in(A, G) ; goal_in(B, G) ).
+goal_in((A *-> B), G) :- !, ( goal_in(A, G) ; goal_in(B, G) ).
+goal_in(\+ A, G) :- !, goal_in(A, G).
+goal_in(not(A), G) :- !, goal_in(A, G).
+goal_in(findall(_, A, _), G) :- !, goal_in(A, G).
+goal_in(findall(_, A, _, _), G) :- !, goal_in(A, G).
+goal_in(forall(A, B), G) :- !, ( goal_in(A, G) ; goal_in(B, G) ).
+goal_in(aggregate_all(_, A, _), G) :- !, goal_in(A, G).
+goal_in(once(A), G) :- !, goal_in(A, G).
+goal_in(ignore(A), G) :- !, goal_in(A, G).
+goal_in(_^A, G) :- !, goal_in(A, G).
+goal_in(bagof(_, A, _), G) :- !, goal_in(A, G).
+goal_in(setof(_, A, _), G) :- !, goal_in(A, G).
+goal_in(C, G) :-
+    compound(C), compound_name_arguments(C, call, [A|Extra]), !,
+    (   var(A) -> G = '$var'
+    ;   callable(A) -> A =.. P0, append(P0, Extra, P), G1 =.. P, goal_in(G1, G)
+    ;   G = '$var'
+    ).
+goal_in(G, G).
+
 %% Answers of calls (tabled) ------------------------------------------------------------------
 
 % The program module being grounded (set once per api_ground call).
@@ -279,6 +338,12 @@ current_program(M) :- nb_getval(gedilog_module, M).
 
 user_goal(M, G) :- callable(G), functor(G, N, A), M:'$defined'(N, A), !.
 user_goal(_, '$body'(_)).
+
+% A user goal the grounder must expand; the others (deterministic, non-recursive all the way
+% down: see analyse_program/1) run natively, in SLD order and at Prolog speed.
+grounded_goal(M, G) :-
+    user_goal(M, G),
+    \+ ( G \= '$body'(_), functor(G, N, A), M:'$native'(N, A) ).
 
 :- table poss/2.
 % poss(+M, ?G): G is an answer of the call G that some world may make true.
@@ -343,21 +408,72 @@ body(G, L0, L) :-
     (   callable(G0) -> true ; throw(error(type_error(callable, G0), _)) ),
     G0 =.. Parts0, append(Parts0, Extra, Parts), G1 =.. Parts,
     body(G1, L0, L).
+body(findall(T, G, L), L0, L1) :-
+    current_program(M), \+ goal_is_native(M, G), !,
+    findall_literals(T, G, L, L0, L1).
 body(!, _, _) :- !,
     throw(gedilog_error('UnsupportedCut', '', "cut (!) is not supported in ProbLog programs")).
-body(G, [pos(Call, Answer)|L], L) :-
+body(G, L0, L) :-
     current_program(M),
-    user_goal(M, G), !,
-    copy_term(G, Call),
-    poss(M, G),
-    copy_term(G, Answer).
+    grounded_goal(M, G), !,
+    (   b_getval(gedilog_proof_depth, Depth), Depth > 0
+    ->  proof_step(M, G, Depth, L0, L)
+    ;   copy_term(G, Call),
+        poss(M, G),
+        copy_term(G, Answer),
+        L0 = [pos(Call, Answer)|L]
+    ).
 body(G, L, L) :- call_native(G).
+
+% findall/3 over a goal that depends on probabilistic facts (ProbLog's semantics): in each
+% world, L lists T for each proof of G that holds there, in proof order. Each subset of the
+% possible proofs is one case: its proofs hold, the others do not.
+% Proofs are enumerated in SLD order, as ProbLog lists them, by unfolding clauses (not through
+% the tables, whose answer order is arbitrary), to a bounded depth.
+findall_literals(T, G, L, L0, L1) :-
+    (   partial_list(L) -> true
+    ;   throw(gedilog_error('CallModeError', '',
+              "findall/3: the result ~q is not a list"-[L]))
+    ),
+    findall(T-Lits, ( b_setval(gedilog_proof_depth, 1), body(G, Lits, []) ), Proofs),
+    length(Proofs, N),
+    (   N =< 16 -> true
+    ;   throw(gedilog_error('UnsupportedFindall', '',
+              "findall/3 over ~q has ~w possible proofs; at most 16 are supported"-[G, N]))
+    ),
+    proof_subset(Proofs, L, In, Out),
+    \+ ( member(O, Out), forall(member(X, O), ( member(I, In), member(Y, I), X == Y )) ),
+    findall_case(In, Out, L0, L1).
+
+% A subset that leaves out a proof made of literals of the proofs it keeps is impossible.
+proof_subset([], [], [], []).
+proof_subset([T-Lits|Ps], [T|Ts], [Lits|In], Out) :- proof_subset(Ps, Ts, In, Out).
+proof_subset([_-Lits|Ps], Ts, In, [Lits|Out]) :- Lits \== [], proof_subset(Ps, Ts, In, Out).
+
+findall_case(In, Out, L0, L) :-
+    foldl(proof_literal(proof), In, L0, L1),
+    foldl(proof_literal(no_proof), Out, L1, L).
+
+proof_literal(_, [], L, L) :- !.
+proof_literal(Kind, Lits, [Lit|L], L) :- Lit =.. [Kind, Lits].
+
+proof_step(M, G, Depth, L0, L) :-
+    (   Depth < 1000 -> true
+    ;   throw(gedilog_error('UnsupportedFindall', '',
+              "findall/3: proofs of ~q nest deeper than 1000 (a cycle?)"-[G]))
+    ),
+    Depth1 is Depth + 1,
+    b_setval(gedilog_proof_depth, Depth1),
+    clause_instance(M, G, Lits),
+    b_setval(gedilog_proof_depth, Depth),
+    append(Lits, L, L0).
+
 
 % \+ G of a user goal (or of a conjunction mentioning one) becomes a negative literal on the
 % call's "exists" node; of a native goal, it runs natively.
 negation(G, L0, L) :-
     current_program(M),
-    (   user_goal(M, G) -> Call = G
+    (   grounded_goal(M, G) -> Call = G
     ;   goal_is_native(M, G) -> fail
     ;   Call = '$body'(G)
     ), !,
@@ -368,7 +484,7 @@ negation(G, L, L) :- \+ call_native(G).
 % A goal runs natively unless it mentions a user predicate outside a meta-call.
 goal_is_native(M, G) :-
     callable(G),
-    \+ ( sub_goal(G, S), nonvar(S), user_goal(M, S) ).
+    \+ ( sub_goal(G, S), nonvar(S), grounded_goal(M, S) ).
 
 sub_goal(G, G).
 sub_goal(G, S) :- nonvar(G), control_arg(G, A), sub_goal(A, S).
@@ -411,13 +527,15 @@ native_error(E, _, _) :- throw(E).
 
 ground_program(M, QuerySpecs, gp(Atoms, Vars, Rules, Queries, Evidence)) :-
     clear_ground_program,
+    b_setval(gedilog_proof_depth, 0),
     nb_setval(gedilog_module, M),
     trie_new(Nodes), trie_new(Calls), trie_new(VarTrie),
     nb_setval(gedilog_tries, tries(Nodes, Calls, VarTrie)),
     nb_setval(gedilog_counts, counts(0, 0)),
     foldl(ground_query(M), QuerySpecs, Queries, []),
     findall(e(E, V, Loc), ( M:'$evidence'(E, V, Loc)
-                          ; M:'$evidence_rule'(E, V, B, Loc), call_native(B) ), Es),
+                          ; M:'$evidence_rule'(E, V, B, Loc), possible(B) ), Es0),
+    list_to_set(Es0, Es),
     maplist(ground_evidence(M), Es, Evidence),
     run_agenda(M),
     findall(T, gp_atom(_, T), Atoms),
@@ -448,7 +566,8 @@ ground_query(M, Q-Loc, Results, Rs) :-
     loc_atom(Loc, L),
     check_known(M, Q, L),
     answers(M, Q, L, Pairs),
-    (   Pairs == [], ground(Q)
+    % As ProbLog, a query without answers (ground or not) prints itself with probability 0.
+    (   Pairs == []
     ->  term_text(Q, Text), Results = [q(-1, positive, Text, L, ground)|Rs]
     ;   findall(q(I, positive, T, L, G),
                 ( member(A-I, Pairs), term_text(A, T), ( ground(A) -> G = ground ; G = nonground ) ),
@@ -484,7 +603,7 @@ check_known(M, Q, L) :-
 % answers(+M, +Call, +Loc, -Pairs): Answer-Index for each answer node of Call.
 % A non-ground answer is allowed only if it is certain: the compiler checks that.
 answers(M, Call, _, Pairs) :-
-    (   user_goal(M, Call)
+    (   grounded_goal(M, Call)
     ->  expand_call(Call, Pairs)
     ;   findall(Call, call_native(Call), As0),
         list_to_set(As0, As),
@@ -523,13 +642,23 @@ new_node(Key, Answer, I, New) :-
         New = true
     ).
 
+% The node of one proof (a conjunction of literals), for findall/3.
+proof_node(Lits, I) :-
+    variant_key(Lits, Key),
+    new_node(proof-Key, '$proof', I, New),
+    (   New == true
+    ->  maplist(ground_literal, Lits, GLits),
+        assertz(gp_rule(I, GLits))
+    ;   true
+    ).
+
 % The node that is true iff Call has some answer (for negation and evidence).
 exists_node(Call, I) :-
     variant_key(Call, CallKey),
     new_node(exists-CallKey, Call, I, New),
     (   New == true
     ->  current_program(M),
-        (   user_goal(M, Call)
+        (   grounded_goal(M, Call)
         ->  expand_call(Call, Pairs),
             forall(member(_-J, Pairs), assertz(gp_rule(I, [p(J)])))
         ;   call_native(Call) -> assertz(gp_rule(I, []))
@@ -559,6 +688,8 @@ ground_literal(pos(Call, Answer), p(I)) :-
     variant_key(Call, CallKey),
     answer_node(CallKey, Answer, I).
 ground_literal(neg(Call), n(I)) :- exists_node(Call, I).
+ground_literal(proof(Lits), p(I)) :- proof_node(Lits, I).
+ground_literal(no_proof(Lits), n(I)) :- proof_node(Lits, I).
 ground_literal(choice(Key, Value, Info), c(V, Value)) :- variable(Key, Info, V).
 
 variable(Key, Info, V) :-
@@ -630,6 +761,7 @@ api_load(File, Result) :-
 % api_ground(+M, +QueryTexts, -Result): QueryTexts = [] grounds the program's own queries.
 api_ground(M, QueryTexts, Result) :-
     abolish_all_tables,
+    b_setval(gedilog_proof_depth, 0),
     nb_setval(gedilog_module, M),
     guarded(( query_specs(M, QueryTexts, Specs), ground_program(M, Specs, GP) ), R0),
     abolish_all_tables,
@@ -637,9 +769,13 @@ api_ground(M, QueryTexts, Result) :-
     (   R0 == ok -> Result = ok(GP) ; Result = R0 ).
 
 query_specs(M, [], Specs) :- !,
-    findall(Q-Loc, ( M:'$query'(Q, Body, Loc), call_native(Body) ), Specs).
+    findall(Q-Loc, ( M:'$query'(Q, Body, Loc), possible(Body) ), Specs0),
+    list_to_set(Specs0, Specs).
 query_specs(M, Texts, Specs) :-
     findall(Q-'<query>', ( member(T, Texts), parse_query(M, T, Q) ), Specs).
+
+% The bindings under which a goal may hold in some world (for query/1 and evidence/2 rules).
+possible(Body) :- body(Body, _, []).
 
 parse_query(M, Text, Q) :-
     catch(term_string(Q, Text, [module(M)]), E,
