@@ -22,6 +22,7 @@ struct CompileOptions {
   bool stats = false;
   bool json = false;
   std::string dot;
+  std::size_t max_nodes = symbolic::Mdd::kDefaultNodeLimit;
 };
 
 void write_dot(const std::string& path, const symbolic::GroundProgram& ground,
@@ -46,7 +47,7 @@ void run_compile(const CompileOptions& options) {
   const auto program = symbolic::Program::load(options.file);
   const auto ground = program.ground();
   const double ground_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const auto compiled = symbolic::compile_queries(ground);
+  const auto compiled = symbolic::compile_queries(ground, options.max_nodes);
   if (!options.dot.empty()) write_dot(options.dot, ground, compiled);
 
   if (options.json) {
@@ -88,6 +89,8 @@ void setup_compile(CLI::App& app) {
   cmd->add_flag("--stats", options->stats, "Print circuit sizes and compile times per query");
   cmd->add_flag("--json", options->json, "Print the statistics as JSON");
   cmd->add_option("--dot", options->dot, "Write the circuits for Graphviz to this file");
+  cmd->add_option("--max-nodes", options->max_nodes, "Largest decision diagram manager allowed")
+      ->capture_default_str();
   cmd->callback([options] { run_compile(*options); });
 }
 

@@ -1,5 +1,6 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <new>
 
 #include "app/commands.h"
 #include "symbolic/error.h"
@@ -15,6 +16,10 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const gedilog::UserError& e) {
     std::cerr << "gedilog: error: " << e.what() << "\n";
+    return gedilog::kExitUserError;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "gedilog: error: ResourceError: out of memory (the program is too large for "
+                 "exact compilation; try a smaller --max-nodes to fail sooner)\n";
     return gedilog::kExitUserError;
   } catch (const std::exception& e) {
     std::cerr << "gedilog: internal error (a bug, please report it): " << e.what() << "\n";

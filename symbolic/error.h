@@ -14,12 +14,15 @@ class UserError : public std::runtime_error {
   UserError(std::string kind, std::string location, const std::string& message)
       : std::runtime_error(format(kind, location, message)),
         kind_(std::move(kind)),
-        location_(std::move(location)) {}
+        location_(std::move(location)),
+        message_(message) {}
 
   // ProbLog-style name of the error, e.g. "NegativeCycle".
   const std::string& kind() const { return kind_; }
   // "FILE:LINE", "FILE", or empty when no location is known.
   const std::string& location() const { return location_; }
+  // The message alone, without location and kind.
+  const std::string& message() const { return message_; }
 
  private:
   static std::string format(const std::string& kind, const std::string& location,
@@ -29,6 +32,7 @@ class UserError : public std::runtime_error {
   }
   std::string kind_;
   std::string location_;
+  std::string message_;
 };
 
 class InternalError : public std::logic_error {

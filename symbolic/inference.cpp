@@ -7,10 +7,13 @@
 
 namespace gedilog::symbolic {
 
-std::vector<CompiledQuery> compile_queries(const GroundProgram& program) {
+namespace {
+
+std::vector<CompiledQuery> compile_all(const GroundProgram& program, std::size_t max_mdd_nodes) {
   using Clock = std::chrono::steady_clock;
   auto start = Clock::now();
   Compiler compiler(program);
+  compiler.mdd().set_node_limit(max_mdd_nodes);
   std::vector<int> program_variable;
   for (int v = 0; v < compiler.mdd().num_variables(); ++v)
     program_variable.push_back(compiler.program_variable(v));
@@ -34,6 +37,18 @@ std::vector<CompiledQuery> compile_queries(const GroundProgram& program) {
     compiled.push_back(std::move(c));
   }
   return compiled;
+}
+
+}  // namespace
+
+std::vector<CompiledQuery> compile_queries(const GroundProgram& program,
+                                           std::size_t max_mdd_nodes) {
+  try {
+    return compile_all(program, max_mdd_nodes);
+  } catch (const UserError& e) {
+    if (!e.location().empty()) throw;
+    throw UserError(e.kind(), program.source, e.message());  // name the program
+  }
 }
 
 std::vector<std::vector<double>> fixed_weights(const GroundProgram& program) {
@@ -62,10 +77,10 @@ double probability(const CompiledQuery& compiled, const GroundProgram& program,
   return values[0] / values[1];
 }
 
-std::vector<QueryResult> solve(const GroundProgram& program) {
+std::vector<QueryResult> solve(const GroundProgram& program, std::size_t max_mdd_nodes) {
   const auto weights = fixed_weights(program);
   std::vector<QueryResult> results;
-  for (const CompiledQuery& c : compile_queries(program))
+  for (const CompiledQuery& c : compile_queries(program, max_mdd_nodes))
     results.push_back({c.query.text, probability(c, program, weights)});
   return results;
 }

@@ -22,8 +22,10 @@ struct QueryResult {
   double probability;
 };
 
-// Compiles every query of the program. Queries share one MDD manager (one variable order).
-std::vector<CompiledQuery> compile_queries(const GroundProgram& program);
+// Compiles every query of the program. Queries share one MDD manager (one variable order),
+// which may hold at most max_mdd_nodes nodes (ResourceError beyond).
+std::vector<CompiledQuery> compile_queries(const GroundProgram& program,
+                                           std::size_t max_mdd_nodes = Mdd::kDefaultNodeLimit);
 
 // The leaf weights of a program whose variables all have fixed probabilities; throws a
 // UserError naming the neural predicate otherwise.
@@ -34,6 +36,7 @@ double probability(const CompiledQuery& compiled, const GroundProgram& program,
                    const std::vector<std::vector<double>>& weights);
 
 // Compile and evaluate every query.
-std::vector<QueryResult> solve(const GroundProgram& program);
+std::vector<QueryResult> solve(const GroundProgram& program,
+                               std::size_t max_mdd_nodes = Mdd::kDefaultNodeLimit);
 
 }  // namespace gedilog::symbolic

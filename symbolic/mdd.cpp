@@ -165,6 +165,11 @@ MddRef Mdd::find_or_add_node(int var, const MddRef* kids) {
     }
   }
 
+  if (offsets_.size() >= node_limit_)
+    throw UserError("ResourceError", "",
+                    "the decision diagrams outgrow the limit of " + std::to_string(node_limit_) +
+                        " nodes: this program is too large for exact compilation "
+                        "(raise it with --max-nodes, or give the program more structure)");
   GEDILOG_CHECK(offsets_.size() < kNone && records_.size() + kChildrenField + k <= kNone,
                 "too many MDD nodes");
   const auto ref = static_cast<MddRef>(offsets_.size());

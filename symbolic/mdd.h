@@ -25,7 +25,12 @@ class Mdd {
   // Variable id reported for the two terminals: below every real variable.
   static constexpr int kTerminalVar = -1;
 
+  // A manager refuses to grow past this many nodes (a ResourceError, not an out-of-memory
+  // crash): about 100 bytes each with the tables, so the default stays near 3 GiB.
+  static constexpr std::size_t kDefaultNodeLimit = std::size_t{1} << 25;
+
   Mdd();
+  void set_node_limit(std::size_t limit) { node_limit_ = limit; }
 
   // Declares the next variable (lowest in the order so far); returns its id (0, 1, 2, ...).
   int add_variable(int domain_size);
@@ -113,6 +118,7 @@ class Mdd {
   ComputedTable or_table_;
   // Stack of children under construction, shared by the recursive apply and negation.
   std::vector<MddRef> scratch_;
+  std::size_t node_limit_ = kDefaultNodeLimit;
 };
 
 }  // namespace gedilog::symbolic
