@@ -86,8 +86,9 @@ number(_, 0, 0).
 number(N, L, V) :- L > 0, L0 is L - 1, number(N, L0, V0), digit(N, L0, D), V is V0 * 10 + D.
 addition(Z) :- number_length(L), number(n1, L, X), number(n2, L, Y), Z is X + Y.
 )";
+  const auto digits = random_sum_digits(n, rng);  // least significant first
   long long z = 0;
-  for (int d : random_sum_digits(n, rng)) z = z * 10 + d;
+  for (auto d = digits.rbegin(); d != digits.rend(); ++d) z = z * 10 + *d;
   out << "query(addition(" << z << ")).\n";
   return out.str();
 }

@@ -24,6 +24,8 @@
 :- op(1000, xfx, ::).
 :- op(1200, xfx, <-).
 :- op(900, fy, not).
+% SWI-Prolog reads "::\+" (a negative head literal, 0.5::\+a) as one token: an operator too.
+:- op(1000, xfx, '::\\+').
 
 :- use_module(library(lists)).
 :- use_module(library(apply)).
@@ -63,6 +65,7 @@ init_module(M, File) :-
     M:op(1000, xfx, ::),
     M:op(1200, xfx, <-),
     M:op(900, fy, not),
+    M:op(1000, xfx, '::\\+'),
     problog_builtins(M).
 
 % Built-ins whose ProbLog meaning differs from SWI-Prolog's.
@@ -117,8 +120,8 @@ add_clause(Hs, Loc, M) :- probabilistic_head(Hs), !, add_probabilistic(Hs, true,
 add_clause((H :- B), Loc, M) :- !, add_deterministic(H, B, Loc, M).
 add_clause(H, Loc, M) :- add_deterministic(H, true, Loc, M).
 
-probabilistic_head(H) :- nonvar(H), H = (_::_), !.
-probabilistic_head(H) :- nonvar(H), H = (A;_), nonvar(A), A = (_::_).
+probabilistic_head(H) :- nonvar(H), ( H = (_::_) ; H = '::\\+'(_, _) ), !.
+probabilistic_head(H) :- nonvar(H), H = (A;_), probabilistic_head(A).
 
 add_deterministic(H0, B, Loc, M) :-
     check_head(H0, Loc),
@@ -143,11 +146,10 @@ cannot_define(error(type_error(_, Culprit), _), _, Loc) :- !,
 cannot_define(E, _, _) :- throw(E).
 
 check_head(H, Loc) :-
-    (   nonvar(H), H = (\+ A), callable(A), \+ control_construct(A) -> true
-    ;   callable(H) -> true
-    ;   user_error('ParseError', Loc, 'invalid clause head: ~q', [H])
-    ),
-    (   control_construct(H)
+    (   nonvar(H), H = (\+ A) -> check_head(A, Loc)      % a negative head literal
+    ;   \+ callable(H)
+    ->  user_error('ParseError', Loc, 'invalid clause head: ~q', [H])
+    ;   control_construct(H)
     ->  user_error('ParseError', Loc, 'cannot define control construct ~q', [H])
     ;   true
     ).
@@ -193,7 +195,8 @@ disjuncts((A;B), [A|Ds]) :- !, disjuncts(B, Ds).
 disjuncts(A, [A]).
 
 annotated_head(Loc, D, P, H) :-
-    (   nonvar(D), D = (P::H), nonvar(H) -> true
+    (   nonvar(D), D = '::\\+'(P, A), nonvar(A) -> H = (\+ A)
+    ;   nonvar(D), D = (P::H), nonvar(H) -> true
     ;   user_error('ParseError', Loc, 'every head of an annotated disjunction needs a probability: ~q', [D])
     ).
 
