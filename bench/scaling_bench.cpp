@@ -42,10 +42,7 @@ std::string digit_beliefs(int n_digits, std::mt19937& rng) {
       }
       out << "]).\n";
     }
-  out << "number_length(" << n_digits << ").\n"
-      << "P0::digit(N,I,0); P1::digit(N,I,1); P2::digit(N,I,2); P3::digit(N,I,3); "
-         "P4::digit(N,I,4); P5::digit(N,I,5); P6::digit(N,I,6); P7::digit(N,I,7); "
-         "P8::digit(N,I,8); P9::digit(N,I,9) :- belief(N, I, [P0,P1,P2,P3,P4,P5,P6,P7,P8,P9]).\n";
+  out << "number_length(" << n_digits << ").\n";
   return out.str();
 }
 
@@ -60,17 +57,8 @@ std::vector<int> random_sum_digits(int n_digits, std::mt19937& rng) {
 std::string carry_program(int n) {
   std::mt19937 rng(n);
   std::ostringstream out;
-  out << digit_beliefs(n, rng) << R"(
-carry(0, 0, _).
-carry(I, C, Sum) :-
-    I > 0, I0 is I - 1,
-    carry(I0, C0, Sum),
-    digit(n1, I0, A), digit(n2, I0, B),
-    S is A + B + C0,
-    nth0(I0, Sum, D), D =:= S mod 10,
-    C is S // 10.
-sum(Sum) :- number_length(L), nth0(L, Sum, Top), carry(L, Top, Sum).
-)";
+  out << digit_beliefs(n, rng) << ":- consult('" << GEDILOG_SOURCE_DIR
+      << "/examples/addition_carry_rules.pl').\n";
   out << "query(sum([";
   const auto digits = random_sum_digits(n, rng);
   for (std::size_t i = 0; i < digits.size(); ++i) out << (i ? "," : "") << digits[i];
@@ -82,8 +70,11 @@ std::string naive_program(int n) {
   std::mt19937 rng(n);
   std::ostringstream out;
   out << digit_beliefs(n, rng) << R"(
+P0::digit(N,I,0); P1::digit(N,I,1); P2::digit(N,I,2); P3::digit(N,I,3); P4::digit(N,I,4);
+P5::digit(N,I,5); P6::digit(N,I,6); P7::digit(N,I,7); P8::digit(N,I,8); P9::digit(N,I,9) :-
+    belief(N, I, [P0,P1,P2,P3,P4,P5,P6,P7,P8,P9]).
 number(_, 0, 0).
-number(N, L, V) :- L > 0, L0 is L - 1, number(N, L0, V0), digit(N, L0, D), V is V0 * 10 + D.
+number(N, L, V) :- L > 0, L0 is L - 1, number(N, L0, V0), digit(N, L0, D), V is V0 + D * 10^L0.
 addition(Z) :- number_length(L), number(n1, L, X), number(n2, L, Y), Z is X + Y.
 )";
   const auto digits = random_sum_digits(n, rng);  // least significant first
@@ -190,7 +181,8 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   for (const auto& f : families) {
     if (f == "carry")
-      run_family("carry", "N digits", {1, 2, 4, 8, 16, 32, 64, 128}, carry_program, repeats, budget, dir);
+      run_family("carry", "N digits", {1, 2, 3, 4, 8, 16, 32, 64, 128}, carry_program, repeats,
+                 budget, dir);
     else if (f == "naive")
       run_family("naive", "N digits", {1, 2, 3, 4}, naive_program, repeats, budget, dir);
     else if (f == "dag")

@@ -260,7 +260,8 @@ supported_library(apply).
 consult_file(Spec, Loc, M) :-
     Loc = File:_,
     file_directory_name(File, Dir),
-    (   atomic(Spec) -> atomic_list_concat([Dir, '/', Spec], Path0)
+    (   atomic(Spec), is_absolute_file_name(Spec) -> Path0 = Spec
+    ;   atomic(Spec) -> atomic_list_concat([Dir, '/', Spec], Path0)
     ;   user_error('UnsupportedDirective', Loc, 'cannot consult ~q', [Spec])
     ),
     (   exists_file(Path0) -> Path = Path0

@@ -13,37 +13,15 @@
 #include <vector>
 
 #include "symbolic/error.h"
+#include "temp_files.h"
 #include "symbolic/inference.h"
 #include "symbolic/program.h"
 
 namespace gedilog::symbolic {
 namespace {
 
-// A temporary directory for this process's test programs, removed at exit.
-class Files {
- public:
-  Files()
-      : dir_(std::filesystem::temp_directory_path() /
-             ("gedilog_engine_" + std::to_string(::getpid()))) {
-    std::filesystem::create_directories(dir_);
-  }
-  ~Files() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) {
-    const std::string file = (dir_ / name).string();
-    std::ofstream(file) << text;
-    return file;
-  }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
- private:
-  std::filesystem::path dir_;
-};
-
-Files& files() {
-  static Files f;
+gedilog::testing::TempFiles& files() {
+  static gedilog::testing::TempFiles f("gedilog_engine");
   return f;
 }
 

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "symbolic/error.h"
+#include "temp_files.h"
 #include "symbolic/inference.h"
 #include "symbolic/program.h"
 
@@ -919,27 +920,6 @@ class Generator {
 
 // ---- running gedilog against the oracle ------------------------------------------------------
 
-class TempDir {
- public:
-  TempDir()
-      : path_(std::filesystem::temp_directory_path() /
-              ("gedilog_oracle_" + std::to_string(::getpid()))) {
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string file = (path_ / name).string();
-    std::ofstream(file) << text;
-    return file;
-  }
-
- private:
-  std::filesystem::path path_;
-};
-
 // Compares gedilog with the oracle on one program; returns "" or a description of the mismatch.
 std::string compare(const std::string& file, const Expected& ex) {
   std::ostringstream out;
@@ -996,7 +976,7 @@ BatchStats run_batch(unsigned seed, int count, const std::vector<Flavor>& flavor
   if (const char* shift = std::getenv("GEDILOG_ORACLE_SEED")) seed += static_cast<unsigned>(std::atoi(shift));
   std::mt19937 rng(seed);
   Generator gen(rng);
-  TempDir dir;
+  const gedilog::testing::TempFiles dir("gedilog_oracle");
   BatchStats stats;
   for (int i = 0; i < count; ++i) {
     const Flavor flavor = flavors[i % flavors.size()];
@@ -1090,7 +1070,7 @@ TEST_CASE("oracle: enumerator agrees with hand computation", "[oracle]") {
   CHECK(ex.value["a"] == Approx(0.2).margin(1e-12));
   CHECK(ex.value["s"] == Approx(0.48).margin(1e-12));
 
-  TempDir dir;
+  const gedilog::testing::TempFiles dir("gedilog_oracle");
   const std::string file = dir.write("hand.pl", m.text());
   CHECK(compare(file, ex) == "");
 }
