@@ -17,6 +17,7 @@
 #include <random>
 #include <sstream>
 
+#include "symbolic/error.h"
 #include "symbolic/inference.h"
 #include "symbolic/program.h"
 
@@ -151,7 +152,13 @@ void run_family(const std::string& name, const std::string& size_name, const std
             << "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (int size : sizes) {
     const auto path = (dir / (name + "_" + std::to_string(size) + ".pl")).string();
-    const Measurement m = measure(make(size), path, repeats);
+    Measurement m;
+    try {
+      m = measure(make(size), path, repeats);
+    } catch (const gedilog::UserError& e) {  // e.g. ResourceError: the size where it stops
+      std::cout << "| " << size << " | " << e.kind() << ": " << e.message() << " |\n";
+      break;
+    }
     char line[512];
     std::snprintf(line, sizeof line,
                   "| %d | %.4f | %.4f | %.6f | %zu | %zu | %zu | %zu | %zu | %zu | %.6g |\n", size,

@@ -25,6 +25,24 @@ std::vector<int> Compiler::variable_order(const GroundProgram& program) {
   for (int r = 0; r < static_cast<int>(program.rules.size()); ++r)
     rules_of[program.rules[r].head].push_back(r);
 
+  // Rules in a canonical order (their literals' texts): the grounder's rule order follows
+  // Prolog's tables, whose order varies from process to process; the variable order must not.
+  auto rule_key = [&](int r) {
+    std::vector<std::pair<int, std::string>> key;
+    for (const Literal& l : program.rules[r].body)
+      key.emplace_back(static_cast<int>(l.kind),
+                       l.kind == Literal::Kind::kChoice
+                           ? program.variables[l.index].name + "=" + std::to_string(l.value)
+                           : program.atoms[l.index]);
+    return key;
+  };
+  for (auto& rules : rules_of) {
+    std::vector<std::pair<std::vector<std::pair<int, std::string>>, int>> keyed;
+    for (int r : rules) keyed.emplace_back(rule_key(r), r);
+    std::sort(keyed.begin(), keyed.end());
+    for (std::size_t i = 0; i < rules.size(); ++i) rules[i] = keyed[i].second;
+  }
+
   std::vector<int> order, queue;
   std::vector<char> var_seen(program.variables.size(), 0), atom_seen(n_atoms, 0);
   auto visit = [&](int atom) {

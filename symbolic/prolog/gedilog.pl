@@ -349,6 +349,14 @@ grounded_goal(M, G) :-
     user_goal(M, G),
     \+ ( G \= '$body'(_), functor(G, N, A), M:'$native'(N, A) ).
 
+% answer(+M, ?G): the answers of the call G, in the standard order of terms: the tables'
+% own order depends on the process (atom handles); the order of the answers of a query must
+% not. Only outside tabled evaluation (findall/3 cannot capture its continuation).
+answer(M, G) :-
+    findall(K-G, ( poss(M, G), variant_key(G, K) ), Pairs),
+    keysort(Pairs, Sorted),
+    member(_-G, Sorted).
+
 :- table poss/2.
 % poss(+M, ?G): G is an answer of the call G that some world may make true.
 poss(M, G) :- clause_instance(M, G, _).
@@ -627,7 +635,7 @@ expand_call(Call, Pairs) :-
     tries(_, Calls, _),
     (   trie_lookup(Calls, CallKey, Pairs) -> true
     ;   current_program(M),
-        findall(A-I, ( copy_term(Call, A), poss(M, A), answer_node(CallKey, A, I) ), Pairs),
+        findall(A-I, ( copy_term(Call, A), answer(M, A), answer_node(CallKey, A, I) ), Pairs),
         trie_insert(Calls, CallKey, Pairs),
         assertz(gp_pending(Call, CallKey))
     ).
