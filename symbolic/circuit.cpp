@@ -173,8 +173,13 @@ void Circuit::write_dot(std::ostream& out, const GroundProgram& program,
     std::string label, shape = "circle";
     switch (n.kind) {
       case Kind::kLeaf: {
+        // A head of an annotated disjunction names itself; "none" and neural values need the
+        // variable's name.
         const RandomVariable& var = program.variables.at(n.variable);
-        label = var.name + " = " + var.value_names.at(n.value);
+        const std::string& value = var.value_names.at(n.value);
+        label = var.is_neural() ? var.name + " = " + value
+                : value == "none" ? "none of " + var.name
+                                  : value;
         shape = "box";
         break;
       }
