@@ -14,9 +14,10 @@
 % Grounding is keyed by calls, as in ProbLog: a node of the ground program is a pair
 % (Call, Answer) of variant-distinct terms, "calling Call returns Answer". Its definition is the
 % disjunction of the clause instances of Call that return Answer, each a conjunction of
-% literals pos(Node), neg(Node), choice(Var, Value). Enumerating answers uses SWI-Prolog's
-% tabling (poss/2), so every call is expanded once and cyclic programs terminate; the
-% fixpoint over cycles is computed later, on the C++ side.
+% literals pos(Node), neg(Node), choice(Var, Value) (and, for findall/3, proof(Literals) and
+% no_proof(Literals)). Enumerating answers uses SWI-Prolog's tabling (poss/2), so every call is
+% expanded once and cyclic programs terminate; the fixpoint over cycles is computed later, on
+% the C++ side. Predicates that need no grounding (deterministic, non-recursive) run natively.
 
 :- module(gedilog, []).
 
@@ -29,7 +30,6 @@
 
 :- use_module(library(lists)).
 :- use_module(library(apply)).
-:- use_module(library(varnumbers)).
 
 :- dynamic program_counter/1.
 program_counter(0).
@@ -50,18 +50,17 @@ load_program(File, M) :-
     (   exists_file(File) -> true
     ;   user_error('FileNotFound', File, 'no such file: ~w', [File])
     ),
-    init_module(M, File),
+    init_module(M),
     load_file(File, M),
     add_native_stubs(M),
     analyse_program(M).
 
-init_module(M, File) :-
+init_module(M) :-
     maplist(declare_dynamic(M),
             ['$clause'/4, '$query'/3, '$evidence'/3, '$evidence_rule'/4, '$defined'/2, '$probabilistic'/2,
-             '$unknown_fail'/0, '$ad_counter'/1, '$file'/1, '$negated_head'/2, '$calls'/3,
+             '$unknown_fail'/0, '$ad_counter'/1, '$negated_head'/2, '$calls'/3,
              '$native'/2]),
     assertz(M:'$ad_counter'(0)),
-    assertz(M:'$file'(File)),
     M:op(1000, xfx, ::),
     M:op(1200, xfx, <-),
     M:op(900, fy, not),
