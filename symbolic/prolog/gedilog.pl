@@ -67,11 +67,40 @@ init_module(M) :-
     M:op(1000, xfx, '::\\+'),
     problog_builtins(M).
 
-% Built-ins whose ProbLog meaning differs from SWI-Prolog's.
+% Built-ins whose ProbLog meaning differs from SWI-Prolog's, or that SWI-Prolog lacks.
 problog_builtins(M) :-
+    % all(T, G, L): the distinct solutions, in order of first proof; fails when there are none.
+    M:assertz((all(T, G, L) :- findall(T, G, L0), gedilog:all_solutions(L0, L))),
+    % cut(G) of library(cut), for deterministic rules (first_rule/3 grounds the others).
+    M:assertz((cut(G) :- gedilog:indexed_goal(G, I, G1), findall(I, G1, Is),
+                         msort(Is, [I|_]), call(G1))),
     % is_list/1 accepts partial lists ([a|_]) in ProbLog.
     M:redefine_system_predicate(is_list(_)),
     M:assertz((is_list(L) :- gedilog:partial_list(L))).
+
+all_solutions(L0, L) :-
+    L0 \== [],
+    foldl([X, S0, S]>>( memberchk_eq(X, S0) -> S = S0 ; S = [X|S0] ), L0, [], R),
+    reverse(R, L).
+
+memberchk_eq(X, L) :- member(Y, L), Y == X, !.
+
+% ProbLog's library(cut): cut(p(A...)) uses the first clause of p(Index, A...), in the order of
+% Index, whose call succeeds: a proof of rule I holds, and no proof of an earlier rule does.
+first_rule(G, L0, L) :-
+    indexed_goal(G, I, G1),
+    findall(I, possible(G1), Is0), sort(Is0, Is),
+    append(Earlier, [I|_], Is),
+    foldl(no_earlier_rule(G), Earlier, L0, L1),
+    body(G1, L1, L).
+
+no_earlier_rule(G, J, L0, L) :-
+    indexed_goal(G, J, GJ),
+    body(\+ GJ, L0, L).
+
+indexed_goal(G, I, G1) :-
+    (   callable(G) -> true ; throw(error(type_error(callable, G), _)) ),
+    G =.. [F|Args], G1 =.. [F, I|Args].
 
 partial_list(L) :- var(L), !.
 partial_list([]) :- !.
@@ -242,6 +271,7 @@ evaluate_probability(Loc, E, P) :-
 directive(D, Loc, _) :- var(D), !,
     user_error('ParseError', Loc, 'a directive cannot be a variable', []).
 directive((A, B), Loc, M) :- !, directive(A, Loc, M), directive(B, Loc, M).
+directive(use_module(library(cut)), _, _) :- !.       % cut/1 is the grounder's (first_rule/3)
 directive(use_module(library(L)), Loc, M) :- !,
     (   supported_library(L) -> M:use_module(library(L))
     ;   user_error('UnsupportedLibrary', Loc, 'library(~w) is not supported', [L])
@@ -254,6 +284,7 @@ directive(D, Loc, _) :-
     user_error('UnsupportedDirective', Loc, 'directive ~q is not supported', [D]).
 
 supported_library(lists).
+supported_library(cut).
 supported_library(apply).
 
 consult_file(Spec, Loc, M) :-
@@ -326,6 +357,8 @@ goal_in(ignore(A), G) :- !, goal_in(A, G).
 goal_in(_^A, G) :- !, goal_in(A, G).
 goal_in(bagof(_, A, _), G) :- !, goal_in(A, G).
 goal_in(setof(_, A, _), G) :- !, goal_in(A, G).
+goal_in(all(_, A, _), G) :- !, goal_in(A, G).
+goal_in(cut(A), G) :- nonvar(A), !, indexed_goal(A, _, A1), goal_in(A1, G).
 goal_in(C, G) :-
     compound(C), compound_name_arguments(C, call, [A|Extra]), !,
     (   var(A) -> G = '$var'
@@ -422,6 +455,11 @@ body(G, L0, L) :-
 body(findall(T, G, L), L0, L1) :-
     current_program(M), \+ goal_is_native(M, G), !,
     findall_literals(T, G, L, L0, L1).
+body(all(T, G, L), L0, L1) :-
+    current_program(M), \+ goal_is_native(M, G), !,
+    findall_literals(T, G, L2, L0, L1),
+    all_solutions(L2, L).
+body(cut(G), L0, L) :- !, first_rule(G, L0, L).
 body(!, _, _) :- !,
     throw(gedilog_error('UnsupportedCut', '', "cut (!) is not supported in ProbLog programs")).
 body(G, L0, L) :-
