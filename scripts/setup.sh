@@ -8,7 +8,8 @@ packages=(
   swi-prolog-nox                                 # embedded Prolog: loading and grounding
   libboost-graph-dev                             # dependency graphs, circuits
   libcli11-dev                                   # command line
-  nlohmann-json3-dev                             # JSON output
+  nlohmann-json3-dev                             # JSON output, circuit cache (MessagePack)
+  libtorch-dev                                   # tensors: bridge/, neural/ (CPU build)
   catch2                                         # tests
   libbenchmark-dev                               # bench/
 )

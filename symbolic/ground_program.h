@@ -36,6 +36,9 @@ struct RandomVariable {
   std::vector<double> probabilities;
   std::string network;  // neural variables: the network's name
   std::string inputs;   // neural variables: the inputs, as Prolog text
+  // Identity within the program (its clause and the clause variables' bindings; for a neural
+  // variable its network and inputs): the same key in two groundings is the same variable.
+  std::string key;
 
   bool is_neural() const { return !network.empty(); }
   int domain_size() const { return static_cast<int>(value_names.size()); }

@@ -84,6 +84,7 @@ int LayeredCircuitBuilder::combine(Node::Kind kind, std::vector<int> children) {
                       (kind == Node::kProduct || folding_ == Folding::kSumProduct);
     if (kind == Node::kSum && is_constant(c, 0.0)) continue;  // x + 0 = max(x, 0) = x
     if (fold) {
+      if (kind == Node::kSum && any_folded) sums_folded_ = true;  // c1 + c2 is not max(c1, c2)
       folded = kind == Node::kSum ? folded + nodes_[c].value : folded * nodes_[c].value;
       any_folded = true;
     } else {
@@ -144,6 +145,7 @@ void LayeredCircuitBuilder::add(const LayeredCircuit& circuit,
     previous.swap(current);
   }
   for (std::int64_t r : circuit.roots) roots_.push_back(previous[r]);
+  sums_folded_ = sums_folded_ || circuit.sums_folded;
 }
 
 // --- Builder: layer ------------------------------------------------------------------------
@@ -167,6 +169,7 @@ LayeredCircuit LayeredCircuitBuilder::build(std::int64_t num_columns) const {
 
   LayeredCircuit out;
   out.num_columns = num_columns;
+  out.sums_folded = sums_folded_;
   // position[id][l - depth[id]]: where node id (or its pass-through copy) sits in layer l.
   std::vector<std::vector<std::int64_t>> position(n);
   for (int id = 0; id < n; ++id) {

@@ -32,6 +32,9 @@ struct LayeredCircuit {
   std::vector<double> constants;  // layer 0 is [columns..., constants...]
   std::vector<Layer> layers;      // layers[0] reads layer 0, the inputs
   std::vector<std::int64_t> roots;  // positions in the last layer (in layer 0 if there is none)
+  // Whether sums of constants were folded (Folding::kSumProduct): then the circuit means
+  // nothing in the max-product semiring.
+  bool sums_folded = false;
 
   std::int64_t num_inputs() const {
     return num_columns + static_cast<std::int64_t>(constants.size());
@@ -90,6 +93,7 @@ class LayeredCircuitBuilder {
   bool is_constant(int id, double value) const;
 
   Folding folding_;
+  bool sums_folded_ = false;
   std::vector<Node> nodes_;
   std::unordered_map<Node, int, NodeHash, NodeEqual> index_;
   std::vector<int> roots_;

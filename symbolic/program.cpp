@@ -9,6 +9,7 @@ Program Program::load(const std::string& file) {
   program.file_ = file;
   program.module_ = prolog::load_program(file);
   program.neural_ = prolog::neural_declarations(program.module_);
+  program.sources_ = prolog::source_files(program.module_);
   return program;
 }
 

@@ -24,6 +24,8 @@ class Program {
 
   const std::string& file() const { return file_; }
   const std::vector<NeuralDeclaration>& neural_declarations() const { return neural_; }
+  // The files it was read from: FILE and the files it consults (what a cache key hashes).
+  const std::vector<std::string>& source_files() const { return sources_; }
 
   // The relevant ground program of the program's own queries and evidence.
   GroundProgram ground() const;
@@ -35,6 +37,7 @@ class Program {
   std::string file_;
   std::string module_;  // the Prolog module holding the program
   std::vector<NeuralDeclaration> neural_;
+  std::vector<std::string> sources_;
 };
 
 }  // namespace gedilog::symbolic

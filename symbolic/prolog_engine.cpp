@@ -148,6 +148,7 @@ RandomVariable read_variable(term_t v) {
     var.inputs = text_of(arg(2, dist));
   }
   for_each(arg(4, v), [&](term_t n) { var.value_names.push_back(text_of(n)); });
+  var.key = text_of(arg(5, v));
   return var;
 }
 
@@ -217,17 +218,27 @@ GroundProgram ground(const std::string& module, const std::string& file,
   return program;
 }
 
-std::vector<NeuralDeclaration> neural_declarations(const std::string& module) {
+namespace {
+
+// Calls gedilog:Predicate(Module, List) and hands each element of List to `each`.
+template <typename F>
+void for_each_answer(const char* predicate, const std::string& module, F each) {
   std::lock_guard<std::mutex> lock(prolog_mutex());
   ensure_initialised();
   Frame frame;
   term_t args = PL_new_term_refs(2);
   PL_put_atom_chars(args, module.c_str());
-  predicate_t pred = PL_predicate("api_neural", 2, "gedilog");
+  predicate_t pred = PL_predicate(predicate, 2, "gedilog");
   if (!PL_call_predicate(nullptr, PL_Q_CATCH_EXCEPTION | PL_Q_NODEBUG, pred, args))
-    throw InternalError("prolog: api_neural failed");
+    throw InternalError(std::string("prolog: ") + predicate + " failed");
+  for_each(args + 1, each);
+}
+
+}  // namespace
+
+std::vector<NeuralDeclaration> neural_declarations(const std::string& module) {
   std::vector<NeuralDeclaration> decls;
-  for_each(args + 1, [&](term_t d) {
+  for_each_answer("api_neural", module, [&](term_t d) {
     NeuralDeclaration decl;
     decl.network = text_of(arg(1, d));
     decl.inputs = text_of(arg(2, d));
@@ -238,6 +249,12 @@ std::vector<NeuralDeclaration> neural_declarations(const std::string& module) {
     decls.push_back(std::move(decl));
   });
   return decls;
+}
+
+std::vector<std::string> source_files(const std::string& module) {
+  std::vector<std::string> files;
+  for_each_answer("api_sources", module, [&](term_t f) { files.push_back(text_of(f)); });
+  return files;
 }
 
 }  // namespace gedilog::symbolic::prolog

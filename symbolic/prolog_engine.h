@@ -22,4 +22,7 @@ GroundProgram ground(const std::string& module, const std::string& file,
 
 std::vector<NeuralDeclaration> neural_declarations(const std::string& module);
 
+// The files the program was read from (its own, then those it consults).
+std::vector<std::string> source_files(const std::string& module);
+
 }  // namespace gedilog::symbolic::prolog

@@ -59,7 +59,7 @@ init_module(M) :-
     maplist(declare_dynamic(M),
             ['$clause'/4, '$query'/3, '$evidence'/3, '$evidence_rule'/4, '$defined'/2, '$probabilistic'/2,
              '$unknown_fail'/0, '$ad_counter'/1, '$negated_head'/2, '$calls'/3,
-             '$native'/2]),
+             '$native'/2, '$source_file'/1]),
     assertz(M:'$ad_counter'(0)),
     M:op(1000, xfx, ::),
     M:op(1200, xfx, <-),
@@ -109,6 +109,7 @@ partial_list([_|T]) :- partial_list(T).
 declare_dynamic(M, Name/Arity) :- dynamic(M:Name/Arity).
 
 load_file(File, M) :-
+    assertz(M:'$source_file'(File)),
     setup_call_cleanup(open(File, read, S), read_clauses(S, File, M), close(S)).
 
 read_clauses(S, File, M) :-
@@ -746,8 +747,9 @@ variable(Key, Info, V) :-
     (   trie_lookup(Vars, Key, V) -> true
     ;   next_index(2, V),
         trie_insert(Vars, Key, V),
-        variable_description(Info, Desc),
-        assertz(gp_var(V, Desc))
+        variable_description(Info, v(Name, L, Dist, Names)),
+        term_text(Key, KeyText),
+        assertz(gp_var(V, v(Name, L, Dist, Names, KeyText)))
     ).
 
 % v(Name, Location, Distribution, ValueNames):
@@ -830,6 +832,9 @@ parse_query(M, Text, Q) :-
     catch(term_string(Q, Text, [module(M)]), E,
           ( message_to_string(E, Msg),
             user_error('ParseError', '<query>', 'cannot parse query ~q: ~w', [Text, Msg]) )).
+
+% The files a program was read from: its own and those it consults, in reading order.
+api_sources(M, Files) :- findall(F, M:'$source_file'(F), Files).
 
 % The nn/4 declarations of a program: nn(Net, InputsText, VarText, DomainTexts, HeadText, Loc).
 api_neural(M, Decls) :-
