@@ -16,17 +16,25 @@ torch::Tensor to_device(const std::vector<std::int64_t>& v, torch::Device device
   return torch::tensor(v, torch::kLong).to(device);
 }
 
-// log Σ exp over `dim`, shifted by the (detached) maximum. A node whose children are all -inf
-// (probability 0) gets -inf with a zero gradient instead of the NaN of log(0) · 0.
-torch::Tensor log_sum_exp(const torch::Tensor& x, std::int64_t dim) {
-  torch::Tensor shift = std::get<0>(x.max(dim, /*keepdim=*/true)).detach();
-  shift = torch::where(torch::isfinite(shift), shift, torch::zeros_like(shift));
-  const torch::Tensor sum = (x - shift).exp().sum(dim);
-  const torch::Tensor positive = sum > 0;
-  const torch::Tensor safe = torch::where(positive, sum, torch::ones_like(sum));
-  return torch::where(positive, safe.log() + shift.squeeze(dim),
-                      torch::full_like(sum, -std::numeric_limits<double>::infinity()));
-}
+// log Σ exp over `dim` (LibTorch's fused, max-shifted logsumexp) with a backward pass that
+// gives a node whose children are all -inf (probability 0) a zero gradient instead of the NaN
+// of exp(-inf - -inf).
+struct SafeLogSumExp : torch::autograd::Function<SafeLogSumExp> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               std::int64_t dim) {
+    torch::Tensor out = torch::logsumexp(x, dim);
+    ctx->save_for_backward({x, out});
+    ctx->saved_data["dim"] = dim;
+    return out;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad) {
+    const auto saved = ctx->get_saved_variables();
+    const std::int64_t dim = ctx->saved_data["dim"].toInt();
+    const torch::Tensor weight = (saved[0] - saved[1].unsqueeze(dim)).exp().nan_to_num(0.0);
+    return {grad[0].unsqueeze(dim) * weight, torch::Tensor()};
+  }
+};
 
 }  // namespace
 
@@ -40,20 +48,41 @@ TensorCircuit::TensorCircuit(const symbolic::LayeredCircuit& circuit, torch::Dev
   constants_ = torch::tensor(circuit.constants, options).reshape({-1, 1});
   log_constants_ = constants_.log().to(device, dtype);
   constants_ = constants_.to(device, dtype);
+  neutral_ = torch::tensor({0.0, 1.0}, options).reshape({2, 1}).to(device, dtype);
+  log_neutral_ = torch::tensor({-std::numeric_limits<double>::infinity(), 0.0}, options)
+                     .reshape({2, 1})
+                     .to(device, dtype);
+  // Every layer's values end with two neutral rows, the semiring's zero and one: a node with
+  // fewer children than its run's width is padded with them.
+  std::int64_t previous = circuit.num_inputs();
   for (const symbolic::LayeredCircuit::Layer& layer : circuit.layers) {
     std::vector<Run> runs;
     for (std::int64_t begin = 0; begin < layer.size();) {
       const bool sum = begin < layer.num_sums;
-      const std::int64_t fan_in = layer.fan_in(begin);
-      std::int64_t end = begin;
-      while (end < layer.size() && (end < layer.num_sums) == sum && layer.fan_in(end) == fan_in)
+      auto same_run = [&](std::int64_t i) {
+        return i < layer.size() && (i < layer.num_sums) == sum &&
+               (layer.fan_in(i) == 1) == (layer.fan_in(begin) == 1);
+      };
+      // Nodes come sorted by fan-in: extend the run while padding to the widest costs at most
+      // twice the real children.
+      std::int64_t end = begin, edges = 0;
+      while (same_run(end) && layer.fan_in(end) * (end - begin + 1) <= 2 * (edges + layer.fan_in(end))) {
+        edges += layer.fan_in(end);
         ++end;
-      const std::vector<std::int64_t> children(layer.children.begin() + layer.offsets[begin],
-                                               layer.children.begin() + layer.offsets[end]);
-      runs.push_back({sum, end - begin, fan_in, to_device(children, device)});
+      }
+      const std::int64_t width = layer.fan_in(end - 1);
+      const std::int64_t pad = previous + (sum ? 0 : 1);
+      std::vector<std::int64_t> children;
+      for (std::int64_t i = begin; i < end; ++i) {
+        children.insert(children.end(), layer.children.begin() + layer.offsets[i],
+                        layer.children.begin() + layer.offsets[i + 1]);
+        children.insert(children.end(), width - layer.fan_in(i), pad);
+      }
+      runs.push_back({sum, end - begin, width, to_device(children, device)});
       begin = end;
     }
     layers_.push_back(std::move(runs));
+    previous = layer.size();
   }
   roots_ = to_device(circuit.roots, device);
 }
@@ -70,8 +99,9 @@ torch::Tensor TensorCircuit::forward(const torch::Tensor& inputs, Semiring semir
   const std::int64_t batch = inputs.size(0);
   const bool log_space = semiring != Semiring::kProbability;
   const torch::Tensor& constants = log_space ? log_constants_ : constants_;
+  const torch::Tensor neutral = (log_space ? log_neutral_ : neutral_).expand({2, batch});
   torch::Tensor values = torch::cat(
-      {inputs.to(device_, dtype_).t(), constants.expand({constants.size(0), batch})}, 0);
+      {inputs.to(device_, dtype_).t(), constants.expand({constants.size(0), batch}), neutral}, 0);
 
   for (const std::vector<Run>& runs : layers_) {
     std::vector<torch::Tensor> parts;
@@ -88,12 +118,13 @@ torch::Tensor TensorCircuit::forward(const torch::Tensor& inputs, Semiring semir
       } else if (semiring == Semiring::kProbability) {
         parts.push_back(gathered.sum(1));
       } else if (semiring == Semiring::kLogProbability) {
-        parts.push_back(log_sum_exp(gathered, 1));
+        parts.push_back(SafeLogSumExp::apply(gathered, 1));
       } else {
         parts.push_back(std::get<0>(gathered.max(1)));
       }
     }
-    values = parts.size() == 1 ? parts[0] : torch::cat(parts, 0);
+    parts.push_back(neutral);
+    values = torch::cat(parts, 0);
   }
   return values.index_select(0, roots_).t();
 }

@@ -3,10 +3,12 @@
 // pipeline): inputs [batch, columns] in, root values [batch, roots] out, on any device.
 //
 // Values are kept node-major, [nodes, batch], so that gathering a node's children copies whole
-// rows. Each layer is a few runs of nodes with the same kind and fan-in; a run is one
-// index_select and one dense reduction over the fan-in dimension, whatever the batch size, so
-// the number of tensor operations per forward pass grows with the circuit's depth, not with
-// its size or the batch. Gradients come from autograd.
+// rows. Each layer is a few runs of nodes of one kind (pass-through copies, sums, products),
+// their children padded to the run's widest fan-in with the semiring's zero or one (runs are
+// split where padding would more than double the work); a run is one index_select and one
+// dense reduction over the fan-in dimension. So the number of tensor operations per forward
+// pass grows with the circuit's depth, not with its size or the batch. Gradients come from
+// autograd.
 #include <torch/types.h>
 
 #include <cstdint>
@@ -45,11 +47,11 @@ class TensorCircuit {
   torch::Device device() const { return device_; }
 
  private:
-  // Consecutive nodes of one layer with the same kind and fan-in.
+  // Consecutive nodes of one layer with the same kind, their children padded to one width.
   struct Run {
     bool sum;
     std::int64_t nodes, fan_in;
-    torch::Tensor children;  // [nodes * fan_in], positions in the previous layer
+    torch::Tensor children;  // [nodes * fan_in], rows of the previous layer's values
   };
 
   torch::Device device_;
@@ -58,6 +60,7 @@ class TensorCircuit {
   bool sums_folded_;
   torch::Tensor constants_;  // [constants, 1]: probabilities
   torch::Tensor log_constants_;
+  torch::Tensor neutral_, log_neutral_;  // [2, 1]: the semiring's zero and one
   std::vector<std::vector<Run>> layers_;
   torch::Tensor roots_;  // [roots], positions in the last layer
 };

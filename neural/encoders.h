@@ -1,0 +1,20 @@
+#pragma once
+// Encoders for 28x28 grey images: each maps [batch, 1, 28, 28] to C cluster logits (the
+// neural predicate's domain), the f(x) of DESIGN.md.
+#include <torch/nn.h>
+
+namespace gedilog::neural {
+
+// DeepProbLog's MNIST network: two 5x5 convolutions with max-pooling, three linear layers.
+class LeNetImpl : public torch::nn::Module {
+ public:
+  explicit LeNetImpl(std::int64_t num_classes = 10);
+  torch::Tensor forward(torch::Tensor images);  // [batch, 1, 28, 28] -> [batch, C] logits
+
+ private:
+  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
+  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr}, fc3_{nullptr};
+};
+TORCH_MODULE(LeNet);
+
+}  // namespace gedilog::neural
