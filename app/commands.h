@@ -8,5 +8,6 @@ namespace gedilog::app {
 
 void setup_query(CLI::App& app);
 void setup_compile(CLI::App& app);
+void setup_train(CLI::App& app);  // train and eval
 
 }  // namespace gedilog::app

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   gedilog::app::setup_query(app);
   gedilog::app::setup_compile(app);
+  gedilog::app::setup_train(app);
   try {
     app.parse(argc, argv);  // runs the chosen subcommand's callback
   } catch (const CLI::ParseError& e) {

@@ -23,4 +23,12 @@ torch::Tensor LeNetImpl::forward(torch::Tensor x) {
   return fc3_(x);
 }
 
+MlpImpl::MlpImpl(std::int64_t num_classes, std::int64_t hidden) {
+  layers_ = register_module("layers", nn::Sequential(nn::Linear(28 * 28, hidden), nn::ReLU(),
+                                                     nn::Linear(hidden, hidden), nn::ReLU(),
+                                                     nn::Linear(hidden, num_classes)));
+}
+
+torch::Tensor MlpImpl::forward(torch::Tensor images) { return layers_->forward(images.flatten(1)); }
+
 }  // namespace gedilog::neural

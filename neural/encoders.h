@@ -17,4 +17,15 @@ class LeNetImpl : public torch::nn::Module {
 };
 TORCH_MODULE(LeNet);
 
+// A multilayer perceptron on the flattened image: 784 -> hidden -> hidden -> C.
+class MlpImpl : public torch::nn::Module {
+ public:
+  explicit MlpImpl(std::int64_t num_classes = 10, std::int64_t hidden = 256);
+  torch::Tensor forward(torch::Tensor images);
+
+ private:
+  torch::nn::Sequential layers_{nullptr};
+};
+TORCH_MODULE(Mlp);
+
 }  // namespace gedilog::neural

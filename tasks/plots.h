@@ -1,0 +1,15 @@
+#pragma once
+// PNG figures of a run (libpng): a confusion matrix as a heat map, curves per epoch.
+#include <string>
+#include <vector>
+
+namespace gedilog::tasks {
+
+// Rows = true class, columns = predicted; white (0) to dark blue (1); 32 px per cell.
+void write_confusion_png(const std::string& file, const std::vector<std::vector<double>>& confusion);
+
+// One line per series over the epochs, each scaled to its own [min, max]; colours in order:
+// red, blue, green, orange. (No text: the series' names and values are in history.csv.)
+void write_curves_png(const std::string& file, const std::vector<std::vector<double>>& series);
+
+}  // namespace gedilog::tasks

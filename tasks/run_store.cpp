@@ -1,0 +1,105 @@
+#include "tasks/run_store.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "symbolic/error.h"
+
+namespace gedilog::tasks {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void exec(sqlite3* db, const std::string& sql, const std::string& file) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    const std::string msg = error ? error : "unknown error";
+    sqlite3_free(error);
+    throw UserError("DatabaseError", file, msg);
+  }
+}
+
+// Runs one statement with text parameters bound in order.
+void run(sqlite3* db, const std::string& sql, const std::vector<std::string>& params, const std::string& file) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK)
+    throw UserError("DatabaseError", file, sqlite3_errmsg(db));
+  for (std::size_t i = 0; i < params.size(); ++i)
+    sqlite3_bind_text(stmt, static_cast<int>(i + 1), params[i].c_str(), -1, SQLITE_TRANSIENT);
+  const int rc = sqlite3_step(stmt);
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE) throw UserError("DatabaseError", file, sqlite3_errmsg(db));
+}
+
+}  // namespace
+
+std::string RunFolder::database_of(const std::string& dir) {
+  return (fs::absolute(dir).lexically_normal().parent_path() / "runs.db").string();
+}
+
+RunFolder::RunFolder(const std::string& dir, const std::string& config_toml, const std::string& task,
+                     std::int64_t seed)
+    : dir_(dir) {
+  if (fs::exists(fs::path(dir) / "metrics.json"))
+    throw UserError("RunExists", dir, "holds a finished run (metrics.json); choose another --out");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw UserError("IOError", dir, "cannot create the run folder: " + ec.message());
+  write("config.toml", config_toml);
+
+  const std::string db_file = database_of(dir);
+  if (sqlite3_open(db_file.c_str(), &db_) != SQLITE_OK)
+    throw UserError("DatabaseError", db_file, db_ ? sqlite3_errmsg(db_) : "cannot open");
+  sqlite3_busy_timeout(db_, 10000);
+  exec(db_,
+       "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, folder TEXT, task TEXT, seed INTEGER,"
+       " status TEXT, started TEXT, ended TEXT, config TEXT, metrics TEXT, message TEXT)",
+       db_file);
+  run(db_,
+      "INSERT INTO runs (folder, task, seed, status, started, config) VALUES (?, ?, ?, 'running', "
+      "datetime('now'), ?)",
+      {fs::absolute(dir).lexically_normal().string(), task, std::to_string(seed), config_toml}, db_file);
+  row_ = sqlite3_last_insert_rowid(db_);
+}
+
+RunFolder::~RunFolder() {
+  if (!ended_) {
+    try {
+      fail("interrupted");
+    } catch (...) {
+    }
+  }
+  if (db_) sqlite3_close(db_);
+}
+
+std::string RunFolder::path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
+
+void RunFolder::write(const std::string& name, const std::string& text) const {
+  const std::string file = path(name), tmp = file + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    if (!out) throw UserError("IOError", file, "cannot write");
+  }
+  fs::rename(tmp, file);
+}
+
+void RunFolder::set_status(const std::string& status, const std::string& metrics, const std::string& message) {
+  ended_ = true;
+  run(db_, "UPDATE runs SET status = ?, ended = datetime('now'), metrics = ?, message = ? WHERE id = ?",
+      {status, metrics, message, std::to_string(row_)}, database_of(dir_));
+}
+
+void RunFolder::finish(const nlohmann::json& metrics) {
+  write("metrics.json", metrics.dump(2) + "\n");
+  set_status("finished", metrics.dump(), "");
+}
+
+void RunFolder::fail(const std::string& message) { set_status("failed", "", message); }
+
+}  // namespace gedilog::tasks

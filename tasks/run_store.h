@@ -1,0 +1,41 @@
+#pragma once
+// A run folder and its record in the results store (DESIGN.md, "Runs, results"): DIR holds the
+// resolved config, history, figures, checkpoint and, written last, metrics.json; every run is
+// a row of runs.db (SQLite) beside the run folders, with its status. A run that fails leaves
+// no metrics.json and is marked failed.
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+
+struct sqlite3;
+
+namespace gedilog::tasks {
+
+class RunFolder {
+ public:
+  // Creates DIR; refuses a DIR that already holds a finished run (DIR/metrics.json).
+  RunFolder(const std::string& dir, const std::string& config_toml, const std::string& task,
+            std::int64_t seed);
+  ~RunFolder();
+  RunFolder(const RunFolder&) = delete;
+  RunFolder& operator=(const RunFolder&) = delete;
+
+  std::string path(const std::string& name) const;
+  // Writes DIR/name whole or not at all (written aside, then renamed).
+  void write(const std::string& name, const std::string& text) const;
+  // metrics.json, then the record: finished.
+  void finish(const nlohmann::json& metrics);
+  // The record: failed, with the reason. Called by the destructor if neither was.
+  void fail(const std::string& message);
+
+  static std::string database_of(const std::string& dir);  // DIR/../runs.db
+
+ private:
+  void set_status(const std::string& status, const std::string& metrics, const std::string& message);
+
+  std::string dir_;
+  sqlite3* db_ = nullptr;
+  std::int64_t row_ = -1;
+  bool ended_ = false;
+};
+
+}  // namespace gedilog::tasks

