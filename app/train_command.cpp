@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -23,6 +24,8 @@ struct TrainOptions {
 
 void run_train(const TrainOptions& o) {
   const tasks::ExperimentConfig config = tasks::load_experiment(o.config, o.overrides);
+  // Ctrl-C stops after the current step, and the run is recorded as interrupted.
+  std::signal(SIGINT, [](int) { tasks::request_interrupt(); });
   const nlohmann::json m = tasks::train_mnist_add(config, o.out, std::cerr, ::isatty(STDERR_FILENO));
   const auto& test = m.at("test");
   std::printf("| task | digits | form | epochs | seed | test sum accuracy | test digit accuracy | "

