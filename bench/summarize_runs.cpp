@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
               "|---|---|---|---|---|---|---|---|---|\n");
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    const auto eq = arg.find('=');
+    const auto eq = arg.rfind('=');  // labels may hold '=' too
     const std::string label = arg.substr(0, eq);
     Stat label_acc, digit_acc, ceiling, train_s, eps, circuit, rss;
     std::stringstream dirs(arg.substr(eq + 1));

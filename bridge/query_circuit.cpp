@@ -71,7 +71,7 @@ QueryCircuit merge(const std::vector<const QueryCircuit*>& parts) {
 namespace {
 
 // Bump when the layout of a cache entry or the meaning of a compiled circuit changes.
-constexpr int kCacheFormat = 2;
+constexpr int kCacheFormat = 3;
 
 // FNV-1a: a stable 64-bit hash (std::hash is not stable across builds).
 std::uint64_t fnv1a(const std::string& data, std::uint64_t h = 14695981039346656037ull) {

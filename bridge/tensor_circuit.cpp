@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <unordered_map>
 
 #include "symbolic/error.h"
 
@@ -52,11 +53,16 @@ TensorCircuit::TensorCircuit(const symbolic::LayeredCircuit& circuit, torch::Dev
   log_neutral_ = torch::tensor({-std::numeric_limits<double>::infinity(), 0.0}, options)
                      .reshape({2, 1})
                      .to(device, dtype);
-  // Every layer's values end with two neutral rows, the semiring's zero and one: a node with
-  // fewer children than its run's width is padded with them.
+  // A layer reads [the previous layer's values, the semiring's zero and one, the inputs it
+  // reads]: a node with fewer children than its run's width is padded with zero or one; each
+  // layer above the first gathers just the inputs its nodes read.
   std::int64_t previous = circuit.num_inputs();
-  for (const symbolic::LayeredCircuit::Layer& layer : circuit.layers) {
+  std::vector<std::int64_t> all_inputs_read;
+  for (std::size_t l = 0; l < circuit.layers.size(); ++l) {
+    const symbolic::LayeredCircuit::Layer& layer = circuit.layers[l];
     std::vector<Run> runs;
+    std::vector<std::int64_t> inputs_read;           // the inputs this layer reads, in order
+    std::unordered_map<std::int64_t, std::int64_t> slot_of;  // input -> its row after the zero and one
     for (std::int64_t begin = 0; begin < layer.size();) {
       const bool sum = begin < layer.num_sums;
       auto same_run = [&](std::int64_t i) {
@@ -74,16 +80,27 @@ TensorCircuit::TensorCircuit(const symbolic::LayeredCircuit& circuit, torch::Dev
       const std::int64_t pad = previous + (sum ? 0 : 1);
       std::vector<std::int64_t> children;
       for (std::int64_t i = begin; i < end; ++i) {
-        children.insert(children.end(), layer.children.begin() + layer.offsets[i],
-                        layer.children.begin() + layer.offsets[i + 1]);
+        for (std::int64_t e = layer.offsets[i]; e < layer.offsets[i + 1]; ++e) {
+          const std::int64_t c = layer.children[e];
+          if (l == 0 || c < previous) {
+            children.push_back(c);
+            continue;
+          }
+          auto [it, fresh] = slot_of.try_emplace(c - previous, static_cast<std::int64_t>(inputs_read.size()));
+          if (fresh) inputs_read.push_back(c - previous);
+          children.push_back(previous + 2 + it->second);
+        }
         children.insert(children.end(), width - layer.fan_in(i), pad);
       }
       runs.push_back({sum, end - begin, width, to_device(children, device)});
       begin = end;
     }
     layers_.push_back(std::move(runs));
+    inputs_read_sizes_.push_back(static_cast<std::int64_t>(inputs_read.size()));
+    all_inputs_read.insert(all_inputs_read.end(), inputs_read.begin(), inputs_read.end());
     previous = layer.size();
   }
+  inputs_read_ = to_device(all_inputs_read, device);
   roots_ = to_device(circuit.roots, device);
 }
 
@@ -100,13 +117,20 @@ torch::Tensor TensorCircuit::forward(const torch::Tensor& inputs, Semiring semir
   const bool log_space = semiring != Semiring::kProbability;
   const torch::Tensor& constants = log_space ? log_constants_ : constants_;
   const torch::Tensor neutral = (log_space ? log_neutral_ : neutral_).expand({2, batch});
-  torch::Tensor values = torch::cat(
-      {inputs.to(device_, dtype_).t(), constants.expand({constants.size(0), batch}), neutral}, 0);
+  const torch::Tensor input_rows =
+      torch::cat({inputs.to(device_, dtype_).t(), constants.expand({constants.size(0), batch})}, 0);
+  torch::Tensor values = torch::cat({input_rows, neutral}, 0);
 
-  for (const std::vector<Run>& runs : layers_) {
+  // Every layer's inputs in one gather, split into views: one backward pass for all of them
+  // (a gather per layer would zero a gradient the size of all inputs in every layer).
+  std::vector<torch::Tensor> inputs_read;
+  if (inputs_read_.numel() > 0)
+    inputs_read = input_rows.index_select(0, inputs_read_).split_with_sizes(inputs_read_sizes_, 0);
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    if (inputs_read_sizes_[l] > 0) values = torch::cat({values, inputs_read[l]}, 0);
     std::vector<torch::Tensor> parts;
-    parts.reserve(runs.size());
-    for (const Run& run : runs) {
+    parts.reserve(layers_[l].size());
+    for (const Run& run : layers_[l]) {
       torch::Tensor gathered = values.index_select(0, run.children);
       if (run.fan_in == 1) {
         parts.push_back(gathered);

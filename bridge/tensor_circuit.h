@@ -62,6 +62,9 @@ class TensorCircuit {
   torch::Tensor log_constants_;
   torch::Tensor neutral_, log_neutral_;  // [2, 1]: the semiring's zero and one
   std::vector<std::vector<Run>> layers_;
+  // The inputs each layer above the first reads, concatenated; sizes per layer (0: none).
+  torch::Tensor inputs_read_;
+  std::vector<std::int64_t> inputs_read_sizes_;
   torch::Tensor roots_;  // [roots], positions in the last layer
 };
 

@@ -23,9 +23,12 @@ std::int64_t LayeredCircuit::num_edges() const {
 std::vector<double> LayeredCircuit::evaluate(const std::vector<double>& columns) const {
   GEDILOG_CHECK(static_cast<std::int64_t>(columns.size()) == num_columns,
                 "layered circuit evaluated with the wrong number of columns");
-  std::vector<double> values = columns;
-  values.insert(values.end(), constants.begin(), constants.end());
-  for (const Layer& layer : layers) {
+  std::vector<double> inputs = columns;
+  inputs.insert(inputs.end(), constants.begin(), constants.end());
+  std::vector<double> values = inputs;
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const Layer& layer = layers[l];
+    if (l > 0) values.insert(values.end(), inputs.begin(), inputs.end());  // readable from every layer
     std::vector<double> next(layer.size());
     for (std::int64_t i = 0; i < layer.size(); ++i) {
       const bool sum = i < layer.num_sums;
@@ -131,15 +134,20 @@ void LayeredCircuitBuilder::add(const LayeredCircuit& circuit,
                                 const std::vector<std::int64_t>& column_map) {
   GEDILOG_CHECK(static_cast<std::int64_t>(column_map.size()) == circuit.num_columns,
                 "column map of the wrong size");
-  std::vector<int> previous;
-  for (std::int64_t c = 0; c < circuit.num_columns; ++c) previous.push_back(column(column_map[c]));
-  for (double v : circuit.constants) previous.push_back(constant(v));
-  for (const LayeredCircuit::Layer& layer : circuit.layers) {
+  std::vector<int> inputs;
+  for (std::int64_t c = 0; c < circuit.num_columns; ++c) inputs.push_back(column(column_map[c]));
+  for (double v : circuit.constants) inputs.push_back(constant(v));
+  std::vector<int> previous = inputs;
+  for (std::size_t l = 0; l < circuit.layers.size(); ++l) {
+    const LayeredCircuit::Layer& layer = circuit.layers[l];
+    const std::int64_t size = l == 0 ? 0 : static_cast<std::int64_t>(previous.size());  // inputs follow
     std::vector<int> current(layer.size());
     for (std::int64_t i = 0; i < layer.size(); ++i) {
       std::vector<int> children;
-      for (std::int64_t e = layer.offsets[i]; e < layer.offsets[i + 1]; ++e)
-        children.push_back(previous[layer.children[e]]);
+      for (std::int64_t e = layer.offsets[i]; e < layer.offsets[i + 1]; ++e) {
+        const std::int64_t c = layer.children[e];
+        children.push_back(l > 0 && c >= size ? inputs[c - size] : previous[c]);
+      }
       current[i] = combine(i < layer.num_sums ? Node::kSum : Node::kProduct, children);
     }
     previous.swap(current);
@@ -162,9 +170,10 @@ LayeredCircuit LayeredCircuitBuilder::build(std::int64_t num_columns) const {
   // reach[id]: the highest layer that needs node id (-1: unused, dropped).
   std::vector<int> reach(n, -1);
   for (int r : roots_) reach[r] = top;
+  // Inputs are readable from every layer: only operations need pass-through chains.
   for (int id = n - 1; id >= 0; --id) {
     if (reach[id] < 0) continue;
-    for (int c : nodes_[id].children) reach[c] = std::max(reach[c], depth[id] - 1);
+    for (int c : nodes_[id].children) reach[c] = std::max(reach[c], depth[c] == 0 ? 0 : depth[id] - 1);
   }
 
   LayeredCircuit out;
@@ -191,6 +200,7 @@ LayeredCircuit LayeredCircuitBuilder::build(std::int64_t num_columns) const {
   for (int id = 0; id < n; ++id)
     for (int l = std::max(depth[id], 1); l <= reach[id]; ++l) members[l].push_back(id);
 
+  std::int64_t previous = out.num_inputs();  // size of layer l - 1
   for (int l = 1; l <= top; ++l) {
     auto is_copy = [&](int id) { return depth[id] < l; };
     auto key = [&](int id) {
@@ -207,11 +217,13 @@ LayeredCircuit LayeredCircuitBuilder::build(std::int64_t num_columns) const {
       if (is_copy(id)) {
         layer.children.push_back(position[id][l - 1 - depth[id]]);
       } else {
-        for (int c : nodes_[id].children) layer.children.push_back(position[c][l - 1 - depth[c]]);
+        for (int c : nodes_[id].children)
+          layer.children.push_back(depth[c] > 0 || l == 1 ? position[c][l - 1 - depth[c]] : previous + position[c][0]);
       }
       layer.offsets.push_back(static_cast<std::int64_t>(layer.children.size()));
       if (!std::get<0>(key(id))) ++layer.num_sums;
     }
+    previous = layer.size();
     out.layers.push_back(std::move(layer));
   }
   for (int r : roots_) out.roots.push_back(position[r][top - depth[r]]);

@@ -1,8 +1,10 @@
 // Layering: a layered circuit must compute what its circuit computes, have the shape the tensor
-// evaluator relies on (every edge between adjacent layers, sums before products, runs sorted
-// by fan-in, nothing unused), and share what merged circuits have in common.
+// evaluator relies on (every edge between adjacent layers or from an input, sums before
+// products, runs sorted by fan-in, nothing unused), and share what merged circuits have in
+// common.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 #include <set>
 
@@ -18,7 +20,7 @@ namespace {
 // The invariants the tensor evaluator needs; returns "" or the first broken one.
 std::string shape_error(const LayeredCircuit& c) {
   std::int64_t previous = c.num_inputs();
-  std::vector<bool> used(previous, false);
+  std::vector<bool> used_input(c.num_inputs(), false), used;
   for (std::size_t l = 0; l < c.layers.size(); ++l) {
     const LayeredCircuit::Layer& layer = c.layers[l];
     const std::string at = "layer " + std::to_string(l + 1) + ": ";
@@ -30,15 +32,22 @@ std::string shape_error(const LayeredCircuit& c) {
         return at + "fan-in not sorted within a kind";
       if (i >= layer.num_sums && layer.fan_in(i) < 2) return at + "a product of one child";
     }
+    // Children: the previous layer, or (above layer 1) the inputs after it.
+    used.assign(l == 0 ? 0 : previous, false);
+    const std::int64_t limit = l == 0 ? previous : previous + c.num_inputs();
     for (std::int64_t child : layer.children) {
-      if (child < 0 || child >= previous) return at + "child outside the previous layer";
-      used[child] = true;
+      if (child < 0 || child >= limit) return at + "child outside the previous layer and the inputs";
+      if (l == 0) used_input[child] = true;
+      else if (child < previous) used[child] = true;
+      else used_input[child - previous] = true;
     }
-    for (std::int64_t i = l == 0 ? c.num_columns : 0; i < previous; ++i)
-      if (!used[i]) return at + "an unused node below it";
+    for (bool u : used)
+      if (!u) return at + "an unused node below it";
     previous = layer.size();
-    used.assign(previous, false);
   }
+  for (std::int64_t i = c.num_columns; i < c.num_inputs(); ++i)
+    if (!used_input[i] && std::find(c.roots.begin(), c.roots.end(), i) == c.roots.end())
+      return "an unused constant";
   for (std::int64_t r : c.roots)
     if (r < 0 || r >= previous) return "root outside the last layer";
   return "";
