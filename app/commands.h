@@ -8,6 +8,7 @@ namespace gedilog::app {
 
 void setup_query(CLI::App& app);
 void setup_compile(CLI::App& app);
-void setup_train(CLI::App& app);  // train and eval
+void setup_train(CLI::App& app);  // train, eval and cluster
+void setup_compare(CLI::App& app);
 
 }  // namespace gedilog::app

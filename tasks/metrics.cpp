@@ -2,6 +2,12 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/maximum_weighted_matching.hpp>
+#include <cmath>
+#include <stdexcept>
+
 namespace gedilog::tasks {
 
 ConceptMetrics concept_metrics(const torch::Tensor& predicted, const torch::Tensor& truth, int classes) {
@@ -24,6 +30,104 @@ ConceptMetrics concept_metrics(const torch::Tensor& predicted, const torch::Tens
   // Values predicted at least once, among those present in the truth.
   m.collapse = present ? 1.0 - static_cast<double>(predicted_present) / present : 0.0;
   return m;
+}
+
+}  // namespace gedilog::tasks
+
+namespace gedilog::tasks {
+
+std::vector<int> best_assignment(const std::vector<std::vector<std::int64_t>>& weights) {
+  const int rows = static_cast<int>(weights.size());
+  const int cols = rows ? static_cast<int>(weights[0].size()) : 0;
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, boost::no_property,
+                                      boost::property<boost::edge_weight_t, std::int64_t>>;
+  Graph g(rows + cols);  // rows are vertices [0, rows), columns [rows, rows + cols)
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c)
+      if (weights[r][c] > 0) boost::add_edge(r, rows + c, weights[r][c], g);
+  std::vector<boost::graph_traits<Graph>::vertex_descriptor> mate(rows + cols);
+  boost::maximum_weighted_matching(g, &mate[0]);
+  std::vector<int> out(rows, -1);
+  for (int r = 0; r < rows; ++r)
+    if (mate[r] != boost::graph_traits<Graph>::null_vertex()) out[r] = static_cast<int>(mate[r]) - rows;
+  return out;
+}
+
+ClusterMetrics cluster_metrics(const torch::Tensor& clusters, const torch::Tensor& classes, int num_clusters,
+                               int num_classes) {
+  const torch::Tensor k = clusters.to(torch::kCPU, torch::kLong), y = classes.to(torch::kCPU, torch::kLong);
+  const std::int64_t n = y.size(0);
+  std::vector<std::vector<std::int64_t>> count(num_clusters, std::vector<std::int64_t>(num_classes, 0));
+  const auto ka = k.accessor<std::int64_t, 1>(), ya = y.accessor<std::int64_t, 1>();
+  for (std::int64_t i = 0; i < n; ++i) count[ka[i]][ya[i]] += 1;
+
+  ClusterMetrics m;
+  m.class_of = best_assignment(count);
+  double matched = 0;
+  m.confusion.assign(num_classes, std::vector<double>(num_classes, 0));
+  for (int c = 0; c < num_clusters; ++c) {
+    if (m.class_of[c] < 0) continue;
+    matched += static_cast<double>(count[c][m.class_of[c]]);
+    for (int j = 0; j < num_classes; ++j) m.confusion[j][m.class_of[c]] += static_cast<double>(count[c][j]);
+  }
+  for (auto& row : m.confusion) {
+    double total = 0;
+    for (double v : row) total += v;
+    for (double& v : row) v = total > 0 ? v / total : 0;
+  }
+  m.accuracy = n ? matched / n : 0;
+
+  // Entropies and mutual information from the contingency table (natural log).
+  std::vector<double> a(num_clusters, 0), b(num_classes, 0);
+  for (int c = 0; c < num_clusters; ++c)
+    for (int j = 0; j < num_classes; ++j) a[c] += static_cast<double>(count[c][j]), b[j] += static_cast<double>(count[c][j]);
+  auto entropy = [&](const std::vector<double>& marginal) {
+    double h = 0;
+    for (double v : marginal)
+      if (v > 0) h -= v / n * std::log(v / n);
+    return h;
+  };
+  double mi = 0;
+  for (int c = 0; c < num_clusters; ++c)
+    for (int j = 0; j < num_classes; ++j)
+      if (count[c][j] > 0) {
+        const double p = static_cast<double>(count[c][j]) / n;
+        mi += p * std::log(p * n * n / (a[c] * b[j]));
+      }
+  const double h = 0.5 * (entropy(a) + entropy(b));
+  m.nmi = h > 0 ? mi / h : 1.0;  // both partitions trivial: identical
+
+  // ARI = (index - expected) / (max - expected), over pairs.
+  auto pairs = [](double v) { return v * (v - 1) / 2; };
+  double index = 0, sum_a = 0, sum_b = 0;
+  for (int c = 0; c < num_clusters; ++c)
+    for (int j = 0; j < num_classes; ++j) index += pairs(static_cast<double>(count[c][j]));
+  for (double v : a) sum_a += pairs(v);
+  for (double v : b) sum_b += pairs(v);
+  const double expected = n > 1 ? sum_a * sum_b / pairs(static_cast<double>(n)) : 0;
+  const double max_index = 0.5 * (sum_a + sum_b);
+  m.ari = max_index - expected != 0 ? (index - expected) / (max_index - expected) : 1.0;
+  return m;
+}
+
+double auroc(const std::vector<double>& positive, const std::vector<double>& negative) {
+  if (positive.empty() || negative.empty()) throw std::invalid_argument("auroc needs scores of both kinds");
+  // Rank all scores together (ties share their mean rank); U = rank sum of positives - n+(n+ + 1)/2.
+  std::vector<std::pair<double, bool>> all;
+  for (double s : positive) all.push_back({s, true});
+  for (double s : negative) all.push_back({s, false});
+  std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  double rank_sum = 0;
+  for (std::size_t i = 0; i < all.size();) {
+    std::size_t j = i;
+    while (j < all.size() && all[j].first == all[i].first) ++j;
+    const double mean_rank = 0.5 * (static_cast<double>(i + 1) + static_cast<double>(j));
+    for (std::size_t t = i; t < j; ++t)
+      if (all[t].second) rank_sum += mean_rank;
+    i = j;
+  }
+  const double p = static_cast<double>(positive.size()), q = static_cast<double>(negative.size());
+  return (rank_sum - p * (p + 1) / 2) / (p * q);
 }
 
 }  // namespace gedilog::tasks

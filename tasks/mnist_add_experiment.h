@@ -14,11 +14,6 @@ namespace gedilog::tasks {
 nlohmann::json train_mnist_add(const ExperimentConfig& config, const std::string& out_dir,
                                std::ostream& log, bool terminal);
 
-// Asks a running train_mnist_add to stop after its current step (async-signal-safe: for a
-// SIGINT handler); the run then fails as interrupted.
-void request_interrupt();
-bool interrupted();
-
 // Re-evaluates the checkpoint of a finished run folder on the test data; returns the test
 // metrics.
 nlohmann::json evaluate_mnist_add(const std::string& run_dir);

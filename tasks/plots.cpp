@@ -91,4 +91,21 @@ void write_curves_png(const std::string& file, const std::vector<std::vector<dou
   canvas.write(file);
 }
 
+void write_image_grid_png(const std::string& file, const std::vector<std::vector<float>>& images, int height,
+                          int width, int columns) {
+  const int count = static_cast<int>(images.size()), zoom = 2, gap = 2;
+  const int rows = (count + columns - 1) / columns;
+  const int cell_w = width * zoom + gap, cell_h = height * zoom + gap;
+  Canvas canvas(std::max(1, columns * cell_w), std::max(1, rows * cell_h));
+  for (int k = 0; k < count; ++k)
+    for (int y = 0; y < height * zoom; ++y)
+      for (int x = 0; x < width * zoom; ++x) {
+        const float v = std::clamp(images[k][(y / zoom) * width + x / zoom], 0.0f, 1.0f);
+        const unsigned char g = static_cast<unsigned char>(255 * (1 - v));
+        const unsigned char c[3] = {g, g, g};
+        canvas.set((k % columns) * cell_w + x, (k / columns) * cell_h + y, c);
+      }
+  canvas.write(file);
+}
+
 }  // namespace gedilog::tasks

@@ -12,4 +12,9 @@ void write_confusion_png(const std::string& file, const std::vector<std::vector<
 // red, blue, green, orange. (No text: the series' names and values are in history.csv.)
 void write_curves_png(const std::string& file, const std::vector<std::vector<double>>& series);
 
+// Grey images [count][height * width] (values in [0, 1], black on white) in a grid of
+// `columns`, each drawn 2x with a 2 px gap (SGLD samples, reconstructions).
+void write_image_grid_png(const std::string& file, const std::vector<std::vector<float>>& images, int height,
+                          int width, int columns);
+
 }  // namespace gedilog::tasks

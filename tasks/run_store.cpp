@@ -102,4 +102,32 @@ void RunFolder::finish(const nlohmann::json& metrics) {
 
 void RunFolder::fail(const std::string& message) { set_status("failed", "", message); }
 
+std::map<std::string, nlohmann::json> finished_runs(const std::string& db_file) {
+  std::map<std::string, nlohmann::json> out;
+  if (!fs::exists(db_file)) return out;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    const std::string message = db ? sqlite3_errmsg(db) : "cannot open";
+    sqlite3_close(db);
+    throw UserError("DatabaseError", db_file, message);
+  }
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT folder, metrics FROM runs WHERE status = 'finished' ORDER BY id", -1, &stmt,
+                         nullptr) != SQLITE_OK) {
+    const std::string message = sqlite3_errmsg(db);
+    sqlite3_close(db);
+    throw UserError("DatabaseError", db_file, message);
+  }
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    const auto text = [&](int column) {
+      const unsigned char* v = sqlite3_column_text(stmt, column);
+      return v ? std::string(reinterpret_cast<const char*>(v)) : std::string();
+    };
+    out[text(0)] = nlohmann::json::parse(text(1), nullptr, /*allow_exceptions=*/false);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
 }  // namespace gedilog::tasks

@@ -3,7 +3,8 @@
 // resolved config, history, figures, checkpoint and, written last, metrics.json; every run is
 // a row of runs.db (SQLite) beside the run folders, with its status. A run that fails leaves
 // no metrics.json and is marked failed.
-#include <nlohmann/json_fwd.hpp>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 struct sqlite3;
@@ -37,5 +38,9 @@ class RunFolder {
   std::int64_t row_ = -1;
   bool ended_ = false;
 };
+
+// The metrics of every finished run recorded in a runs.db, by run folder (absolute); the latest
+// record of a folder wins. A missing database holds no runs.
+std::map<std::string, nlohmann::json> finished_runs(const std::string& db_file);
 
 }  // namespace gedilog::tasks

@@ -1,0 +1,168 @@
+#include "tasks/cluster_experiment.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <map>
+#include <ostream>
+#include <sstream>
+
+#include "neural/gedi.h"
+#include "symbolic/error.h"
+#include "tasks/metrics.h"
+#include "tasks/plots.h"
+#include "tasks/run_store.h"
+#include "tasks/training_run.h"
+
+namespace gedilog::tasks {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Cluster logits of every image, in chunks, in eval mode: [n, C] on the CPU.
+torch::Tensor logits_of(neural::Objective& objective, const torch::Tensor& images, torch::Device device) {
+  torch::NoGradGuard no_grad;
+  objective.eval();
+  std::vector<torch::Tensor> parts;
+  for (std::int64_t i = 0; i < images.size(0); i += 1000)
+    parts.push_back(objective.cluster_logits(images.narrow(0, i, std::min<std::int64_t>(1000, images.size(0) - i)).to(device)).cpu());
+  objective.train();
+  return torch::cat(parts);
+}
+
+std::vector<double> to_vector(const torch::Tensor& t) {
+  const torch::Tensor c = t.to(torch::kCPU, torch::kDouble).contiguous();
+  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+}
+
+}  // namespace
+
+nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log,
+                             bool terminal) {
+  if (config.task != "cluster")
+    throw UserError("ConfigError", "task.name",
+                    "gedilog cluster runs task \"cluster\"; this experiment is '" + config.task + "' (gedilog train)");
+  RunFolder run(out_dir, to_toml(config), config.task, config.seed);
+  try {
+    const auto start = Clock::now();
+    const torch::Device device = training_device(config);
+    torch::manual_seed(static_cast<std::uint64_t>(config.seed));
+    const TrainTest data = load_data(config);
+    const std::shared_ptr<neural::Objective> objective = make_objective(config);
+    objective->to(device);
+    torch::optim::Adam adam(objective->parameters(), torch::optim::AdamOptions(config.learning_rate));
+    torch::Generator generator = torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.seed) + 1);
+    const neural::AugmentOptions augment = augment_options(config);
+    const int classes = static_cast<int>(data.test.labels.max().item<std::int64_t>()) + 1;
+
+    const std::int64_t n = data.train.size();
+    const std::int64_t steps = (n + config.batch_size - 1) / config.batch_size;
+    std::ostringstream history;
+    std::vector<std::string> term_names;
+    std::vector<double> losses, accuracies, nmis;
+    std::map<std::string, double> last_terms;
+    double train_seconds = 0;
+    std::int64_t trained = 0, step_count = 0;
+    ClusterMetrics test;
+    auto evaluate = [&] {
+      const torch::Tensor clusters = logits_of(*objective, data.test.images, device).argmax(1);
+      test = cluster_metrics(clusters, data.test.labels, static_cast<int>(config.clusters), classes);
+    };
+    for (int epoch = 1; epoch <= config.epochs; ++epoch) {
+      const auto epoch_start = Clock::now();
+      const torch::Tensor order = torch::randperm(n, generator);
+      std::map<std::string, double> sums;
+      double loss_sum = 0;
+      for (std::int64_t s = 0; s < steps; ++s) {
+        const torch::Tensor pick = order.narrow(0, s * config.batch_size, std::min(config.batch_size, n - s * config.batch_size));
+        const torch::Tensor x = data.train.images.index_select(0, pick);
+        const neural::Losses l =
+            objective->loss(neural::augment(x, augment, generator).to(device), neural::augment(x, augment, generator).to(device));
+        const torch::Tensor total = l.total();
+        adam.zero_grad();
+        total.backward();
+        adam.step();
+        if (term_names.empty())
+          for (const neural::LossTerm& t : l.terms) term_names.push_back(t.name);
+        for (const neural::LossTerm& t : l.terms) sums[t.name] += t.value.item<double>();
+        loss_sum += total.item<double>();
+        throw_if_interrupted(out_dir);
+        if (terminal) show_progress(log, epoch, config.epochs, s, steps, loss_sum / (s + 1));
+      }
+      if (terminal) log << "\n";
+      const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
+      train_seconds += seconds;
+      trained += n;
+      step_count += steps;
+      evaluate();
+      if (epoch == 1) {
+        history << "epoch,loss";
+        for (const std::string& t : term_names) history << "," << t;
+        history << ",train_seconds,test_accuracy,test_nmi,test_ari\n";
+      }
+      history << epoch << "," << loss_sum / steps;
+      for (const std::string& t : term_names) history << "," << (last_terms[t] = sums[t] / steps);
+      history << "," << seconds << "," << test.accuracy << "," << test.nmi << "," << test.ari << "\n";
+      losses.push_back(loss_sum / steps);
+      accuracies.push_back(test.accuracy);
+      nmis.push_back(test.nmi);
+      log << "epoch " << epoch << ": loss " << fixed(loss_sum / steps, 4);
+      for (const std::string& t : term_names) log << " (" << t << " " << fixed(last_terms[t], 4) << ")";
+      log << ", test ACC " << fixed(test.accuracy, 4) << ", NMI " << fixed(test.nmi, 4) << ", ARI "
+          << fixed(test.ari, 4) << ", " << fixed(seconds, 1) << " s\n";
+    }
+    if (config.epochs == 0) evaluate();
+
+    nlohmann::json test_json = {{"accuracy", test.accuracy}, {"nmi", test.nmi}, {"ari", test.ari},
+                                {"class_of_cluster", test.class_of}, {"confusion", test.confusion}};
+    if (!config.ood_source.empty()) {
+      // Energy score -E(x) = logsumexp f(x): high on the training distribution.
+      const TrainTest other = load_source(config.ood_source, "");
+      const std::int64_t m = std::min(other.test.size(), data.test.size());
+      const torch::Tensor in = torch::logsumexp(logits_of(*objective, data.test.images, device), 1);
+      const torch::Tensor out = torch::logsumexp(logits_of(*objective, other.test.images.narrow(0, 0, m), device), 1);
+      test_json["ood_auroc"] = auroc(to_vector(in), to_vector(out));
+      test_json["ood_source"] = config.ood_source;
+      test_json["ood_images"] = m;
+    }
+    if (auto* gedi = dynamic_cast<neural::Gedi*>(objective.get()); gedi && config.generative > 0) {
+      // Samples of the learnt density: SGLD chains continued from the replay buffer.
+      objective->eval();
+      const torch::Tensor samples =
+          gedi->sampler().sample(64, [&](const torch::Tensor& x) { return gedi->energy_of(x); }).cpu();
+      std::vector<std::vector<float>> images;
+      for (std::int64_t i = 0; i < samples.size(0); ++i) {
+        const torch::Tensor img = samples[i].flatten().contiguous();
+        images.emplace_back(img.data_ptr<float>(), img.data_ptr<float>() + img.numel());
+      }
+      write_image_grid_png(run.path("samples.png"), images, 28, 28, 8);
+    }
+
+    torch::serialize::OutputArchive archive;
+    objective->save(archive);
+    archive.save_to(run.path("model.pt"));
+    run.write("history.csv", history.str());
+    write_confusion_png(run.path("confusion.png"), test.confusion);
+    write_curves_png(run.path("curves.png"), {losses, accuracies, nmis});
+
+    nlohmann::json terms = nlohmann::json::object();
+    for (const auto& [name, value] : last_terms) terms[name] = value;
+    nlohmann::json metrics = {{"test", test_json},
+                              {"train_seconds", train_seconds},
+                              {"step_seconds", step_count ? train_seconds / step_count : 0.0},
+                              {"examples_per_second", train_seconds > 0 ? trained / train_seconds : 0.0},
+                              {"last_epoch_terms", terms},
+                              {"wall_seconds", std::chrono::duration<double>(Clock::now() - start).count()},
+                              {"peak_rss_mib", peak_rss_mib()},
+                              {"train_images", n},
+                              {"test_images", data.test.size()}};
+    run.finish(metrics);
+    return metrics;
+  } catch (const std::exception& e) {
+    run.fail(e.what());
+    throw;
+  }
+}
+
+}  // namespace gedilog::tasks

