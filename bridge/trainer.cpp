@@ -99,6 +99,11 @@ Trainer::Trainer(NeuralProgram& program, const TrainOptions& options)
     : program_(program),
       optimizer_(program.parameters(), torch::optim::AdamOptions(options.learning_rate)) {}
 
+void Trainer::set_learning_rate(double learning_rate) {
+  for (torch::optim::OptimizerParamGroup& group : optimizer_.param_groups())
+    static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate);
+}
+
 EpochReport Trainer::train_epoch(std::int64_t num_batches, const std::function<Batch(std::int64_t)>& make_batch,
                                  const std::function<void(std::int64_t, double)>& on_step) {
   EpochReport report;

@@ -85,6 +85,9 @@ class Trainer {
   EpochReport train_epoch(std::int64_t num_batches, const std::function<Batch(std::int64_t)>& make_batch,
                           const std::function<void(std::int64_t, double)>& on_step = {});
 
+  // Adam's learning rate from now on (a schedule sets it before each epoch).
+  void set_learning_rate(double learning_rate);
+
  private:
   NeuralProgram& program_;
   torch::optim::Adam optimizer_;

@@ -71,6 +71,8 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
     };
     for (int epoch = 1; epoch <= config.epochs; ++epoch) {
       const auto epoch_start = Clock::now();
+      for (torch::optim::OptimizerParamGroup& group : adam.param_groups())
+        static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate_at(config, epoch));
       const torch::Tensor order = torch::randperm(n, generator);
       std::map<std::string, double> sums;
       double loss_sum = 0;

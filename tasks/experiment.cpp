@@ -68,6 +68,7 @@ const std::map<std::string, Key>& schema() {
       {"train.epochs", key<std::int64_t>(&C::epochs, "epochs", "an integer")},
       {"train.batch_size", key<std::int64_t>(&C::batch_size, "batch_size", "an integer")},
       {"train.learning_rate", key<double>(&C::learning_rate, "learning_rate", "a number")},
+      {"train.schedule", key<std::string>(&C::schedule, "schedule", "a string")},
       {"train.seed", key<std::int64_t>(&C::seed, "seed", "an integer")},
       {"train.device", key<std::string>(&C::device, "device", "a string")},
       {"train.cache_dir", key<std::string>(&C::cache_dir, "cache_dir", "a string")},
@@ -119,6 +120,7 @@ void check(const ExperimentConfig& c, const std::string& location) {
   if (c.epochs < 0) fail("train.epochs must be >= 0");
   if (c.batch_size < 1) fail("train.batch_size must be >= 1");
   if (!(c.learning_rate > 0)) fail("train.learning_rate must be > 0");
+  if (c.schedule != "constant" && c.schedule != "cosine") fail("train.schedule must be \"constant\" or \"cosine\"");
   if (c.train_images < 0 || c.test_images < 0) fail("data.*_images must be >= 0 (0: all)");
   if (c.augment_rotation < 0 || c.augment_translation < 0 || c.augment_noise < 0)
     fail("augment.rotation, augment.translation and augment.noise must be >= 0");

@@ -46,6 +46,7 @@ struct ExperimentConfig {
   int epochs = 1;
   std::int64_t batch_size = 32;
   double learning_rate = 1e-3;
+  std::string schedule = "constant";  // "constant" | "cosine" (down to 0 over the epochs)
   std::int64_t seed = 0;
   std::string device = "cpu";
   std::string cache_dir;  // circuit cache; empty: none

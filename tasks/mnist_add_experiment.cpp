@@ -138,6 +138,7 @@ nlohmann::json train_mnist_add(const ExperimentConfig& config, const std::string
     bridge::StepTimes times;
     TestMetrics test;
     for (int epoch = 1; epoch <= config.epochs; ++epoch) {
+      trainer.set_learning_rate(learning_rate_at(config, epoch));
       const auto examples = task.epoch(epoch);
       const std::int64_t n = static_cast<std::int64_t>(examples.size());
       const std::int64_t batches = (n + config.batch_size - 1) / config.batch_size;

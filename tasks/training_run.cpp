@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <atomic>
+#include <cmath>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -80,6 +81,11 @@ neural::AugmentOptions augment_options(const ExperimentConfig& c) {
   o.scale = c.augment_scale;
   o.noise = c.augment_noise;
   return o;
+}
+
+double learning_rate_at(const ExperimentConfig& c, int epoch) {
+  if (c.schedule != "cosine" || c.epochs <= 1) return c.learning_rate;
+  return c.learning_rate * 0.5 * (1 + std::cos(M_PI * (epoch - 1) / c.epochs));
 }
 
 void request_interrupt() { g_interrupted = true; }

@@ -29,6 +29,9 @@ torch::nn::AnyModule make_encoder(const ExperimentConfig& config, std::int64_t o
 std::shared_ptr<neural::Objective> make_objective(const ExperimentConfig& config);
 neural::AugmentOptions augment_options(const ExperimentConfig& config);
 
+// train.learning_rate under train.schedule for epoch (1-based) of train.epochs.
+double learning_rate_at(const ExperimentConfig& config, int epoch);
+
 // Ctrl-C: request_interrupt is async-signal-safe (for a SIGINT handler); a training loop then
 // stops after its step with a UserError naming the run folder, which is recorded as failed.
 void request_interrupt();

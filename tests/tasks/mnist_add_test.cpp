@@ -3,6 +3,8 @@
 // run with its run folder and runs.db record, and a failed run that leaves no metrics.json.
 #include "torch_catch.h"
 
+#include <cmath>
+
 #include <sqlite3.h>
 #include <zlib.h>
 
@@ -19,6 +21,7 @@
 #include "tasks/cluster_experiment.h"
 #include "tasks/compare.h"
 #include "tasks/metrics.h"
+#include "tasks/training_run.h"
 #include "tasks/mnist_add_experiment.h"
 #include "tasks/mnist_addition.h"
 #include "tasks/mnist_data.h"
@@ -177,6 +180,15 @@ TEST_CASE("experiment files: schema, overrides, resolved output", "[tasks]") {
   CHECK_THROWS_WITH(load_experiment(ok, {"model.network=resnet"}), Catch::Contains("model.network"));
   CHECK_THROWS_WITH(load_experiment(ok, {"data.source=idx"}), Catch::Contains("data.dir"));
   CHECK_THROWS_WITH(load_experiment(dir.write("bad.toml", "[task\n"), {}), Catch::Contains("bad.toml:1"));
+  CHECK_THROWS_WITH(load_experiment(ok, {"augment.scale=1"}), Catch::Contains("augment.scale"));
+  CHECK_THROWS_WITH(load_experiment(ok, {"objective.name=vae"}), Catch::Contains("objective.name"));
+  CHECK_THROWS_WITH(load_experiment(ok, {"train.schedule=step"}), Catch::Contains("train.schedule"));
+  // Cosine schedule: the full rate in epoch 1, half way down at the middle, constant otherwise.
+  const ExperimentConfig cosine = load_experiment(ok, {"train.epochs=10", "train.schedule=cosine"});
+  CHECK(learning_rate_at(cosine, 1) == Approx(1.0));
+  CHECK(learning_rate_at(cosine, 6) == Approx(0.5));
+  CHECK(learning_rate_at(cosine, 10) == Approx(0.5 * (1 + std::cos(M_PI * 0.9))));
+  CHECK(learning_rate_at(c, 4) == Approx(1.0));
   // The resolved config reads back to the same.
   const ExperimentConfig back = load_experiment(dir.write("back.toml", to_toml(c)), {});
   CHECK(to_toml(back) == to_toml(c));
