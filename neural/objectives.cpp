@@ -19,13 +19,17 @@ torch::Tensor Losses::total() const {
 // ---- GEDI ----
 
 Gedi::Gedi(torch::nn::AnyModule encoder, std::int64_t clusters, GediWeights weights, SgldOptions sgld,
-           std::vector<std::int64_t> image_shape)
+           std::vector<std::int64_t> image_shape, bool normalize_head)
     : encoder_(std::move(encoder)), weights_(weights), sampler_(std::move(image_shape), sgld) {
   register_module("encoder", encoder_.ptr());
-  norm_ = register_module("norm", torch::nn::BatchNorm1d(torch::nn::BatchNorm1dOptions(clusters).affine(false)));
+  if (normalize_head)
+    norm_ = register_module("norm", torch::nn::BatchNorm1d(torch::nn::BatchNorm1dOptions(clusters).affine(false)));
 }
 
-torch::Tensor Gedi::cluster_logits(const torch::Tensor& images) { return norm_(encoder_.forward(images)); }
+torch::Tensor Gedi::cluster_logits(const torch::Tensor& images) {
+  const torch::Tensor f = encoder_.forward(images);
+  return norm_ ? norm_(f) : f;
+}
 
 torch::Tensor Gedi::energy_of(const torch::Tensor& images) { return energy(cluster_logits(images)); }
 

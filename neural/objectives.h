@@ -45,11 +45,12 @@ struct GediWeights {
 
 class Gedi : public Objective {
  public:
-  // encoder: images -> [batch, clusters]; its outputs are batch-normalised (no affine) into the
-  // cluster logits, so that a constant output, the trivial minimum of the invariance term, is
-  // out of reach.
+  // encoder: images -> [batch, clusters]. With normalize_head its outputs are batch-normalised
+  // (no affine) into the cluster logits, so that a constant output, the trivial minimum of the
+  // invariance term, is out of reach (and every cluster's logit is centred over the batch,
+  // which also works against cluster collapse).
   Gedi(torch::nn::AnyModule encoder, std::int64_t clusters, GediWeights weights, SgldOptions sgld,
-       std::vector<std::int64_t> image_shape);
+       std::vector<std::int64_t> image_shape, bool normalize_head = true);
   torch::Tensor cluster_logits(const torch::Tensor& images) override;
   Losses loss(const torch::Tensor& view, const torch::Tensor& other_view) override;
   // The energy E(x) = -logsumexp f(x): low on the data; the OOD score is -E(x).

@@ -56,6 +56,7 @@ const std::map<std::string, Key>& schema() {
       {"objective.generative", key<double>(&C::generative, "generative", "a number")},
       {"objective.invariance", key<double>(&C::invariance, "invariance", "a number")},
       {"objective.uniformity", key<double>(&C::uniformity, "uniformity", "a number")},
+      {"objective.head_norm", key<bool>(&C::head_norm, "head_norm", "true or false")},
       {"objective.sgld_steps", key<std::int64_t>(&C::sgld_steps, "sgld_steps", "an integer")},
       {"objective.sgld_step_size", key<double>(&C::sgld_step_size, "sgld_step_size", "a number")},
       {"objective.sgld_noise", key<double>(&C::sgld_noise, "sgld_noise", "a number")},

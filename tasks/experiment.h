@@ -33,6 +33,7 @@ struct ExperimentConfig {
   double generative = 1;           // GEDI's weights; generative = 0: GEDI without the generative term
   double invariance = 1;
   double uniformity = 1;
+  bool head_norm = true;           // GEDI: batch-normalised cluster logits
   std::int64_t sgld_steps = 20;    // SGLD (JEM defaults)
   double sgld_step_size = 1;
   double sgld_noise = 0.01;

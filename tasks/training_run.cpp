@@ -71,7 +71,7 @@ std::shared_ptr<neural::Objective> make_objective(const ExperimentConfig& c) {
   sgld.reinit = c.sgld_reinit;
   return std::make_shared<neural::Gedi>(make_encoder(c, c.clusters), c.clusters,
                                         neural::GediWeights{c.generative, c.invariance, c.uniformity}, sgld,
-                                        std::vector<std::int64_t>{1, 28, 28});
+                                        std::vector<std::int64_t>{1, 28, 28}, c.head_norm);
 }
 
 neural::AugmentOptions augment_options(const ExperimentConfig& c) {
