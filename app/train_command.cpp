@@ -10,7 +10,6 @@
 #include <memory>
 
 #include "app/commands.h"
-#include "symbolic/error.h"
 #include "tasks/cluster_experiment.h"
 #include "tasks/experiment.h"
 #include "tasks/mnist_add_experiment.h"
@@ -35,8 +34,6 @@ tasks::ExperimentConfig load(const TrainOptions& o) {
 
 void run_train(const TrainOptions& o) {
   const tasks::ExperimentConfig config = load(o);
-  if (config.task == "cluster")
-    throw UserError("ConfigError", o.config, "task \"cluster\" is trained by `gedilog cluster`");
   const nlohmann::json m = tasks::train_mnist_add(config, o.out, std::cerr, ::isatty(STDERR_FILENO));
   const auto& test = m.at("test");
   std::printf("| task | digits | form | epochs | seed | test sum accuracy | test digit accuracy | "

@@ -99,8 +99,8 @@ Trainer::Trainer(NeuralProgram& program, const TrainOptions& options)
     : program_(program),
       optimizer_(program.parameters(), torch::optim::AdamOptions(options.learning_rate)) {}
 
-void Trainer::set_learning_rate(double learning_rate) {
-  for (torch::optim::OptimizerParamGroup& group : optimizer_.param_groups())
+void set_learning_rate(torch::optim::Adam& adam, double learning_rate) {
+  for (torch::optim::OptimizerParamGroup& group : adam.param_groups())
     static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate);
 }
 

@@ -56,6 +56,9 @@ class NeuralProgram {
   torch::Device device_;
 };
 
+// Sets the learning rate of every parameter group (a schedule calls it before each epoch).
+void set_learning_rate(torch::optim::Adam& adam, double learning_rate);
+
 struct TrainOptions {
   double learning_rate = 1e-3;
 };
@@ -85,8 +88,7 @@ class Trainer {
   EpochReport train_epoch(std::int64_t num_batches, const std::function<Batch(std::int64_t)>& make_batch,
                           const std::function<void(std::int64_t, double)>& on_step = {});
 
-  // Adam's learning rate from now on (a schedule sets it before each epoch).
-  void set_learning_rate(double learning_rate);
+  void set_learning_rate(double learning_rate) { bridge::set_learning_rate(optimizer_, learning_rate); }
 
  private:
   NeuralProgram& program_;

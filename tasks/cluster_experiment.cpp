@@ -7,6 +7,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "bridge/trainer.h"
 #include "neural/gedi.h"
 #include "symbolic/error.h"
 #include "tasks/metrics.h"
@@ -44,7 +45,7 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
     throw UserError("ConfigError", "task.name",
                     "gedilog cluster runs task \"cluster\"; this experiment is '" + config.task + "' (gedilog train)");
   RunFolder run(out_dir, to_toml(config), config.task, config.seed);
-  try {
+  return run.complete([&] {
     const auto start = Clock::now();
     const torch::Device device = training_device(config);
     torch::manual_seed(static_cast<std::uint64_t>(config.seed));
@@ -65,14 +66,14 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
     double train_seconds = 0;
     std::int64_t trained = 0, step_count = 0;
     ClusterMetrics test;
+    torch::Tensor test_logits;  // of the last evaluation
     auto evaluate = [&] {
-      const torch::Tensor clusters = logits_of(*objective, data.test.images, device).argmax(1);
-      test = cluster_metrics(clusters, data.test.labels, static_cast<int>(config.clusters), classes);
+      test_logits = logits_of(*objective, data.test.images, device);
+      test = cluster_metrics(test_logits.argmax(1), data.test.labels, static_cast<int>(config.clusters), classes);
     };
     for (int epoch = 1; epoch <= config.epochs; ++epoch) {
       const auto epoch_start = Clock::now();
-      for (torch::optim::OptimizerParamGroup& group : adam.param_groups())
-        static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate_at(config, epoch));
+      bridge::set_learning_rate(adam, learning_rate_at(config, epoch));
       const torch::Tensor order = torch::randperm(n, generator);
       std::map<std::string, double> sums;
       double loss_sum = 0;
@@ -122,7 +123,7 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
       // Energy score -E(x) = logsumexp f(x): high on the training distribution.
       const TrainTest other = load_source(config.ood_source, "");
       const std::int64_t m = std::min(other.test.size(), data.test.size());
-      const torch::Tensor in = torch::logsumexp(logits_of(*objective, data.test.images, device), 1);
+      const torch::Tensor in = torch::logsumexp(test_logits, 1);
       const torch::Tensor out = torch::logsumexp(logits_of(*objective, other.test.images.narrow(0, 0, m), device), 1);
       test_json["ood_auroc"] = auroc(to_vector(in), to_vector(out));
       test_json["ood_source"] = config.ood_source;
@@ -159,12 +160,8 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
                               {"peak_rss_mib", peak_rss_mib()},
                               {"train_images", n},
                               {"test_images", data.test.size()}};
-    run.finish(metrics);
     return metrics;
-  } catch (const std::exception& e) {
-    run.fail(e.what());
-    throw;
-  }
+  });
 }
 
 }  // namespace gedilog::tasks

@@ -1,7 +1,5 @@
 #include "tasks/compare.h"
 
-#include <toml++/toml.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +13,7 @@
 #include "tasks/experiment.h"
 #include "tasks/mnist_add_experiment.h"
 #include "tasks/run_store.h"
+#include "tasks/toml_file.h"
 #include "tasks/training_run.h"
 
 namespace gedilog::tasks {
@@ -22,10 +21,6 @@ namespace gedilog::tasks {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string where(const std::string& file, const toml::node& n) {
-  return n.source().begin.line ? file + ":" + std::to_string(n.source().begin.line) : file;
-}
 
 std::vector<std::string> strings(const std::string& file, const toml::node& n, const std::string& key) {
   const toml::array* a = n.as_array();
@@ -47,13 +42,6 @@ std::string run_folder(const std::string& out_dir, const Grid::Variant& v, std::
   return (fs::path(out_dir) / (slug(v.name) + "-s" + std::to_string(seed))).string();
 }
 
-std::string format(double v) {
-  std::ostringstream out;
-  out.precision(4);
-  out << std::fixed << v;
-  return out.str();
-}
-
 }  // namespace
 
 std::string slug(const std::string& name) {
@@ -67,14 +55,7 @@ std::string slug(const std::string& name) {
 }
 
 Grid load_grid(const std::string& file) {
-  toml::table doc;
-  try {
-    doc = toml::parse_file(file);
-  } catch (const toml::parse_error& e) {
-    throw UserError(e.source().begin.line ? "ParseError" : "FileNotFound",
-                    e.source().begin.line ? file + ":" + std::to_string(e.source().begin.line) : file,
-                    std::string(e.description()));
-  }
+  const toml::table doc = parse_toml_file(file);
   Grid g;
   g.file = file;
   for (auto&& [k, node] : doc) {
@@ -169,7 +150,7 @@ std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& lo
       for (char& ch : pointer) if (ch == '.') ch = '/';
       std::vector<double> values;
       for (std::int64_t seed : g.seeds) {
-        const auto it = runs.find(fs::absolute(run_folder(out_dir, v, seed)).lexically_normal().string());
+        const auto it = runs.find(RunFolder::folder_key(run_folder(out_dir, v, seed)));
         if (it == runs.end()) continue;
         const nlohmann::json::json_pointer p(pointer);
         if (it->second.contains(p) && it->second.at(p).is_number()) values.push_back(it->second.at(p).get<double>());
@@ -181,7 +162,7 @@ std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& lo
         md << " – |";
         csv << ",,,0";
       } else {
-        md << " " << format(mean) << " ± " << format(std::sqrt(var)) << " |";
+        md << " " << fixed(mean, 4) << " ± " << fixed(std::sqrt(var), 4) << " |";
         csv << "," << mean << "," << std::sqrt(var) << "," << values.size();
       }
     }

@@ -3,9 +3,9 @@
 #include <functional>
 #include <map>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "symbolic/error.h"
+#include "tasks/toml_file.h"
 
 namespace gedilog::tasks {
 
@@ -77,10 +77,6 @@ const std::map<std::string, Key>& schema() {
   return keys;
 }
 
-std::string where(const std::string& file, const toml::source_region& r) {
-  return r.begin.line ? file + ":" + std::to_string(r.begin.line) : file;
-}
-
 void apply(const std::string& name, const toml::node& value, const std::string& location,
            ExperimentConfig& config) {
   const auto it = schema().find(name);
@@ -134,13 +130,7 @@ void check(const ExperimentConfig& c, const std::string& location) {
 ExperimentConfig load_experiment(const std::string& file, const std::vector<std::string>& overrides) {
   ExperimentConfig config;
   if (!file.empty()) {
-    toml::table doc;
-    try {
-      doc = toml::parse_file(file);
-    } catch (const toml::parse_error& e) {
-      throw UserError(e.source().begin.line ? "ParseError" : "FileNotFound", where(file, e.source()),
-                      std::string(e.description()));
-    }
+    const toml::table doc = parse_toml_file(file);
     for (auto&& [section, node] : doc) {
       const toml::table* table = node.as_table();
       if (!table)

@@ -103,9 +103,11 @@ TestMetrics evaluate(torch::nn::AnyModule& net, const ImageSet& test, int digits
 
 nlohmann::json train_mnist_add(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log,
                                bool terminal) {
-  const std::string config_toml = to_toml(config);
-  RunFolder run(out_dir, config_toml, config.task, config.seed);
-  try {
+  if (config.task != "mnist-add")
+    throw UserError("ConfigError", "task.name",
+                    "gedilog train runs task \"mnist-add\"; this experiment is '" + config.task + "' (gedilog cluster)");
+  RunFolder run(out_dir, to_toml(config), config.task, config.seed);
+  return run.complete([&] {
     const auto start = Clock::now();
     const torch::Device device = training_device(config);
     torch::manual_seed(static_cast<std::uint64_t>(config.seed));
@@ -208,12 +210,8 @@ nlohmann::json train_mnist_add(const ExperimentConfig& config, const std::string
         {"peak_rss_mib", peak_rss_mib()},
         {"train_examples_per_epoch", task.size()},
         {"test_images", data.test.size()}};
-    run.finish(metrics);
     return metrics;
-  } catch (const std::exception& e) {
-    run.fail(e.what());
-    throw;
-  }
+  });
 }
 
 nlohmann::json evaluate_mnist_add(const std::string& run_dir) {

@@ -63,7 +63,7 @@ RunFolder::RunFolder(const std::string& dir, const std::string& config_toml, con
   run(db_,
       "INSERT INTO runs (folder, task, seed, status, started, config) VALUES (?, ?, ?, 'running', "
       "datetime('now'), ?)",
-      {fs::absolute(dir).lexically_normal().string(), task, std::to_string(seed), config_toml}, db_file);
+      {folder_key(dir), task, std::to_string(seed), config_toml}, db_file);
   row_ = sqlite3_last_insert_rowid(db_);
 }
 
@@ -76,6 +76,8 @@ RunFolder::~RunFolder() {
   }
   if (db_) sqlite3_close(db_);
 }
+
+std::string RunFolder::folder_key(const std::string& dir) { return fs::absolute(dir).lexically_normal().string(); }
 
 std::string RunFolder::path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
 
@@ -101,6 +103,17 @@ void RunFolder::finish(const nlohmann::json& metrics) {
 }
 
 void RunFolder::fail(const std::string& message) { set_status("failed", "", message); }
+
+nlohmann::json RunFolder::complete(const std::function<nlohmann::json()>& train) {
+  try {
+    nlohmann::json metrics = train();
+    finish(metrics);
+    return metrics;
+  } catch (const std::exception& e) {
+    fail(e.what());
+    throw;
+  }
+}
 
 std::map<std::string, nlohmann::json> finished_runs(const std::string& db_file) {
   std::map<std::string, nlohmann::json> out;

@@ -3,6 +3,7 @@
 // resolved config, history, figures, checkpoint and, written last, metrics.json; every run is
 // a row of runs.db (SQLite) beside the run folders, with its status. A run that fails leaves
 // no metrics.json and is marked failed.
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -27,8 +28,12 @@ class RunFolder {
   void finish(const nlohmann::json& metrics);
   // The record: failed, with the reason. Called by the destructor if neither was.
   void fail(const std::string& message);
+  // Runs `train` (it returns the metrics) and finishes with its metrics, or fails with its
+  // exception's message and rethrows: the one way a training command ends its run.
+  nlohmann::json complete(const std::function<nlohmann::json()>& train);
 
   static std::string database_of(const std::string& dir);  // DIR/../runs.db
+  static std::string folder_key(const std::string& dir);   // how runs.db names DIR: absolute, normal
 
  private:
   void set_status(const std::string& status, const std::string& metrics, const std::string& message);
@@ -39,7 +44,7 @@ class RunFolder {
   bool ended_ = false;
 };
 
-// The metrics of every finished run recorded in a runs.db, by run folder (absolute); the latest
+// The metrics of every finished run recorded in a runs.db, by RunFolder::folder_key; the latest
 // record of a folder wins. A missing database holds no runs.
 std::map<std::string, nlohmann::json> finished_runs(const std::string& db_file);
 

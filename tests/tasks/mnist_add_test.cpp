@@ -304,9 +304,13 @@ learning_rate = 0.003
       load_experiment(config_file, {"objective.generative=1", "objective.sgld_steps=2", "train.epochs=1"}),
       dir.path("runs/g"), log, false);
   CHECK(fs::exists(dir.path("runs/g/samples.png")));
-  // gedilog train refuses nothing here, but train_cluster refuses a non-cluster task.
+  // Each command refuses the other's task, before it makes a run folder.
   CHECK_THROWS_WITH(train_cluster(load_experiment(config_file, {"task.name=mnist-add"}), dir.path("runs/x"), log, false),
                     Catch::Contains("gedilog cluster runs task"));
+  CHECK_THROWS_WITH(train_mnist_add(load_experiment(config_file, {}), dir.path("runs/y"), log, false),
+                    Catch::Contains("gedilog train runs task"));
+  CHECK_FALSE(fs::exists(dir.path("runs/x")));
+  CHECK_FALSE(fs::exists(dir.path("runs/y")));
 
   // A grid: 2 variants x 2 seeds, resumable, a table read back from runs.db.
   const std::string grid_file = dir.write("grid.toml", R"(

@@ -1,0 +1,29 @@
+#pragma once
+// Reading TOML files for tasks/ (experiment and grid files): one place that turns toml++'s
+// errors and source positions into UserErrors naming FILE:LINE. Private to tasks/.
+#include <toml++/toml.h>
+
+#include <string>
+
+#include "symbolic/error.h"
+
+namespace gedilog::tasks {
+
+// "FILE:LINE" for a node's position, or FILE when toml++ has none (values made in code).
+inline std::string where(const std::string& file, const toml::source_region& r) {
+  return r.begin.line ? file + ":" + std::to_string(r.begin.line) : file;
+}
+
+inline std::string where(const std::string& file, const toml::node& n) { return where(file, n.source()); }
+
+// The parsed file; a syntax error is a ParseError at its line, a missing file FileNotFound.
+inline toml::table parse_toml_file(const std::string& file) {
+  try {
+    return toml::parse_file(file);
+  } catch (const toml::parse_error& e) {
+    throw UserError(e.source().begin.line ? "ParseError" : "FileNotFound", where(file, e.source()),
+                    std::string(e.description()));
+  }
+}
+
+}  // namespace gedilog::tasks
