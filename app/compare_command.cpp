@@ -1,8 +1,9 @@
-// gedilog compare GRID.toml --out DIR
+// gedilog compare GRID.toml --out DIR [--jobs K]
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -12,19 +13,25 @@
 
 namespace gedilog::app {
 
+namespace fs = std::filesystem;
+
 void setup_compare(CLI::App& app) {
   struct Options {
     std::string grid, out;
+    int jobs = 1;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
-      "compare", "Run an experiment over variants x seeds (resumable) and tabulate mean ± std per variant");
+      "compare", "Run experiments over tasks x variants x seeds (resumable) and tabulate mean ± std per cell");
   cmd->add_option("grid", o->grid, "Grid file (TOML), e.g. examples/gedi_ablation.toml")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--out", o->out, "Folder of the runs, runs.db and results.md / results.csv")->required();
+  cmd->add_option("--out", o->out, "Folder of the runs, runs.db and results.md / .csv / .png")->required();
+  cmd->add_option("--jobs", o->jobs, "Runs at a time (each a child process sharing the cores)")
+      ->check(CLI::PositiveNumber);
   cmd->callback([o] {
     const tasks::Grid grid = tasks::load_grid(o->grid);
     std::signal(SIGINT, [](int) { tasks::request_interrupt(); });
-    std::cout << tasks::run_grid(grid, o->out, std::cerr, ::isatty(STDERR_FILENO)) << "\nresults: " << o->out
+    const tasks::CompareOptions options{o->jobs, fs::read_symlink("/proc/self/exe").string()};
+    std::cout << tasks::run_grid(grid, o->out, std::cerr, ::isatty(STDERR_FILENO), options) << "\nresults: " << o->out
               << "/results.md\n";
   });
 }

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   gedilog::app::setup_compile(app);
   gedilog::app::setup_train(app);
   gedilog::app::setup_compare(app);
+  gedilog::app::setup_shortcuts(app);
   try {
     app.parse(argc, argv);  // runs the chosen subcommand's callback
   } catch (const CLI::ParseError& e) {

@@ -12,7 +12,7 @@
 #include "app/commands.h"
 #include "tasks/cluster_experiment.h"
 #include "tasks/experiment.h"
-#include "tasks/mnist_add_experiment.h"
+#include "tasks/program_experiment.h"
 #include "tasks/training_run.h"
 
 namespace gedilog::app {
@@ -34,15 +34,21 @@ tasks::ExperimentConfig load(const TrainOptions& o) {
 
 void run_train(const TrainOptions& o) {
   const tasks::ExperimentConfig config = load(o);
-  const nlohmann::json m = tasks::train_mnist_add(config, o.out, std::cerr, ::isatty(STDERR_FILENO));
+  const nlohmann::json m = tasks::train_program_task(config, o.out, std::cerr, ::isatty(STDERR_FILENO));
   const auto& test = m.at("test");
-  std::printf("| task | digits | form | epochs | seed | test sum accuracy | test digit accuracy | "
-              "concept collapse | train s | examples/s |\n|---|---|---|---|---|---|---|---|---|---|\n");
-  std::printf("| %s | %d | %s | %d | %lld | %.2f%% | %.2f%% | %.2f | %.1f | %.0f |\n", config.task.c_str(),
-              config.digits, config.form.c_str(), config.epochs, static_cast<long long>(config.seed),
-              100 * test.at("label_accuracy").get<double>(), 100 * test.at("concept_accuracy").get<double>(),
-              test.at("concept_collapse").get<double>(), m.at("train_seconds").get<double>(),
-              m.at("examples_per_second").get<double>());
+  const auto& ood = m.at("ood");
+  auto percent = [](const nlohmann::json& v) { return tasks::fixed(100 * v.get<double>(), 2) + "%"; };
+  const std::string ood_label = ood.is_null() ? "-" : percent(ood.at("label_accuracy"));
+  const std::string ood_concept = ood.is_null() ? "-" : percent(ood.at("concept_accuracy"));
+  std::printf("| task | digits | mitigation | epochs | seed | test label accuracy | test concept accuracy | "
+              "concept collapse | concept ECE | OOD label accuracy | OOD concept accuracy | train s | examples/s |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("| %s | %d | %s | %d | %lld | %s | %s | %.2f | %.4f | %s | %s | %.1f | %.0f |\n", config.task.c_str(),
+              config.digits, m.at("mitigation").get<std::string>().c_str(), config.epochs,
+              static_cast<long long>(config.seed), percent(test.at("label_accuracy")).c_str(),
+              percent(test.at("concept_accuracy")).c_str(), test.at("concept_collapse").get<double>(),
+              test.at("concept_ece").get<double>(), ood_label.c_str(), ood_concept.c_str(),
+              m.at("train_seconds").get<double>(), m.at("examples_per_second").get<double>());
   std::printf("\nrun folder: %s\n", o.out.c_str());
 }
 
@@ -76,7 +82,7 @@ CLI::App* add_training_command(CLI::App& app, const char* name, const char* help
 
 void setup_train(CLI::App& app) {
   auto options = std::make_shared<TrainOptions>();
-  add_training_command(app, "train", "Train a network through a program (an experiment file)", options,
+  add_training_command(app, "train", "Train a network through a program: mnist-add or a shortcut task (an experiment file)", options,
                        "examples/mnist_add.toml")
       ->callback([options] { run_train(*options); });
   auto cluster = std::make_shared<TrainOptions>();
@@ -88,7 +94,7 @@ void setup_train(CLI::App& app) {
   auto dir = std::make_shared<std::string>();
   CLI::App* eval = app.add_subcommand("eval", "Re-evaluate the checkpoint of a run folder on its test data");
   eval->add_option("run", *dir, "Run folder")->required()->check(CLI::ExistingDirectory);
-  eval->callback([dir] { std::cout << tasks::evaluate_mnist_add(*dir).dump(2) << "\n"; });
+  eval->callback([dir] { std::cout << tasks::evaluate_program_task(*dir).dump(2) << "\n"; });
 }
 
 }  // namespace gedilog::app

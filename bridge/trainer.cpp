@@ -95,9 +95,20 @@ void NeuralProgram::train(bool on) {
   for (auto& [name, net] : networks_) net.ptr()->train(on);
 }
 
+namespace {
+
+std::vector<torch::Tensor> joined(std::vector<torch::Tensor> a, const std::vector<torch::Tensor>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+}  // namespace
+
 Trainer::Trainer(NeuralProgram& program, const TrainOptions& options)
     : program_(program),
-      optimizer_(program.parameters(), torch::optim::AdamOptions(options.learning_rate)) {}
+      auxiliary_(options.auxiliary),
+      optimizer_(joined(program.parameters(), options.extra_parameters),
+                 torch::optim::AdamOptions(options.learning_rate)) {}
 
 void set_learning_rate(torch::optim::Adam& adam, double learning_rate) {
   for (torch::optim::OptimizerParamGroup& group : adam.param_groups())
@@ -119,6 +130,14 @@ EpochReport Trainer::train_epoch(std::int64_t num_batches, const std::function<B
     const torch::Tensor leaves = program_.leaves(batch, log_probs);
     report.times.network_forward += seconds_since(t);
 
+    torch::Tensor auxiliary;
+    if (auxiliary_) {
+      const neural::Losses terms = auxiliary_(batch, log_probs);
+      auxiliary = terms.total();
+      for (const neural::LossTerm& term : terms.terms) report.terms[term.name] += term.value.item<double>();
+    }
+    report.times.auxiliary += seconds_since(t);
+
     // The circuit's part of the graph is cut off at its leaves so that its backward pass and
     // the networks' are timed apart.
     const torch::Tensor cut = leaves.detach().requires_grad_(true);
@@ -128,7 +147,10 @@ EpochReport Trainer::train_epoch(std::int64_t num_batches, const std::function<B
     optimizer_.zero_grad();
     loss.backward();
     report.times.circuit_backward += seconds_since(t);
-    leaves.backward(cut.grad());
+    if (auxiliary.defined() && auxiliary.requires_grad())
+      torch::autograd::backward({leaves, auxiliary}, {cut.grad(), torch::ones_like(auxiliary)});
+    else
+      leaves.backward(cut.grad());
     report.times.network_backward += seconds_since(t);
 
     optimizer_.step();
@@ -140,6 +162,7 @@ EpochReport Trainer::train_epoch(std::int64_t num_batches, const std::function<B
     if (on_step) on_step(i, l);
   }
   report.loss = report.examples ? loss_sum / report.examples : 0.0;
+  for (auto& [name, sum] : report.terms) sum /= std::max<std::int64_t>(num_batches, 1);
   report.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
   return report;
 }

@@ -136,3 +136,27 @@ Losses SimVae::loss(const torch::Tensor& view, const torch::Tensor& other_view) 
 }
 
 }  // namespace gedilog::neural
+
+namespace gedilog::neural {
+
+torch::Tensor mean_concept_negentropy(const torch::Tensor& log_probs) {
+  // log p̄ = logsumexp_i log p_i - log B, stable where some p_i underflow.
+  const torch::Tensor log_mean = torch::logsumexp(log_probs, 0) - std::log(static_cast<double>(log_probs.size(0)));
+  return (log_mean.exp() * log_mean).sum();
+}
+
+ConceptDecoderImpl::ConceptDecoderImpl(std::int64_t concepts, std::vector<std::int64_t> image_shape,
+                                       std::int64_t hidden)
+    : image_shape_(std::move(image_shape)) {
+  std::int64_t pixels = 1;
+  for (std::int64_t d : image_shape_) pixels *= d;
+  layers_ = register_module("layers", torch::nn::Sequential(torch::nn::Linear(concepts, hidden), torch::nn::ReLU(),
+                                                            torch::nn::Linear(hidden, pixels)));
+}
+
+torch::Tensor ConceptDecoderImpl::reconstruction_loss(const torch::Tensor& log_probs, const torch::Tensor& images) {
+  const torch::Tensor logits = layers_->forward(log_probs.exp());
+  return torch::binary_cross_entropy_with_logits(logits, images.reshape({images.size(0), -1}).clamp(0, 1));
+}
+
+}  // namespace gedilog::neural

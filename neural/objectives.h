@@ -110,4 +110,25 @@ class SimVae : public Objective {
   std::int64_t latent_dim_;
 };
 
+// Mitigations of reasoning shortcuts that need no second view (DESIGN.md): terms on the
+// concept network's log-probabilities [batch, C] over a batch of images.
+
+// Σ_y p̄_y log p̄_y = -H(p̄) for the batch-mean concept distribution p̄: lowest (-log C) when the
+// batch uses every concept equally, so minimising it works against concept collapse.
+torch::Tensor mean_concept_negentropy(const torch::Tensor& log_probs);
+
+// The decoder of a concept autoencoder: the concept distribution of an image is all it gets,
+// so reconstructing the image well needs concepts that tell the images apart.
+class ConceptDecoderImpl : public torch::nn::Module {
+ public:
+  ConceptDecoderImpl(std::int64_t concepts, std::vector<std::int64_t> image_shape, std::int64_t hidden = 256);
+  // Mean binary cross-entropy per pixel of the images (in [0, 1]) decoded from exp(log_probs).
+  torch::Tensor reconstruction_loss(const torch::Tensor& log_probs, const torch::Tensor& images);
+
+ private:
+  torch::nn::Sequential layers_{nullptr};
+  std::vector<std::int64_t> image_shape_;
+};
+TORCH_MODULE(ConceptDecoder);
+
 }  // namespace gedilog::neural

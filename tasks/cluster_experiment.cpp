@@ -46,10 +46,9 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
                     "gedilog cluster runs task \"cluster\"; this experiment is '" + config.task + "' (gedilog train)");
   RunFolder run(out_dir, to_toml(config), config.task, config.seed);
   return run.complete([&] {
-    const auto start = Clock::now();
-    const torch::Device device = training_device(config);
-    torch::manual_seed(static_cast<std::uint64_t>(config.seed));
-    const TrainTest data = load_data(config);
+    const RunStart start = start_run(config);
+    const torch::Device device = start.device;
+    const TrainTest& data = start.data;
     const std::shared_ptr<neural::Objective> objective = make_objective(config);
     objective->to(device);
     torch::optim::Adam adam(objective->parameters(), torch::optim::AdamOptions(config.learning_rate));
@@ -156,7 +155,7 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
                               {"step_seconds", step_count ? train_seconds / step_count : 0.0},
                               {"examples_per_second", train_seconds > 0 ? trained / train_seconds : 0.0},
                               {"last_epoch_terms", terms},
-                              {"wall_seconds", std::chrono::duration<double>(Clock::now() - start).count()},
+                              {"wall_seconds", start.wall_seconds()},
                               {"peak_rss_mib", peak_rss_mib()},
                               {"train_images", n},
                               {"test_images", data.test.size()}};

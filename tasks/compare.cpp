@@ -1,18 +1,27 @@
 #include "tasks/compare.h"
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <ostream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "symbolic/error.h"
 #include "tasks/cluster_experiment.h"
 #include "tasks/experiment.h"
-#include "tasks/mnist_add_experiment.h"
+#include "tasks/program_experiment.h"
 #include "tasks/run_store.h"
+#include "tasks/plots.h"
 #include "tasks/toml_file.h"
 #include "tasks/training_run.h"
 
@@ -38,31 +47,41 @@ std::vector<std::string> merged(std::vector<std::string> a, const std::vector<st
   return a;
 }
 
-std::string run_folder(const std::string& out_dir, const Grid::Variant& v, std::int64_t seed) {
-  return (fs::path(out_dir) / (slug(v.name) + "-s" + std::to_string(seed))).string();
-}
-
 }  // namespace
-
-std::string slug(const std::string& name) {
-  std::string out;
-  for (char c : name) {
-    if (std::isalnum(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    else if (!out.empty() && out.back() != '-') out += '-';
-  }
-  while (!out.empty() && out.back() == '-') out.pop_back();
-  return out;
-}
 
 Grid load_grid(const std::string& file) {
   const toml::table doc = parse_toml_file(file);
+  const fs::path folder = fs::path(file).parent_path();
   Grid g;
   g.file = file;
+  auto axis = [&](const toml::node& node, const std::string& key, bool is_task) {
+    const toml::array* a = node.as_array();
+    if (!a) throw UserError("ConfigError", where(file, node), "'" + key + "' must be [[" + key + "]] tables");
+    std::vector<Grid::Axis> out;
+    for (const toml::node& e : *a) {
+      const toml::table* t = e.as_table();
+      if (!t) throw UserError("ConfigError", where(file, e), "'" + key + "' must be [[" + key + "]] tables");
+      Grid::Axis x;
+      for (auto&& [k, n] : *t) {
+        if (k.str() == "name" && n.is_string()) x.name = *n.value<std::string>();
+        else if (k.str() == "set") x.set = strings(file, n, "set");
+        else if (is_task && k.str() == "experiment" && n.is_string())
+          x.experiment = (folder / *n.value<std::string>()).string();
+        else
+          throw UserError("ConfigError", where(file, n),
+                          "unknown " + key + " key '" + std::string(k.str()) + "' (known: name, " +
+                              (is_task ? "experiment, " : "") + "set)");
+      }
+      if (slug(x.name).empty()) throw UserError("ConfigError", where(file, e), "a " + key + " needs a name");
+      out.push_back(std::move(x));
+    }
+    return out;
+  };
   for (auto&& [k, node] : doc) {
     const std::string key(k.str());
     if (key == "experiment") {
       if (!node.is_string()) throw UserError("ConfigError", where(file, node), "'experiment' must be a string");
-      g.experiment = (fs::path(file).parent_path() / *node.value<std::string>()).string();
+      g.experiment = (folder / *node.value<std::string>()).string();
     } else if (key == "seeds") {
       const toml::array* a = node.as_array();
       if (!a) throw UserError("ConfigError", where(file, node), "'seeds' must be an array of integers");
@@ -74,86 +93,178 @@ Grid load_grid(const std::string& file) {
       g.set = strings(file, node, key);
     } else if (key == "metrics") {
       g.metrics = strings(file, node, key);
+    } else if (key == "task") {
+      g.tasks = axis(node, key, true);
     } else if (key == "variant") {
-      const toml::array* a = node.as_array();
-      if (!a) throw UserError("ConfigError", where(file, node), "'variant' must be [[variant]] tables");
-      for (const toml::node& e : *a) {
-        const toml::table* t = e.as_table();
-        if (!t) throw UserError("ConfigError", where(file, e), "'variant' must be [[variant]] tables");
-        Grid::Variant v;
-        for (auto&& [vk, vn] : *t) {
-          if (vk.str() == "name" && vn.is_string()) v.name = *vn.value<std::string>();
-          else if (vk.str() == "set") v.set = strings(file, vn, "set");
-          else throw UserError("ConfigError", where(file, vn), "unknown variant key '" + std::string(vk.str()) + "' (known: name, set)");
-        }
-        if (slug(v.name).empty()) throw UserError("ConfigError", where(file, e), "a variant needs a name");
-        g.variants.push_back(std::move(v));
-      }
+      g.variants = axis(node, key, false);
     } else {
       throw UserError("ConfigError", where(file, node),
-                      "unknown key '" + key + "' (known: experiment, seeds, set, metrics, variant)");
+                      "unknown key '" + key + "' (known: experiment, seeds, set, metrics, task, variant)");
     }
   }
   auto require = [&](bool ok, const std::string& msg) {
     if (!ok) throw UserError("ConfigError", file, msg);
   };
-  require(!g.experiment.empty(), "'experiment' (an experiment file) is required");
+  bool every_task_has_one = !g.tasks.empty();
+  for (const Grid::Axis& t : g.tasks) every_task_has_one = every_task_has_one && !t.experiment.empty();
+  require(!g.experiment.empty() || every_task_has_one, "'experiment' (an experiment file) is required");
   require(!g.seeds.empty(), "'seeds' must list at least one seed");
   require(!g.metrics.empty(), "'metrics' must name at least one metric");
   require(!g.variants.empty(), "at least one [[variant]] is required");
-  std::set<std::string> names;
-  for (const Grid::Variant& v : g.variants) {
-    require(names.insert(slug(v.name)).second, "two variants named '" + v.name + "'");
-    load_experiment(g.experiment, merged(g.set, v.set));  // a typo fails now, not after hours
+  for (const auto* names : {&g.tasks, &g.variants}) {
+    std::set<std::string> seen;
+    for (const Grid::Axis& x : *names) require(seen.insert(slug(x.name)).second, "two entries named '" + x.name + "'");
   }
+  for (const GridRun& r : grid_runs(g, "."))
+    if (r.seed == g.seeds.front()) load_experiment(r.experiment, r.overrides);  // a typo fails now, not after hours
   return g;
 }
 
-std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& log, bool terminal) {
+std::vector<GridRun> grid_runs(const Grid& g, const std::string& out_dir) {
+  std::vector<GridRun> runs;
+  const std::vector<Grid::Axis> tasks = g.tasks.empty() ? std::vector<Grid::Axis>{Grid::Axis{}} : g.tasks;
+  for (const Grid::Axis& t : tasks)
+    for (const Grid::Axis& v : g.variants)
+      for (std::int64_t seed : g.seeds) {
+        GridRun r;
+        r.task = t.name;
+        r.variant = v.name;
+        r.seed = seed;
+        r.experiment = t.experiment.empty() ? g.experiment : t.experiment;
+        r.overrides = merged(merged(merged(g.set, t.set), v.set), {"train.seed=" + std::to_string(seed)});
+        const std::string name = (t.name.empty() ? "" : slug(t.name) + "-") + slug(v.name) + "-s" + std::to_string(seed);
+        r.dir = (fs::path(out_dir) / name).string();
+        runs.push_back(std::move(r));
+      }
+  return runs;
+}
+
+namespace {
+
+// The child process of one run (jobs > 1): `gedilog train|cluster EXPERIMENT --set ... --out
+// DIR`, its output into `log_file`, OMP_NUM_THREADS = `threads`. Returns -1 (and says why in
+// `error`) when it cannot start.
+pid_t spawn_run(const CompareOptions& o, const GridRun& r, const std::string& command, const std::string& log_file,
+                int threads, std::string& error) {
+  std::vector<std::string> args = {o.executable, command, r.experiment};
+  for (const std::string& s : r.overrides) args.insert(args.end(), {"--set", s});
+  args.insert(args.end(), {"--out", r.dir});
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e)
+    if (std::string(*e).rfind("OMP_NUM_THREADS=", 0) != 0) env_strings.emplace_back(*e);
+  env_strings.push_back("OMP_NUM_THREADS=" + std::to_string(threads));
+  std::vector<char*> envp;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, o.executable.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    error = o.executable + ": cannot start it: " + std::strerror(rc);
+    return -1;
+  }
+  return pid;
+}
+
+std::string label_of(const GridRun& r) {
+  return (r.task.empty() ? "" : r.task + ", ") + r.variant + ", seed " + std::to_string(r.seed);
+}
+
+}  // namespace
+
+std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& log, bool terminal,
+                     const CompareOptions& options) {
   fs::create_directories(out_dir);
   const std::string db = (fs::path(out_dir) / "runs.db").string();
-  std::size_t done = 0, total = g.variants.size() * g.seeds.size();
-  for (const Grid::Variant& v : g.variants) {
-    for (std::int64_t seed : g.seeds) {
-      ++done;
-      const std::string dir = run_folder(out_dir, v, seed);
-      if (fs::exists(fs::path(dir) / "metrics.json")) {
-        log << "[" << done << "/" << total << "] " << v.name << ", seed " << seed << ": finished before\n";
-        continue;
+  const std::vector<GridRun> runs = grid_runs(g, out_dir);
+  const std::size_t total = runs.size();
+  std::vector<std::string> failed;
+  std::map<pid_t, std::size_t> running;  // child -> its run
+  const int jobs = std::max(1, options.jobs);
+  const int threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / jobs);
+  auto wait_one = [&] {
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, 0);
+    if (pid < 0) return;
+    const GridRun& r = runs[running.at(pid)];
+    running.erase(pid);
+    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    log << (ok ? "finished: " : "FAILED: ") << label_of(r) << (ok ? "" : " (see " + r.dir + ".log)") << "\n";
+    if (!ok) failed.push_back(label_of(r));
+  };
+  for (std::size_t i = 0; i < total; ++i) {
+    const GridRun& r = runs[i];
+    const std::string head = "[" + std::to_string(i + 1) + "/" + std::to_string(total) + "] " + label_of(r);
+    if (fs::exists(fs::path(r.dir) / "metrics.json")) {
+      log << head << ": finished before\n";
+      continue;
+    }
+    log << head << " -> " << r.dir << "\n";
+    const ExperimentConfig c = load_experiment(r.experiment, r.overrides);
+    const std::string command = c.task == "cluster" ? "cluster" : "train";
+    if (jobs > 1) {
+      while (static_cast<int>(running.size()) >= jobs) wait_one();
+      throw_if_interrupted(out_dir);
+      std::string error;
+      const pid_t pid = spawn_run(options, r, command, r.dir + ".log", threads, error);
+      if (pid > 0) {
+        running[pid] = i;
+      } else {
+        log << "FAILED: " << label_of(r) << ": " << error << "\n";
+        failed.push_back(label_of(r));
       }
-      log << "[" << done << "/" << total << "] " << v.name << ", seed " << seed << " -> " << dir << "\n";
-      const ExperimentConfig c =
-          load_experiment(g.experiment, merged(merged(g.set, v.set), {"train.seed=" + std::to_string(seed)}));
-      std::ostringstream quiet;  // per-epoch lines go to the run's history.csv
-      if (c.task == "cluster") train_cluster(c, dir, terminal ? log : quiet, terminal);
-      else train_mnist_add(c, dir, terminal ? log : quiet, terminal);
+      continue;
+    }
+    std::ostringstream quiet;  // per-epoch lines go to the run's history.csv
+    try {
+      if (command == "cluster") train_cluster(c, r.dir, terminal ? log : quiet, terminal);
+      else train_program_task(c, r.dir, terminal ? log : quiet, terminal);
+    } catch (const UserError& e) {
+      throw_if_interrupted(out_dir);  // Ctrl-C ends the grid; any other failure ends one run
+      log << "FAILED: " << label_of(r) << ": " << e.what() << "\n";
+      failed.push_back(label_of(r));
     }
   }
+  while (!running.empty()) wait_one();
 
   // The table, from runs.db.
-  const auto runs = finished_runs(db);
+  const auto finished = finished_runs(db);
+  const bool by_task = !g.tasks.empty();
   std::ostringstream md, csv;
-  md << "Grid `" << g.file << "` over `" << g.experiment << "`, seeds";
+  md << "Grid `" << g.file << "`, seeds";
   for (std::int64_t s : g.seeds) md << " " << s;
-  md << "; mean ± std (sample) over the seeds.\n\n| variant |";
-  csv << "variant";
+  md << "; mean ± std (sample) over the seeds.\n\n|" << (by_task ? " task |" : "") << " variant |";
+  csv << (by_task ? "task," : "") << "variant";
   for (const std::string& m : g.metrics) md << " " << m << " |", csv << "," << m << "_mean," << m << "_std," << m << "_n";
-  md << "\n|---|";
+  md << "\n|" << (by_task ? "---|" : "") << "---|";
   for (std::size_t i = 0; i < g.metrics.size(); ++i) md << "---|";
   md << "\n";
   csv << "\n";
-  for (const Grid::Variant& v : g.variants) {
-    md << "| " << v.name << " |";
-    csv << '"' << v.name << '"';
+  BarChart chart;
+  chart.metrics = g.metrics;
+  for (const Grid::Axis& v : g.variants) chart.series.push_back(v.name);
+  for (std::size_t first = 0; first < runs.size(); first += g.seeds.size()) {  // a cell: its seeds
+    const GridRun& cell = runs[first];
+    if (chart.groups.empty() || chart.groups.back() != cell.task) chart.groups.push_back(cell.task);
+    md << "|" << (by_task ? " " + cell.task + " |" : "") << " " << cell.variant << " |";
+    csv << (by_task ? "\"" + cell.task + "\"," : "") << '"' << cell.variant << '"';
+    std::vector<std::pair<double, double>> bars;
     for (const std::string& m : g.metrics) {
       std::string pointer = "/" + m;
       for (char& ch : pointer) if (ch == '.') ch = '/';
+      const nlohmann::json::json_pointer p(pointer);
       std::vector<double> values;
-      for (std::int64_t seed : g.seeds) {
-        const auto it = runs.find(RunFolder::folder_key(run_folder(out_dir, v, seed)));
-        if (it == runs.end()) continue;
-        const nlohmann::json::json_pointer p(pointer);
-        if (it->second.contains(p) && it->second.at(p).is_number()) values.push_back(it->second.at(p).get<double>());
+      for (std::size_t i = first; i < first + g.seeds.size(); ++i) {
+        const auto it = finished.find(RunFolder::folder_key(runs[i].dir));
+        if (it != finished.end() && it->second.contains(p) && it->second.at(p).is_number())
+          values.push_back(it->second.at(p).get<double>());
       }
       double mean = 0, var = 0;
       for (double x : values) mean += x / values.size();
@@ -161,17 +272,38 @@ std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& lo
       if (values.empty()) {
         md << " – |";
         csv << ",,,0";
+        bars.emplace_back(std::nan(""), 0.0);
       } else {
         md << " " << fixed(mean, 4) << " ± " << fixed(std::sqrt(var), 4) << " |";
         csv << "," << mean << "," << std::sqrt(var) << "," << values.size();
+        bars.emplace_back(mean, std::sqrt(var));
       }
     }
+    chart.values.push_back(bars);
     md << "\n";
     csv << "\n";
   }
+  md << "\n![mean ± std per cell](results.png)\n";
   std::ofstream(fs::path(out_dir) / "results.md") << md.str();
   std::ofstream(fs::path(out_dir) / "results.csv") << csv.str();
+  write_bar_chart_png((fs::path(out_dir) / "results.png").string(), chart);
+  if (!failed.empty()) {
+    std::string names;
+    for (const std::string& f : failed) names += (names.empty() ? "" : "; ") + f;
+    throw UserError("RunFailed", out_dir,
+                    std::to_string(failed.size()) + " run(s) failed (" + names + "); the others are in results.md");
+  }
   return md.str();
+}
+
+std::string slug(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    if (std::isalnum(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else if (!out.empty() && out.back() != '-') out += '-';
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
 }
 
 }  // namespace gedilog::tasks

@@ -1,6 +1,7 @@
 #include "tasks/experiment.h"
 
 #include <functional>
+#include <optional>
 #include <map>
 #include <sstream>
 
@@ -34,6 +35,53 @@ Key key(Field ExperimentConfig::*field, const char* leaf, const char* type) {
           type};
 }
 
+// An array of integers, or (pairs) of two-integer arrays.
+std::optional<std::vector<int>> ints(const toml::node& n) {
+  const toml::array* a = n.as_array();
+  if (!a) return std::nullopt;
+  std::vector<int> out;
+  for (const toml::node& e : *a) {
+    const auto v = e.value_exact<std::int64_t>();
+    if (!v) return std::nullopt;
+    out.push_back(static_cast<int>(*v));
+  }
+  return out;
+}
+
+Key int_list(std::vector<int> ExperimentConfig::*field, const char* leaf) {
+  return {[field](const toml::node& n, ExperimentConfig& c) {
+            const auto v = ints(n);
+            return v ? (c.*field = *v, true) : false;
+          },
+          [field, leaf](const ExperimentConfig& c, toml::table& t) {
+            toml::array a;
+            for (int v : c.*field) a.push_back(v);
+            t.insert_or_assign(leaf, a);
+          },
+          "an array of integers"};
+}
+
+Key pair_list(std::vector<std::pair<int, int>> ExperimentConfig::*field, const char* leaf) {
+  return {[field](const toml::node& n, ExperimentConfig& c) {
+            const toml::array* a = n.as_array();
+            if (!a) return false;
+            std::vector<std::pair<int, int>> pairs;
+            for (const toml::node& e : *a) {
+              const auto v = ints(e);
+              if (!v || v->size() != 2) return false;
+              pairs.emplace_back((*v)[0], (*v)[1]);
+            }
+            c.*field = pairs;
+            return true;
+          },
+          [field, leaf](const ExperimentConfig& c, toml::table& t) {
+            toml::array a;
+            for (const auto& [x, y] : c.*field) a.push_back(toml::array{x, y});
+            t.insert_or_assign(leaf, a);
+          },
+          "an array of [digit, digit] pairs"};
+}
+
 const std::map<std::string, Key>& schema() {
   using C = ExperimentConfig;
   static const std::map<std::string, Key> keys{
@@ -41,6 +89,16 @@ const std::map<std::string, Key>& schema() {
       {"task.digits", key<std::int64_t>(&C::digits, "digits", "an integer")},
       {"task.form", key<std::string>(&C::form, "form", "a string")},
       {"task.program", key<std::string>(&C::program, "program", "a string")},
+      {"task.pairs", pair_list(&C::pairs, "pairs")},
+      {"task.sums", int_list(&C::sums, "sums")},
+      {"task.examples_per_pair", key<std::int64_t>(&C::examples_per_pair, "examples_per_pair", "an integer")},
+      {"task.test_per_pair", key<std::int64_t>(&C::test_per_pair, "test_per_pair", "an integer")},
+      {"task.train_examples", key<std::int64_t>(&C::train_examples, "train_examples", "an integer")},
+      {"joint.objective", key<double>(&C::joint_objective, "objective", "a number")},
+      {"joint.entropy", key<double>(&C::joint_entropy, "entropy", "a number")},
+      {"joint.reconstruction", key<double>(&C::joint_reconstruction, "reconstruction", "a number")},
+      {"joint.supervision", key<double>(&C::joint_supervision, "supervision", "a number")},
+      {"joint.supervision_weight", key<double>(&C::joint_supervision_weight, "supervision_weight", "a number")},
       {"data.source", key<std::string>(&C::data, "source", "a string")},
       {"data.dir", key<std::string>(&C::data_dir, "dir", "a string")},
       {"data.train_images", key<std::int64_t>(&C::train_images, "train_images", "an integer")},
@@ -91,8 +149,19 @@ void apply(const std::string& name, const toml::node& value, const std::string& 
 
 void check(const ExperimentConfig& c, const std::string& location) {
   auto fail = [&](const std::string& msg) { throw UserError("ConfigError", location, msg); };
-  if (c.task != "mnist-add" && c.task != "cluster")
-    fail("task.name: unknown task '" + c.task + "' (known: mnist-add, cluster)");
+  if (c.task != "mnist-add" && c.task != "cluster" && c.task != "mnist-evenodd" && c.task != "mnist-half" &&
+      c.task != "mnist-sumparity")
+    fail("task.name: unknown task '" + c.task +
+         "' (known: mnist-add, mnist-evenodd, mnist-half, mnist-sumparity, cluster)");
+  for (const auto& [a, b] : c.pairs)
+    if (a < 0 || a > 9 || b < 0 || b > 9) fail("task.pairs: digits must be 0-9");
+  for (int s : c.sums)
+    if (s < 0 || s > 18) fail("task.sums: sums of two digits are 0-18");
+  if (c.examples_per_pair < 1 || c.test_per_pair < 1) fail("task.examples_per_pair and task.test_per_pair must be >= 1");
+  if (c.train_examples < 0) fail("task.train_examples must be >= 0 (0: examples_per_pair per pair)");
+  if (c.joint_objective < 0 || c.joint_entropy < 0 || c.joint_reconstruction < 0 || c.joint_supervision_weight < 0)
+    fail("joint.*: weights must be >= 0");
+  if (c.joint_supervision < 0 || c.joint_supervision > 1) fail("joint.supervision is a share of examples, in [0, 1]");
   if (c.objective != "gedi" && c.objective != "swav" && c.objective != "simvae")
     fail("objective.name must be \"gedi\", \"swav\" or \"simvae\"");
   if (c.clusters < 2) fail("objective.clusters must be >= 2");

@@ -4,14 +4,26 @@
 // overrides applied on top, and the resolved configuration written back into the run folder.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gedilog::tasks {
 
 struct ExperimentConfig {
   // [task]
-  std::string task = "mnist-add";  // "mnist-add" (gedilog train) | "cluster" (gedilog cluster)
+  // gedilog train: "mnist-add", the shortcut tasks "mnist-evenodd", "mnist-half",
+  // "mnist-sumparity"; gedilog cluster: "cluster".
+  std::string task = "mnist-add";
   int digits = 1;
+  // Digit-pair datasets (the shortcut tasks; mnist-add N = 1 when any of pairs, sums or
+  // train_examples is set): a fixed training set of examples_per_pair examples per allowed
+  // ordered pair, images drawn with replacement; test sets of test_per_pair per pair, in
+  // distribution (allowed pairs) and out of it (the other pairs).
+  std::vector<std::pair<int, int>> pairs;  // allowed pairs, both orders (empty: the task's own)
+  std::vector<int> sums;                   // mnist-add: only pairs with these sums (empty: all)
+  std::int64_t examples_per_pair = 420;
+  std::int64_t test_per_pair = 60;
+  std::int64_t train_examples = 0;  // > 0: that many training examples instead (pairs drawn uniformly)
   std::string form = "carry";  // "carry" | "deepproblog"
   std::string program;         // empty: the form's program in examples/
   // [data]
@@ -25,6 +37,13 @@ struct ExperimentConfig {
   double augment_translation = 0;  // share of the image size
   double augment_scale = 0;        // zoom in [1 - scale, 1 + scale]
   double augment_noise = 0;        // pixel noise standard deviation
+  // [joint]: mitigations trained with the program's loss on the same images (0: off). The
+  // objective's cluster head becomes the concept network when joint.objective > 0.
+  double joint_objective = 0;       // λ of the [objective] section's objective (GEDI, SwAV, SimVAE)
+  double joint_entropy = 0;         // λ of -H(batch-mean concept distribution)
+  double joint_reconstruction = 0;  // λ of a decoder reconstructing each image from its concepts
+  double joint_supervision = 0;     // share of training examples whose digits are given
+  double joint_supervision_weight = 1;  // λ of their cross-entropy
   // [model]
   std::string network = "lenet";  // "lenet" | "mlp"
   // [objective]: the perception objective (task "cluster")

@@ -6,6 +6,7 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/maximum_weighted_matching.hpp>
 #include <cmath>
+#include <set>
 #include <stdexcept>
 
 namespace gedilog::tasks {
@@ -30,6 +31,36 @@ ConceptMetrics concept_metrics(const torch::Tensor& predicted, const torch::Tens
   // Values predicted at least once, among those present in the truth.
   m.collapse = present ? 1.0 - static_cast<double>(predicted_present) / present : 0.0;
   return m;
+}
+
+double expected_calibration_error(const std::vector<double>& confidence, const std::vector<bool>& correct, int bins) {
+  std::vector<double> count(bins), right(bins), sure(bins);
+  for (std::size_t i = 0; i < confidence.size(); ++i) {
+    const int b = std::clamp(static_cast<int>(confidence[i] * bins), 0, bins - 1);  // confidence 1 in the top bin
+    count[b] += 1;
+    right[b] += correct[i];
+    sure[b] += confidence[i];
+  }
+  double ece = 0;
+  for (int b = 0; b < bins; ++b)
+    if (count[b] > 0) ece += count[b] / confidence.size() * std::abs(right[b] / count[b] - sure[b] / count[b]);
+  return ece;
+}
+
+std::vector<int> learned_map(const std::vector<std::vector<double>>& confusion) {
+  std::vector<int> map;
+  for (const auto& row : confusion) {
+    const auto best = std::max_element(row.begin(), row.end());
+    map.push_back(best == row.end() || *best == 0 ? -1 : static_cast<int>(best - row.begin()));
+  }
+  return map;
+}
+
+bool is_one_to_one(const std::vector<int>& map) {
+  std::set<int> seen;
+  for (int v : map)
+    if (v >= 0 && !seen.insert(v).second) return false;
+  return true;
 }
 
 }  // namespace gedilog::tasks

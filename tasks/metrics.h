@@ -17,6 +17,15 @@ struct ConceptMetrics {
 
 ConceptMetrics concept_metrics(const torch::Tensor& predicted, const torch::Tensor& truth, int classes);
 
+// Expected calibration error: predictions binned by confidence into `bins` equal bins of
+// [0, 1]; Σ_bins (share of predictions) · |accuracy - mean confidence|.
+double expected_calibration_error(const std::vector<double>& confidence, const std::vector<bool>& correct, int bins = 10);
+
+// The concept map a network learnt: for each true value (row of a confusion matrix), the value
+// it is predicted as most often (-1: value absent); and whether present values map one-to-one.
+std::vector<int> learned_map(const std::vector<std::vector<double>>& confusion);
+bool is_one_to_one(const std::vector<int>& map);
+
 // Clustering metrics (unsupervised: cluster ids mean nothing until matched to classes).
 struct ClusterMetrics {
   double accuracy = 0;  // under the best one-to-one cluster -> class map (Hungarian)

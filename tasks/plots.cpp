@@ -1,10 +1,13 @@
 #include "tasks/plots.h"
 
+#include <cairo.h>
 #include <png.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iomanip>
+#include <sstream>
 
 #include "symbolic/error.h"
 
@@ -106,6 +109,95 @@ void write_image_grid_png(const std::string& file, const std::vector<std::vector
         canvas.set((k % columns) * cell_w + x, (k / columns) * cell_h + y, c);
       }
   canvas.write(file);
+}
+
+}  // namespace gedilog::tasks
+
+namespace gedilog::tasks {
+
+void write_bar_chart_png(const std::string& file, const BarChart& chart) {
+  const int series = static_cast<int>(chart.series.size()), groups = static_cast<int>(chart.groups.size());
+  const int bar = 22, gap = 24, left = 56, right = 16, legend_row = 18, panel = 190, top_pad = 28, bottom_pad = 34;
+  const int legend = 12 + legend_row * ((series + 2) / 3);
+  const int width = std::max(left + groups * (series * bar + gap) + right, 640);
+  const int height = legend + static_cast<int>(chart.metrics.size()) * (panel + top_pad + bottom_pad);
+  cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+  cairo_t* cr = cairo_create(surface);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size(cr, 11);
+  auto colour = [&](int s) {  // a qualitative palette (Tableau 10)
+    static const double c[10][3] = {{.12, .47, .71}, {1, .5, .05},  {.17, .63, .17}, {.84, .15, .16}, {.58, .4, .74},
+                                    {.55, .34, .29}, {.89, .47, .76}, {.5, .5, .5},  {.74, .74, .13}, {.09, .75, .81}};
+    cairo_set_source_rgb(cr, c[s % 10][0], c[s % 10][1], c[s % 10][2]);
+  };
+  auto text = [&](double x, double y, const std::string& t, bool centred) {
+    cairo_text_extents_t e;
+    cairo_text_extents(cr, t.c_str(), &e);
+    cairo_move_to(cr, centred ? x - e.width / 2 - e.x_bearing : x, y);
+    cairo_show_text(cr, t.c_str());
+  };
+  for (int s = 0; s < series; ++s) {  // the legend, three per row
+    const double x = left + (s % 3) * ((width - left) / 3.0), y = 8 + legend_row * (s / 3);
+    colour(s);
+    cairo_rectangle(cr, x, y, 12, 12);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text(x + 16, y + 10, chart.series[s], false);
+  }
+  for (std::size_t m = 0; m < chart.metrics.size(); ++m) {
+    const double y0 = legend + m * (panel + top_pad + bottom_pad) + top_pad, base = y0 + panel;
+    double top = 0;
+    for (const auto& cell : chart.values)
+      if (!std::isnan(cell[m].first)) top = std::max(top, cell[m].first + cell[m].second);
+    top = top <= 1 ? 1.0 : top * 1.1;  // shares on [0, 1], anything else on its own scale
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_font_size(cr, 12);
+    text(left, y0 - 10, chart.metrics[m], false);
+    cairo_set_font_size(cr, 10);
+    cairo_set_line_width(cr, 1);
+    for (int k = 0; k <= 4; ++k) {  // grid lines at quarters of the scale
+      const double y = base - panel * k / 4.0;
+      cairo_set_source_rgb(cr, .85, .85, .85);
+      cairo_move_to(cr, left, y);
+      cairo_line_to(cr, width - right, y);
+      cairo_stroke(cr);
+      cairo_set_source_rgb(cr, 0, 0, 0);
+      std::ostringstream v;
+      v << std::setprecision(3) << top * k / 4.0;
+      text(6, y + 4, v.str(), false);
+    }
+    for (int g = 0; g < groups; ++g) {
+      const double gx = left + gap / 2.0 + g * (series * bar + gap);
+      cairo_set_source_rgb(cr, 0, 0, 0);
+      text(gx + series * bar / 2.0, base + 14, chart.groups[g], true);
+      for (int s = 0; s < series; ++s) {
+        const auto [mean, sd] = chart.values.at(g * series + s)[m];
+        if (std::isnan(mean)) continue;
+        const double x = gx + s * bar, h = panel * std::max(mean, 0.0) / top;
+        colour(s);
+        cairo_rectangle(cr, x + 2, base - h, bar - 4, h);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        const double lo = base - panel * std::max(mean - sd, 0.0) / top, hi = base - panel * (mean + sd) / top;
+        cairo_move_to(cr, x + bar / 2.0, lo);
+        cairo_line_to(cr, x + bar / 2.0, hi);
+        cairo_stroke(cr);
+        std::ostringstream v;
+        v << std::setprecision(2) << mean;
+        cairo_set_font_size(cr, 8);
+        text(x + bar / 2.0, hi - 3, v.str(), true);
+        cairo_set_font_size(cr, 10);
+      }
+    }
+  }
+  cairo_destroy(cr);
+  const std::string aside = file + ".part";
+  const cairo_status_t status = cairo_surface_write_to_png(surface, aside.c_str());
+  cairo_surface_destroy(surface);
+  if (status != CAIRO_STATUS_SUCCESS || std::rename(aside.c_str(), file.c_str()) != 0)
+    throw UserError("WriteError", file, "cannot write the chart");
 }
 
 }  // namespace gedilog::tasks

@@ -49,6 +49,17 @@ torch::Device training_device(const ExperimentConfig& c) {
   return device;
 }
 
+RunStart start_run(const ExperimentConfig& c) {
+  const auto time = std::chrono::steady_clock::now();
+  const torch::Device device = training_device(c);
+  torch::manual_seed(static_cast<std::uint64_t>(c.seed));
+  return {device, load_data(c), time};
+}
+
+double RunStart::wall_seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - time).count();
+}
+
 torch::nn::AnyModule make_encoder(const ExperimentConfig& c, std::int64_t outputs) {
   if (c.network == "mlp") return torch::nn::AnyModule(neural::Mlp(outputs));
   return torch::nn::AnyModule(neural::LeNet(outputs));

@@ -3,6 +3,7 @@
 // objective and augmentations an experiment file asks for, the progress display, Ctrl-C.
 #include <torch/nn/modules/container/any.h>
 
+#include <chrono>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -22,6 +23,16 @@ TrainTest load_source(const std::string& source, const std::string& dir);
 
 // train.device, checked: a CUDA device needs a CUDA build.
 torch::Device training_device(const ExperimentConfig& config);
+
+// What every training run begins with: the device, LibTorch's global generator seeded with
+// train.seed, the data, and the time it began.
+struct RunStart {
+  torch::Device device;
+  TrainTest data;
+  std::chrono::steady_clock::time_point time;
+  double wall_seconds() const;  // since `time`
+};
+RunStart start_run(const ExperimentConfig& config);
 
 // model.network with `outputs` outputs: LeNet or MLP.
 torch::nn::AnyModule make_encoder(const ExperimentConfig& config, std::int64_t outputs);

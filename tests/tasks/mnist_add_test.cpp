@@ -22,55 +22,18 @@
 #include "tasks/compare.h"
 #include "tasks/metrics.h"
 #include "tasks/training_run.h"
-#include "tasks/mnist_add_experiment.h"
+#include "tasks/program_experiment.h"
 #include "tasks/mnist_addition.h"
 #include "tasks/mnist_data.h"
+#include "synthetic_mnist.h"
 #include "temp_files.h"
 
 namespace gedilog::tasks {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string be32(std::uint32_t v) {
-  return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
-}
-
-// A synthetic digit: a bright 5x5 block whose place says the digit, plus a little noise.
-std::vector<unsigned char> synthetic_digit(int digit, std::mt19937& rng) {
-  std::vector<unsigned char> img(784);
-  std::uniform_int_distribution<int> noise(0, 40);
-  for (auto& p : img) p = static_cast<unsigned char>(noise(rng));
-  const int top = 3 + (digit / 5) * 12, left = 2 + (digit % 5) * 5;
-  for (int r = 0; r < 5; ++r)
-    for (int c = 0; c < 5; ++c) img[(top + r) * 28 + left + c] = 250;
-  return img;
-}
-
-void write_bytes(const std::string& file, const std::string& bytes, bool gzip) {
-  if (gzip) {
-    gzFile out = gzopen(file.c_str(), "wb");
-    gzwrite(out, bytes.data(), static_cast<unsigned>(bytes.size()));
-    gzclose(out);
-  } else {
-    std::ofstream(file, std::ios::binary) << bytes;
-  }
-}
-
-// Writes {prefix}-images-idx3-ubyte and {prefix}-labels-idx1-ubyte (".gz" when gzip) with n
-// synthetic digits (labels cycle 0..9).
-void write_idx(const std::string& dir, const std::string& prefix, int n, bool gzip, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string images = be32(2051) + be32(n) + be32(28) + be32(28), labels = be32(2049) + be32(n);
-  for (int i = 0; i < n; ++i) {
-    const auto img = synthetic_digit(i % 10, rng);
-    images.append(img.begin(), img.end());
-    labels.push_back(static_cast<char>(i % 10));
-  }
-  const std::string gz = gzip ? ".gz" : "";
-  write_bytes(dir + "/" + prefix + "-images-idx3-ubyte" + gz, images, gzip);
-  write_bytes(dir + "/" + prefix + "-labels-idx1-ubyte" + gz, labels, gzip);
-}
+using testing::be32;
+using testing::write_idx;
 
 TEST_CASE("IDX files load, gzip or not, and bad ones are named", "[tasks]") {
   const testing::TempFiles dir("gedilog_idx");
@@ -153,7 +116,10 @@ TEST_CASE("neural predicates bind to registered networks and observed inputs", "
   torch::nn::Linear net(4, 10);
   bridge::NeuralProgram model(qc, {{"mnist_net", torch::nn::AnyModule(net)}}, torch::kCPU);
   // Two examples over three images: 3 + 4 = 07 and 4 + 4 = 08, images as 4-pixel stand-ins.
-  bridge::Batch batch{torch::randn({3, 4}), torch::tensor({{0, 1, 7, 0}, {1, 2, 8, 0}}), torch::tensor({0, 0})};
+  bridge::Batch batch;
+  batch.images = torch::randn({3, 4});
+  batch.inputs = torch::tensor({{0, 1, 7, 0}, {1, 2, 8, 0}});
+  batch.query = torch::tensor({0, 0});
   const auto lp = model.network_log_probs(batch.images);
   const torch::Tensor leaves = model.leaves(batch, lp);
   CHECK(leaves.sizes() == torch::IntArrayRef({2, 40}));
@@ -238,7 +204,7 @@ learning_rate = 0.003
 )");
   const ExperimentConfig config = load_experiment(config_file, {});
   std::ostringstream log;
-  const nlohmann::json m = train_mnist_add(config, dir.path("runs/a"), log, false);
+  const nlohmann::json m = train_program_task(config, dir.path("runs/a"), log, false);
   INFO(log.str());
   for (const char* f : {"config.toml", "metrics.json", "history.csv", "model.pt", "confusion.png", "curves.png"})
     CHECK(fs::exists(dir.path(std::string("runs/a/") + f)));
@@ -247,22 +213,22 @@ learning_rate = 0.003
   CHECK(m.at("test").at("label_accuracy").get<double>() > 0.8);
   CHECK(db_status(dir.path("runs/runs.db"), "runs/a") == "finished");
   // The same seed, the same run.
-  const nlohmann::json again = train_mnist_add(config, dir.path("runs/b"), log, false);
+  const nlohmann::json again = train_program_task(config, dir.path("runs/b"), log, false);
   CHECK(again.at("test").at("label_accuracy") == m.at("test").at("label_accuracy"));
   std::ifstream h1(dir.path("runs/a/history.csv")), h2(dir.path("runs/b/history.csv"));
   std::string l1, l2;
   std::getline(h1, l1), std::getline(h1, l1), std::getline(h2, l2), std::getline(h2, l2);
   CHECK(l1.substr(0, l1.find(',', 2)) == l2.substr(0, l2.find(',', 2)));  // epoch 1's loss
   // gedilog eval re-computes the test metrics from the checkpoint.
-  CHECK(evaluate_mnist_add(dir.path("runs/a")).at("concept_accuracy") == m.at("test").at("concept_accuracy"));
+  CHECK(evaluate_program_task(dir.path("runs/a")).at("concept_accuracy") == m.at("test").at("concept_accuracy"));
   // A finished run folder is never overwritten.
-  CHECK_THROWS_WITH(train_mnist_add(config, dir.path("runs/a"), log, false), Catch::Contains("RunExists"));
+  CHECK_THROWS_WITH(train_program_task(config, dir.path("runs/a"), log, false), Catch::Contains("RunExists"));
   // A failing run (its program lacks the network) leaves no metrics.json and is marked failed.
   const std::string bad_program = dir.write("bad.pl", "nn(other_net, [X], Y, [0,1,2,3,4,5,6,7,8,9]) :: digit(X, Y).\n"
                                                        "add(A, B, [_, _]) :- digit(A, _), digit(B, _).\n");
   ExperimentConfig bad = config;
   bad.program = bad_program;
-  CHECK_THROWS_WITH(train_mnist_add(bad, dir.path("runs/c"), log, false), Catch::Contains("other_net"));
+  CHECK_THROWS_WITH(train_program_task(bad, dir.path("runs/c"), log, false), Catch::Contains("other_net"));
   CHECK_FALSE(fs::exists(dir.path("runs/c/metrics.json")));
   CHECK(db_status(dir.path("runs/runs.db"), "runs/c") == "failed");
 }
@@ -307,7 +273,7 @@ learning_rate = 0.003
   // Each command refuses the other's task, before it makes a run folder.
   CHECK_THROWS_WITH(train_cluster(load_experiment(config_file, {"task.name=mnist-add"}), dir.path("runs/x"), log, false),
                     Catch::Contains("gedilog cluster runs task"));
-  CHECK_THROWS_WITH(train_mnist_add(load_experiment(config_file, {}), dir.path("runs/y"), log, false),
+  CHECK_THROWS_WITH(train_program_task(load_experiment(config_file, {}), dir.path("runs/y"), log, false),
                     Catch::Contains("gedilog train runs task"));
   CHECK_FALSE(fs::exists(dir.path("runs/x")));
   CHECK_FALSE(fs::exists(dir.path("runs/y")));
@@ -329,7 +295,7 @@ set = ["objective.name=swav"]
   const std::string table = run_grid(grid, dir.path("cmp"), first, false);
   CHECK(fs::exists(dir.path("cmp/gedi-without-generative-s1/metrics.json")));
   CHECK(fs::exists(dir.path("cmp/results.csv")));
-  for (const std::string& name : {"GEDI without generative", "SwAV"}) {
+  for (const std::string name : {"GEDI without generative", "SwAV"}) {
     const auto row = table.find("| " + name + " | ");
     REQUIRE(row != std::string::npos);
     CHECK(table.substr(row, table.find('\n', row) - row).find(" ± ") != std::string::npos);  // a value
