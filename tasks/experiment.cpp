@@ -99,6 +99,7 @@ const std::map<std::string, Key>& schema() {
       {"joint.reconstruction", key<double>(&C::joint_reconstruction, "reconstruction", "a number")},
       {"joint.supervision", key<double>(&C::joint_supervision, "supervision", "a number")},
       {"joint.supervision_weight", key<double>(&C::joint_supervision_weight, "supervision_weight", "a number")},
+      {"joint.align", key<bool>(&C::joint_align, "align", "true or false")},
       {"data.source", key<std::string>(&C::data, "source", "a string")},
       {"data.dir", key<std::string>(&C::data_dir, "dir", "a string")},
       {"data.train_images", key<std::int64_t>(&C::train_images, "train_images", "an integer")},

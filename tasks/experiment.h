@@ -44,6 +44,7 @@ struct ExperimentConfig {
   double joint_reconstruction = 0;  // λ of a decoder reconstructing each image from its concepts
   double joint_supervision = 0;     // share of training examples whose digits are given
   double joint_supervision_weight = 1;  // λ of their cross-entropy
+  bool joint_align = true;  // with an objective: rename its clusters after each epoch to fit the program best
   // [model]
   std::string network = "lenet";  // "lenet" | "mlp"
   // [objective]: the perception objective (task "cluster")

@@ -19,6 +19,9 @@ namespace gedilog::tasks {
 
 struct JointModel {
   torch::nn::AnyModule concept_network;  // images -> concept logits [I, concepts]
+  // With an objective: concept k reads the objective's cluster cluster_order[k] ([concepts]
+  // int64, a buffer of the network, saved with it); undefined otherwise.
+  torch::Tensor cluster_order;
   bridge::AuxiliaryLoss auxiliary;       // empty when no mitigation is on
   std::vector<torch::Tensor> extra_parameters;
   bool needs_other_view = false;         // the objective compares two views
@@ -27,6 +30,20 @@ struct JointModel {
 
 // `network`: the name the program's neural predicate gives the concept network.
 JointModel make_joint_model(const ExperimentConfig& config, std::int64_t concepts, const std::string& network);
+
+// The objectives' losses do not change when clusters are renamed; the program's does, and
+// gradient steps cannot rename (a swap passes through states every term dislikes). So the
+// renaming is searched for directly on `batch` (un-augmented training examples): for examples
+// of two images, the renaming that satisfies the most of them, each image read as its most
+// probable cluster (exhaustive, pruned); otherwise greedy swaps of two concepts' clusters, each
+// kept when it raises the mean log P(query), until none does. Updates joint.cluster_order;
+// returns how many concepts changed cluster and the mean log P(query) before and after.
+struct Alignment {
+  int renamed = 0;
+  double before = 0, after = 0;
+};
+Alignment align_clusters(bridge::NeuralProgram& model, const bridge::Batch& batch, const JointModel& joint,
+                         const std::string& network);
 
 // Names of the mitigations a configuration turns on, e.g. "gedi+entropy"; "none" for none.
 std::string mitigation_name(const ExperimentConfig& config);

@@ -157,6 +157,7 @@ nlohmann::json train_program_task(const ExperimentConfig& config, const std::str
     std::vector<double> losses, label_accuracies, concept_accuracies;
     double train_seconds = 0;
     std::int64_t trained = 0;
+    int renamed = 0;  // concepts that align_clusters moved to another cluster, over the epochs
     bridge::EpochReport last;
     SetMetrics test, ood;
     for (int epoch = 1; epoch <= config.epochs; ++epoch) {
@@ -182,6 +183,14 @@ nlohmann::json train_program_task(const ExperimentConfig& config, const std::str
       train_seconds += r.seconds;
       trained += r.examples;
       last = r;
+      if (config.joint_align && joint.cluster_order.defined()) {
+        const Alignment a = align_clusters(model, make_batch(examples, 0, std::min<std::int64_t>(n, 2000), data.train),
+                                           joint, kConceptNetwork);
+        renamed += a.renamed;
+        if (a.renamed)
+          log << "aligned clusters to concepts: " << a.renamed << " concepts renamed, mean log P(query) "
+              << fixed(a.before, 4) << " -> " << fixed(a.after, 4) << "\n";
+      }
       test = evaluate(net, data.test, test_examples, *task, device);
       ood = evaluate(net, data.test, ood_examples, *task, device);
       losses.push_back(r.loss);
@@ -223,6 +232,7 @@ nlohmann::json train_program_task(const ExperimentConfig& config, const std::str
         {"ood", ood_json(ood)},
         {"mitigation", mitigation_name(config)},
         {"last_epoch_terms", last.terms},
+        {"concepts_renamed", renamed},
         {"train_seconds", train_seconds},
         {"examples_per_second", train_seconds > 0 ? trained / train_seconds : 0.0},
         {"wall_seconds", start.wall_seconds()},

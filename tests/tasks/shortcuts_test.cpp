@@ -10,8 +10,11 @@
 #include <set>
 #include <sstream>
 
+#include "bridge/query_circuit.h"
+#include "bridge/trainer.h"
 #include "neural/objectives.h"
 #include "symbolic/error.h"
+#include "symbolic/program.h"
 #include "tasks/compare.h"
 #include "tasks/experiment.h"
 #include "tasks/joint_training.h"
@@ -157,6 +160,44 @@ TEST_CASE("counting reasoning shortcuts: 36 maps on mnist-evenodd, 2 one-to-one"
   CHECK(small.one_to_one == 2);
 }
 
+// A stand-in concept network: image rows are one-hot clusters, read through a renaming buffer
+// as the GEDI head reads its clusters.
+class ReadClustersImpl : public torch::nn::Module {
+ public:
+  explicit ReadClustersImpl(std::int64_t c) : order(register_buffer("order", torch::arange(c, torch::kLong))) {}
+  torch::Tensor forward(torch::Tensor x) { return (10 * x).index_select(1, order); }
+  torch::Tensor order;
+};
+TORCH_MODULE(ReadClusters);
+
+TEST_CASE("cluster alignment renames clusters to the concepts the program means", "[tasks][shortcuts]") {
+  // mnist-half: the clusters of digits 2 and 4 are swapped; every training pair then reads
+  // wrong or right by the swap, and only the renaming back satisfies them all.
+  const PairTaskSpec spec = pair_task_spec(task_config("mnist-half"));
+  const symbolic::Program program = symbolic::Program::load(spec.program);
+  bridge::CircuitCache cache(program, bridge::Inputs::kNeural);
+  ReadClusters net(5);
+  bridge::NeuralProgram model(cache.merged(pair_templates(spec)), {{"mnist_net", torch::nn::AnyModule(net)}},
+                              torch::kCPU);
+  JointModel joint;
+  joint.cluster_order = net->order;
+  const std::vector<std::int64_t> cluster_of_digit = {0, 1, 4, 3, 2};
+  bridge::Batch batch;
+  batch.images = torch::eye(5).index_select(0, torch::tensor(cluster_of_digit));  // image d shows digit d
+  std::vector<std::int64_t> in, query;
+  for (const auto& [a, b] : spec.allowed) in.insert(in.end(), {a, b}), query.push_back(a + b);
+  batch.inputs = torch::tensor(in).view({-1, 2});
+  batch.query = torch::tensor(query);
+  const Alignment a = align_clusters(model, batch, joint, "mnist_net");
+  CHECK(a.renamed == 2);
+  CHECK(a.after > a.before);
+  CHECK(a.after == Approx(0.0).margin(1e-3));  // every query now near certain
+  CHECK(std::vector<std::int64_t>(net->order.data_ptr<std::int64_t>(), net->order.data_ptr<std::int64_t>() + 5) ==
+        cluster_of_digit);
+  // Aligned already: nothing moves.
+  CHECK(align_clusters(model, batch, joint, "mnist_net").renamed == 0);
+}
+
 // Synthetic IDX data (digits 0-9 easy to tell apart) and a mnist-evenodd experiment over it.
 std::string tiny_experiment(const testing::TempFiles& dir) {
   const std::string data = dir.path("data");
@@ -210,6 +251,7 @@ TEST_CASE("every mitigation trains jointly with the program, alone or combined",
     const nlohmann::json m = train_program_task(c, dir.path("runs/" + name), log, false);
     INFO(log.str());
     CHECK(m.at("mitigation") == name);
+    CHECK(m.contains("concepts_renamed"));
     const auto& test = m.at("test");
     CHECK(test.at("examples") == 32);
     CHECK(m.at("ood").at("examples") == 168);
