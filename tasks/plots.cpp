@@ -149,9 +149,13 @@ void write_bar_chart_png(const std::string& file, const BarChart& chart) {
   for (std::size_t m = 0; m < chart.metrics.size(); ++m) {
     const double y0 = legend + m * (panel + top_pad + bottom_pad) + top_pad, base = y0 + panel;
     double top = 0;
+    bool shares = true;  // every mean in [0, 1]: drawn on [0, 1], whiskers clipped
     for (const auto& cell : chart.values)
-      if (!std::isnan(cell[m].first)) top = std::max(top, cell[m].first + cell[m].second);
-    top = top <= 1 ? 1.0 : top * 1.1;  // shares on [0, 1], anything else on its own scale
+      if (!std::isnan(cell[m].first)) {
+        top = std::max(top, cell[m].first + cell[m].second);
+        shares = shares && cell[m].first >= 0 && cell[m].first <= 1;
+      }
+    top = shares ? 1.0 : top * 1.1;
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_set_font_size(cr, 12);
     text(left, y0 - 10, chart.metrics[m], false);
@@ -180,7 +184,8 @@ void write_bar_chart_png(const std::string& file, const BarChart& chart) {
         cairo_rectangle(cr, x + 2, base - h, bar - 4, h);
         cairo_fill(cr);
         cairo_set_source_rgb(cr, 0, 0, 0);
-        const double lo = base - panel * std::max(mean - sd, 0.0) / top, hi = base - panel * (mean + sd) / top;
+        const double lo = base - panel * std::max(mean - sd, 0.0) / top,
+                     hi = base - panel * std::min(mean + sd, top) / top;
         cairo_move_to(cr, x + bar / 2.0, lo);
         cairo_line_to(cr, x + bar / 2.0, hi);
         cairo_stroke(cr);
