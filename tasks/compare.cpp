@@ -20,8 +20,8 @@
 #include "tasks/cluster_experiment.h"
 #include "tasks/experiment.h"
 #include "tasks/program_experiment.h"
-#include "tasks/run_store.h"
 #include "tasks/plots.h"
+#include "tasks/run_store.h"
 #include "tasks/toml_file.h"
 #include "tasks/training_run.h"
 

@@ -2,6 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <numeric>
+
+#include "tasks/shortcuts.h"
 #include "tasks/training_run.h"
 
 namespace gedilog::tasks {
@@ -95,21 +98,10 @@ namespace {
 // satisfies the most examples, reading each image as its most probable cluster, found by a
 // depth-first search over all renamings (C! leaves at most, pruned by an upper bound); the
 // current one (identity) wins ties. Empty when no renaming does better.
-std::vector<std::int64_t> best_pair_renaming(bridge::NeuralProgram& model, const bridge::Batch& batch,
-                                             const torch::Tensor& log_probs, const std::string& network) {
+std::vector<std::int64_t> best_pair_renaming(const bridge::NeuralProgram& model, const bridge::Batch& batch,
+                                             const torch::Tensor& log_probs) {
   const std::int64_t c = log_probs.size(1), queries = static_cast<std::int64_t>(model.circuit().queries.size());
-  // holds[q][a][b]: query q holds when the two images read as a and b.
-  const torch::Tensor one_hot = torch::eye(c, log_probs.options()).log();
-  bridge::Batch all;
-  std::vector<std::int64_t> in, query;
-  for (std::int64_t q = 0; q < queries; ++q)
-    for (std::int64_t a = 0; a < c; ++a)
-      for (std::int64_t b = 0; b < c; ++b) in.insert(in.end(), {a, b}), query.push_back(q);
-  all.inputs = torch::tensor(in, torch::kLong).view({-1, 2});
-  all.query = torch::tensor(query, torch::kLong);
-  const torch::Tensor holds_t =
-      model.log_probability(model.leaves(all, {{network, one_hot}}), all.query).gt(std::log(0.5)).cpu();
-  const auto holds = holds_t.accessor<bool, 1>();
+  const std::vector<bool> holds = pair_truth_table(model.circuit(), static_cast<int>(c), "the concept network's program");
   // weight[c1 * c + c2][q]: examples whose images read as clusters c1, c2 and that assert q.
   const torch::Tensor cluster = log_probs.argmax(1).cpu();
   const auto cl = cluster.accessor<std::int64_t, 1>();
@@ -125,18 +117,12 @@ std::vector<std::int64_t> best_pair_renaming(bridge::NeuralProgram& model, const
   auto satisfied = [&](std::int64_t c1, std::int64_t c2, std::int64_t a, std::int64_t b) {
     return sat[((c1 * c + c2) * c + a) * c + b];
   };
-  auto total_of = [&](std::int64_t c1, std::int64_t c2) {
-    double s = 0;
-    for (double w : weight[c1 * c + c2]) s += w;
-    return s;
-  };
   // Cluster k is renamed at depth k; pairs are scored once both their clusters are.
-  double remaining = 0;
+  std::vector<double> due_total(c, 0.0);  // examples whose cluster pair is complete at depth k
   for (std::int64_t c1 = 0; c1 < c; ++c1)
-    for (std::int64_t c2 = 0; c2 < c; ++c2) remaining += total_of(c1, c2);
-  std::vector<double> due_total(c, 0.0);  // weight of the pairs completed at depth k
-  for (std::int64_t c1 = 0; c1 < c; ++c1)
-    for (std::int64_t c2 = 0; c2 < c; ++c2) due_total[std::max(c1, c2)] += total_of(c1, c2);
+    for (std::int64_t c2 = 0; c2 < c; ++c2)
+      for (double w : weight[c1 * c + c2]) due_total[std::max(c1, c2)] += w;
+  const double remaining = std::accumulate(due_total.begin(), due_total.end(), 0.0);
   double best = 0;
   for (std::int64_t c1 = 0; c1 < c; ++c1)
     for (std::int64_t c2 = 0; c2 < c; ++c2) best += satisfied(c1, c2, c1, c2);  // the current renaming
@@ -188,7 +174,7 @@ Alignment align_clusters(bridge::NeuralProgram& model, const bridge::Batch& batc
   a.before = a.after = likelihood(order);
   const bool pairs = batch.inputs.size(1) == 2 && model.circuit().inputs.size() == 2;
   if (pairs) {
-    const std::vector<std::int64_t> best = best_pair_renaming(model, batch, lp, network);
+    const std::vector<std::int64_t> best = best_pair_renaming(model, batch, lp);
     if (!best.empty()) {
       order = torch::tensor(best, torch::kLong).to(lp.device());
       a.after = likelihood(order);

@@ -29,15 +29,10 @@ std::vector<AdditionExample> MnistAddition::epoch(int epoch) const {
   std::vector<AdditionExample> examples(size());
   std::size_t next = 0;
   for (AdditionExample& e : examples) {
-    for (int i = 0; i < digits_; ++i) e.a.push_back(order[next++]);
-    for (int i = 0; i < digits_; ++i) e.b.push_back(order[next++]);
-    int carry = 0;
-    for (int i = 0; i < digits_; ++i) {
-      const int s = static_cast<int>(labels[e.a[i]] + labels[e.b[i]]) + carry;
-      e.sum.push_back(s % 10);
-      carry = s / 10;
-    }
-    e.sum.push_back(carry);
+    std::vector<int> a, b;
+    for (int i = 0; i < digits_; ++i) e.a.push_back(order[next]), a.push_back(static_cast<int>(labels[order[next++]]));
+    for (int i = 0; i < digits_; ++i) e.b.push_back(order[next]), b.push_back(static_cast<int>(labels[order[next++]]));
+    e.sum = digit_sum(a, b);
   }
   return examples;
 }
@@ -81,11 +76,16 @@ std::int64_t addition_template_index(AdditionForm form, const AdditionExample& e
   return sum;
 }
 
-std::int64_t addition_input(const AdditionExample& example, int k) {
-  const int n = static_cast<int>(example.a.size());
-  if (k < n) return example.a[k];
-  if (k < 2 * n) return example.b[k - n];
-  return example.sum.at(k - 2 * n);
+std::vector<int> digit_sum(const std::vector<int>& a, const std::vector<int>& b) {
+  std::vector<int> sum;
+  int carry = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const int s = a[i] + b[i] + carry;
+    sum.push_back(s % 10);
+    carry = s / 10;
+  }
+  sum.push_back(carry);
+  return sum;
 }
 
 }  // namespace gedilog::tasks

@@ -40,8 +40,7 @@ class MnistAddition {
 std::vector<std::string> addition_templates(AdditionForm form, int digits);
 // Which template of addition_templates an example uses.
 std::int64_t addition_template_index(AdditionForm form, const AdditionExample& example);
-// The value of input in(k) of an example: the image of a digit (k < 2N), or, for the carry
-// form, the digit of the sum it observes (k >= 2N).
-std::int64_t addition_input(const AdditionExample& example, int k);
+// The digits of a + b (N + 1 of them) for two N-digit numbers, least significant digit first.
+std::vector<int> digit_sum(const std::vector<int>& a, const std::vector<int>& b);
 
 }  // namespace gedilog::tasks

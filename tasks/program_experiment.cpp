@@ -2,7 +2,6 @@
 
 #include <torch/torch.h>
 
-#include <chrono>
 #include <filesystem>
 #include <ostream>
 #include <sstream>

@@ -32,7 +32,7 @@ class MnistAddTask : public ProgramTask {
         test_(data.test, c.digits, static_cast<std::uint64_t>(c.seed)) {
     std::mt19937_64 rng(static_cast<std::uint64_t>(c.seed) * 7919 + 17);
     std::bernoulli_distribution given(c.joint_supervision);
-    for (std::int64_t i = 0; i < data.train.size(); ++i) given_.push_back(c.joint_supervision > 0 && given(rng));
+    for (std::int64_t i = 0; i < data.train.size(); ++i) given_.push_back(given(rng));
   }
   std::string program_file() const override { return program_; }
   std::vector<std::string> templates() const override { return addition_templates(form_, train_.digits()); }
@@ -41,17 +41,10 @@ class MnistAddTask : public ProgramTask {
   std::vector<TaskExample> train_epoch(int epoch) const override { return convert(train_.epoch(epoch), &data_.train); }
   std::vector<TaskExample> test_set() const override { return convert(test_.epoch(0), nullptr); }
   std::vector<int> label_of(const std::vector<int>& digits) const override {
-    const std::size_t n = digits.size() / 2;
-    std::vector<int> sum;
-    int carry = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const int s = digits[i] + digits[n + i] + carry;
-      sum.push_back(s % 10);
-      carry = s / 10;
-    }
-    sum.push_back(carry);
-    return sum;
+    const auto half = digits.begin() + static_cast<std::ptrdiff_t>(digits.size() / 2);
+    return digit_sum({digits.begin(), half}, {half, digits.end()});
   }
+
 
  private:
   std::vector<TaskExample> convert(const std::vector<AdditionExample>& examples, const ImageSet* supervised) const {

@@ -10,6 +10,10 @@
 
 #include "tasks/experiment.h"
 
+namespace gedilog::bridge {
+struct QueryCircuit;
+}
+
 namespace gedilog::tasks {
 
 struct ShortcutCount {
@@ -26,6 +30,12 @@ struct ShortcutCount {
 template <typename Holds>
 ShortcutCount count_shortcuts(const std::vector<std::pair<int, int>>& pairs, int values, Holds holds, bool list_all,
                               std::size_t limit = 1000);
+
+// Whether each query of a two-image circuit holds when its images read as values a and b:
+// holds[(q * values + a) * values + b], from the circuit on one-hot inputs. Throws UserError
+// (naming `program`) unless its inputs are one variable of `values` values on each of in(0)
+// and in(1).
+std::vector<bool> pair_truth_table(const bridge::QueryCircuit& circuit, int values, const std::string& program);
 
 // The count for the digit-pair task of an experiment file, over the pairs its training set
 // shows, from its compiled circuits: every label's query evaluated on one-hot inputs for each

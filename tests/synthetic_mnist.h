@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
@@ -49,6 +50,17 @@ inline void write_idx(const std::string& dir, const std::string& prefix, int n, 
   const std::string gz = gzip ? ".gz" : "";
   write_bytes(dir + "/" + prefix + "-images-idx3-ubyte" + gz, images, gzip);
   write_bytes(dir + "/" + prefix + "-labels-idx1-ubyte" + gz, labels, gzip);
+}
+
+
+// Writes `train` and `test` synthetic digits (train-* and t10k-* IDX files, seeds `seed` and
+// seed + 1) into the folder `dir`, and returns the experiment-file section that reads them.
+inline std::string idx_data_section(const std::string& dir, int train, int test, unsigned seed,
+                                    bool gzip_test = false) {
+  std::filesystem::create_directories(dir);
+  write_idx(dir, "train", train, false, seed);
+  write_idx(dir, "t10k", test, gzip_test, seed + 1);
+  return "[data]\nsource = \"idx\"\ndir = \"" + dir + "\"\n";
 }
 
 }  // namespace gedilog::testing

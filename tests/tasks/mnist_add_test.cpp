@@ -187,14 +187,7 @@ std::string db_status(const std::string& db_file, const std::string& folder_suff
 
 TEST_CASE("a few training steps on tiny data write a complete run folder", "[tasks][train]") {
   const testing::TempFiles dir("gedilog_train");
-  const std::string data = dir.path("data");
-  fs::create_directories(data);
-  write_idx(data, "train", 400, false, 3);
-  write_idx(data, "t10k", 100, true, 4);
-  const std::string config_file = dir.write("tiny.toml", R"(
-[data]
-source = "idx"
-dir = ")" + data + R"("
+  const std::string config_file = dir.write("tiny.toml", testing::idx_data_section(dir.path("data"), 400, 100, 3, true) + R"(
 [model]
 network = "mlp"
 [train]
@@ -235,16 +228,9 @@ learning_rate = 0.003
 
 TEST_CASE("gedilog cluster and gedilog compare on tiny data", "[tasks][cluster]") {
   const testing::TempFiles dir("gedilog_cluster");
-  const std::string data = dir.path("data");
-  fs::create_directories(data);
-  write_idx(data, "train", 400, false, 5);
-  write_idx(data, "t10k", 100, false, 6);
-  const std::string config_file = dir.write("cluster.toml", R"(
+  const std::string config_file = dir.write("cluster.toml", testing::idx_data_section(dir.path("data"), 400, 100, 5) + R"(
 [task]
 name = "cluster"
-[data]
-source = "idx"
-dir = ")" + data + R"("
 [augment]
 translation = 0.05
 [model]

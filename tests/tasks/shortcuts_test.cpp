@@ -200,18 +200,11 @@ TEST_CASE("cluster alignment renames clusters to the concepts the program means"
 
 // Synthetic IDX data (digits 0-9 easy to tell apart) and a mnist-evenodd experiment over it.
 std::string tiny_experiment(const testing::TempFiles& dir) {
-  const std::string data = dir.path("data");
-  fs::create_directories(data);
-  testing::write_idx(data, "train", 300, false, 11);
-  testing::write_idx(data, "t10k", 100, false, 12);
-  return dir.write("evenodd.toml", R"(
+  return dir.write("evenodd.toml", testing::idx_data_section(dir.path("data"), 300, 100, 11) + R"(
 [task]
 name = "mnist-evenodd"
 examples_per_pair = 6
 test_per_pair = 2
-[data]
-source = "idx"
-dir = ")" + data + R"("
 [augment]
 translation = 0.05
 [model]
