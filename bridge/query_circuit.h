@@ -19,7 +19,7 @@ namespace gedilog::bridge {
 
 // Which random variables become input columns.
 enum class Inputs {
-  kNeural,  // neural predicates only; fixed probabilities are folded in as constants
+  kNeural,  // neural predicates and learnable facts; fixed probabilities are folded in as constants
   kAll,     // every variable: to explain with max-product, or to differentiate by them
 };
 
@@ -30,7 +30,8 @@ struct InputVariable {
   std::string network;                // neural variables: the network; empty otherwise
   std::string inputs;                 // neural variables: the inputs, e.g. "[in(0)]"
   std::vector<std::string> values;    // value names
-  std::vector<double> probabilities;  // fixed variables: their probabilities
+  std::vector<double> probabilities;  // fixed variables: their probabilities; learnable: the start
+  bool learnable = false;             // a learnable fact's (t(_)::f) distribution
   std::string key;                    // the same key in two templates: the same variable
   std::int64_t first_column = 0;
 
@@ -65,10 +66,13 @@ class CircuitCache {
   // an edited program recompiles.
   CircuitCache(const symbolic::Program& program, Inputs inputs, std::string directory = "");
 
-  // The circuit of one template: from memory, else from the cache folder, else compiled.
-  std::shared_ptr<const QueryCircuit> get(const std::string& query_template);
+  // The circuit of one template (with evidence observed beside it, ground goals, "\\+G" for G
+  // false): from memory, else from the cache folder, else compiled.
+  std::shared_ptr<const QueryCircuit> get(const std::string& query_template,
+                                          const std::vector<std::string>& evidence = {});
+  std::shared_ptr<const QueryCircuit> get(const symbolic::QueryTemplate& t) { return get(t.query, t.evidence); }
 
-  // Several templates in one multi-rooted circuit (each compiled or found as by get()).
+  // Several templates (without evidence) in one multi-rooted circuit, each as by get().
   QueryCircuit merged(const std::vector<std::string>& query_templates);
 
   struct Stats {
@@ -78,8 +82,9 @@ class CircuitCache {
   const Stats& stats() const { return stats_; }
 
  private:
-  std::shared_ptr<const QueryCircuit> compile(const std::string& query_template) const;
-  std::string file_of(const std::string& query_template) const;
+  std::shared_ptr<const QueryCircuit> compile(const std::string& query_template,
+                                              const std::vector<std::string>& evidence) const;
+  std::string file_of(const std::string& key) const;
 
   const symbolic::Program& program_;
   Inputs inputs_;

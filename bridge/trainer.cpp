@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <regex>
 
 #include "symbolic/error.h"
@@ -22,6 +23,21 @@ double seconds_since(Clock::time_point& start) {
 
 }  // namespace
 
+std::vector<double> LearnableFact::probabilities() const {
+  const torch::Tensor p = torch::softmax(logits.detach().to(torch::kCPU, torch::kFloat64), 0);
+  return std::vector<double>(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
+}
+
+torch::Tensor query_loss(const torch::Tensor& log_p, const torch::Tensor& target) {
+  if (!target.defined()) return -log_p;
+  const torch::Tensor t = target.to(log_p.device(), log_p.dtype());
+  // log(1 - p), stable near p = 1; p is kept below 1 - 1e-6 (where float32 rounds it to 1 the
+  // gradient is lost, as it is for -log p at p = 0). `where` keeps 0 * log 0 out of the loss.
+  const torch::Tensor log_not_p = torch::log(-torch::expm1(torch::clamp_max(log_p, -1e-6)));
+  const torch::Tensor zero = torch::zeros_like(log_p);
+  return -(torch::where(t > 0, t * log_p, zero) + torch::where(t < 1, (1 - t) * log_not_p, zero));
+}
+
 NeuralProgram::NeuralProgram(QueryCircuit circuit, std::map<std::string, torch::nn::AnyModule> networks,
                              torch::Device device)
     : circuit_(std::move(circuit)),
@@ -30,6 +46,16 @@ NeuralProgram::NeuralProgram(QueryCircuit circuit, std::map<std::string, torch::
       device_(device) {
   const std::regex placeholder(R"(\[in\((\d+)\)\])");
   for (const InputVariable& in : circuit_.inputs) {
+    fact_of_.push_back(-1);
+    if (in.learnable) {
+      std::vector<double> start = in.probabilities;
+      for (double& p : start) p = std::log(std::max(p, 1e-6));
+      fact_of_.back() = static_cast<std::int64_t>(facts_.size());
+      facts_.push_back({in.name, in.location, in.key, in.values,
+                        torch::tensor(start, torch::kFloat32).to(device).requires_grad_(true)});
+      slot_.push_back(-1);
+      continue;
+    }
     std::smatch m;
     if (!in.is_neural() || !std::regex_match(in.inputs, m, placeholder))
       throw UserError("NeuralPredicate", in.location,
@@ -47,10 +73,27 @@ NeuralProgram::NeuralProgram(QueryCircuit circuit, std::map<std::string, torch::
       throw UserError("NoProof", "", "query " + circuit_.queries[q] + " has no proof: the program can never satisfy it");
 }
 
-std::map<std::string, torch::Tensor> NeuralProgram::network_log_probs(const torch::Tensor& images) {
+std::map<std::string, torch::Tensor> NeuralProgram::network_log_probs(const Batch& batch) {
   std::map<std::string, torch::Tensor> out;
-  const torch::Tensor x = images.to(device_);
-  for (auto& [name, net] : networks_) out[name] = torch::log_softmax(net.forward(x), 1);
+  const torch::Tensor x = batch.images.to(device_);
+  const std::int64_t images = x.size(0);
+  if (images == 0) return out;  // no image, no network output (a program of learnable facts alone)
+  for (auto& [name, net] : networks_) {
+    // The images this network reads: those of the inputs its neural predicates take.
+    std::vector<std::int64_t> columns;
+    for (std::size_t i = 0; i < circuit_.inputs.size(); ++i)
+      if (circuit_.inputs[i].network == name && slot_[i] < batch.inputs.size(1)) columns.push_back(slot_[i]);
+    torch::Tensor rows;
+    if (!columns.empty() && networks_.size() > 1)
+      rows = std::get<0>(torch::_unique(batch.inputs.index_select(1, torch::tensor(columns)).flatten()));
+    if (!rows.defined() || rows.size(0) == images) {
+      out[name] = torch::log_softmax(net.forward(x), 1);
+      continue;
+    }
+    rows = rows.to(device_);
+    const torch::Tensor lp = torch::log_softmax(net.forward(x.index_select(0, rows)), 1);
+    out[name] = torch::zeros({images, lp.size(1)}, lp.options()).index_copy(0, rows, lp);
+  }
   return out;
 }
 
@@ -60,6 +103,10 @@ torch::Tensor NeuralProgram::leaves(const Batch& batch,
   std::vector<torch::Tensor> blocks;
   for (std::size_t i = 0; i < circuit_.inputs.size(); ++i) {
     const InputVariable& in = circuit_.inputs[i];
+    if (fact_of_[i] >= 0) {
+      blocks.push_back(torch::log_softmax(facts_[fact_of_[i]].logits, 0).unsqueeze(0).expand({inputs.size(0), in.size()}));
+      continue;
+    }
     if (slot_[i] >= inputs.size(1))
       throw UserError("ShapeError", in.location, "the batch gives no input in(" + std::to_string(slot_[i]) + ")");
     const torch::Tensor index = inputs.select(1, slot_[i]);
@@ -84,10 +131,16 @@ torch::Tensor NeuralProgram::log_probability(const torch::Tensor& leaves, const 
   return all.gather(1, query.to(device_).unsqueeze(1)).squeeze(1);
 }
 
-std::vector<torch::Tensor> NeuralProgram::parameters() const {
+std::vector<torch::Tensor> NeuralProgram::network_parameters() const {
   std::vector<torch::Tensor> params;
   for (const auto& [name, net] : networks_)
     for (const torch::Tensor& p : net.ptr()->parameters()) params.push_back(p);
+  return params;
+}
+
+std::vector<torch::Tensor> NeuralProgram::fact_parameters() const {
+  std::vector<torch::Tensor> params;
+  for (const LearnableFact& f : facts_) params.push_back(f.logits);
   return params;
 }
 
@@ -107,12 +160,20 @@ std::vector<torch::Tensor> joined(std::vector<torch::Tensor> a, const std::vecto
 Trainer::Trainer(NeuralProgram& program, const TrainOptions& options)
     : program_(program),
       auxiliary_(options.auxiliary),
-      optimizer_(joined(program.parameters(), options.extra_parameters),
-                 torch::optim::AdamOptions(options.learning_rate)) {}
+      optimizer_(joined(program.network_parameters(), options.extra_parameters),
+                 torch::optim::AdamOptions(options.learning_rate)) {
+  if (!program.facts().empty())
+    optimizer_.add_param_group(torch::optim::OptimizerParamGroup(
+        program.fact_parameters(), std::make_unique<torch::optim::AdamOptions>(options.fact_learning_rate)));
+}
 
 void set_learning_rate(torch::optim::Adam& adam, double learning_rate) {
   for (torch::optim::OptimizerParamGroup& group : adam.param_groups())
     static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate);
+}
+
+void Trainer::set_learning_rate(double learning_rate) {
+  static_cast<torch::optim::AdamOptions&>(optimizer_.param_groups().front().options()).lr(learning_rate);
 }
 
 EpochReport Trainer::train_epoch(std::int64_t num_batches, const std::function<Batch(std::int64_t)>& make_batch,
@@ -126,7 +187,7 @@ EpochReport Trainer::train_epoch(std::int64_t num_batches, const std::function<B
     const Batch batch = make_batch(i);
     report.times.data += seconds_since(t);
 
-    const auto log_probs = program_.network_log_probs(batch.images);
+    const auto log_probs = program_.network_log_probs(batch);
     const torch::Tensor leaves = program_.leaves(batch, log_probs);
     report.times.network_forward += seconds_since(t);
 
@@ -141,7 +202,7 @@ EpochReport Trainer::train_epoch(std::int64_t num_batches, const std::function<B
     // The circuit's part of the graph is cut off at its leaves so that its backward pass and
     // the networks' are timed apart.
     const torch::Tensor cut = leaves.detach().requires_grad_(true);
-    const torch::Tensor loss = -program_.log_probability(cut, batch.query).mean();
+    const torch::Tensor loss = query_loss(program_.log_probability(cut, batch.query), batch.target).mean();
     report.times.circuit_forward += seconds_since(t);
 
     optimizer_.zero_grad();
@@ -149,7 +210,7 @@ EpochReport Trainer::train_epoch(std::int64_t num_batches, const std::function<B
     report.times.circuit_backward += seconds_since(t);
     if (auxiliary.defined() && auxiliary.requires_grad())
       torch::autograd::backward({leaves, auxiliary}, {cut.grad(), torch::ones_like(auxiliary)});
-    else
+    else if (leaves.requires_grad())
       leaves.backward(cut.grad());
     report.times.network_backward += seconds_since(t);
 

@@ -1,8 +1,9 @@
 #pragma once
 // Joint training of networks through a program's query circuits (step 7 of the pipeline):
-// the networks run once per distinct image of a batch, their log-softmax fills the circuit's
-// leaves, the loss is -log P(query) per example plus any auxiliary terms on the same images
-// (the reasoning-shortcut mitigations), one Adam step updates the networks.
+// each network runs once per distinct image of a batch that it reads, its log-softmax fills the
+// circuit's leaves, the loss is the cross-entropy of P(query | evidence) against the example's
+// target (-log P(query) for a true query) plus any auxiliary terms on the same images (the
+// reasoning-shortcut mitigations), one Adam step updates the networks and the learnable facts.
 #include <torch/nn/modules/container/any.h>
 #include <torch/optim/adam.h>
 
@@ -30,33 +31,56 @@ struct Batch {
   torch::Tensor query;       // [B] int64: the query of the circuit each example asserts
   torch::Tensor other_view;  // [I, ...]: a second view of the images, for objectives that compare views
   torch::Tensor given;       // [I] int64: an image's concept where supervision gives it, else -1
+  torch::Tensor target;      // [B] float: the probability each query should have (undefined: 1, true)
+};
+
+// The training loss of each example, [B]: -(t log p + (1 - t) log(1 - p)) for p = P(query),
+// t = target; -log p where no target is given.
+torch::Tensor query_loss(const torch::Tensor& log_p, const torch::Tensor& target);
+
+// A learnable fact (ProbLog's t(_)::f, or an annotated disjunction of them): its values'
+// probabilities are the softmax of `logits`, trained with the networks.
+struct LearnableFact {
+  std::string name, location, key;  // as the circuit's input variable
+  std::vector<std::string> values;
+  torch::Tensor logits;             // [values]
+  std::vector<double> probabilities() const;
 };
 
 // A program's neural predicates bound to networks, with its query circuit on a device.
 class NeuralProgram {
  public:
   // Throws UserError naming a neural predicate whose network is not given or whose inputs are
-  // not one placeholder in(K).
+  // not one placeholder in(K). Learnable facts start from the program's values.
   NeuralProgram(QueryCircuit circuit, std::map<std::string, torch::nn::AnyModule> networks,
                 torch::Device device);
 
-  // log-softmax of every network on the batch's images: name -> [I, classes].
-  std::map<std::string, torch::Tensor> network_log_probs(const torch::Tensor& images);
+  // log-softmax of every network on the batch's images it reads (every image when it reads
+  // none): name -> [I, classes], rows it does not read 0.
+  std::map<std::string, torch::Tensor> network_log_probs(const Batch& batch);
   // The circuit's input columns for a batch, [B, columns] (log space).
   torch::Tensor leaves(const Batch& batch, const std::map<std::string, torch::Tensor>& log_probs) const;
   // log P(query[b]) per example, [B].
   torch::Tensor log_probability(const torch::Tensor& leaves, const torch::Tensor& query) const;
 
-  std::vector<torch::Tensor> parameters() const;
+  std::vector<torch::Tensor> network_parameters() const;
+  std::vector<torch::Tensor> fact_parameters() const;
+  std::vector<LearnableFact>& facts() { return facts_; }
+  const std::vector<LearnableFact>& facts() const { return facts_; }
   void train(bool on);
   const QueryCircuit& circuit() const { return circuit_; }
+  const TensorCircuit& tensors() const { return tensors_; }
+  // Per input variable of the circuit: the K of its input in(K) (-1 for a learnable fact).
+  const std::vector<std::int64_t>& slots() const { return slot_; }
   torch::Device device() const { return device_; }
 
  private:
   QueryCircuit circuit_;
   TensorCircuit tensors_;
   std::map<std::string, torch::nn::AnyModule> networks_;
-  std::vector<std::int64_t> slot_;  // per input variable: its k in in(k)
+  std::vector<std::int64_t> slot_;  // per input variable: its k in in(k), -1 for a learnable fact
+  std::vector<LearnableFact> facts_;
+  std::vector<std::int64_t> fact_of_;  // per input variable: its index in facts_, or -1
   torch::Device device_;
 };
 
@@ -69,9 +93,10 @@ using AuxiliaryLoss =
     std::function<neural::Losses(const Batch&, const std::map<std::string, torch::Tensor>& log_probs)>;
 
 struct TrainOptions {
-  double learning_rate = 1e-3;
+  double learning_rate = 1e-3;                  // the networks' (and extra parameters')
   AuxiliaryLoss auxiliary;                      // empty: none
   std::vector<torch::Tensor> extra_parameters;  // learnt by the auxiliary loss beyond the networks
+  double fact_learning_rate = 0.05;             // the learnable facts' logits (Adam)
 };
 
 // Seconds spent in each part of the steps of an epoch.
@@ -100,7 +125,8 @@ class Trainer {
   EpochReport train_epoch(std::int64_t num_batches, const std::function<Batch(std::int64_t)>& make_batch,
                           const std::function<void(std::int64_t, double)>& on_step = {});
 
-  void set_learning_rate(double learning_rate) { bridge::set_learning_rate(optimizer_, learning_rate); }
+  // The networks' learning rate (the facts keep theirs).
+  void set_learning_rate(double learning_rate);
 
  private:
   NeuralProgram& program_;

@@ -15,6 +15,7 @@ packages=(
   libtomlplusplus-dev                            # experiment files
   libsqlite3-dev                                 # the results store (runs.db)
   libpng-dev zlib1g-dev                          # figures; gzipped IDX data
+  libcsv-dev                                     # example files in CSV (task "files")
   libcairo2-dev fonts-dejavu-core                # the comparison's bar chart (text)
   dataset-fashion-mnist                          # Fashion-MNIST (IDX files)
 )

@@ -34,6 +34,9 @@ struct RandomVariable {
   // Probability of each value (sums to 1). Empty for a neural variable: its probabilities
   // come from a network at evaluation time.
   std::vector<double> probabilities;
+  // A learnable distribution (ProbLog's t(_)::f): `probabilities` are its starting values,
+  // trained by gradient (gedilog train); exact inference refuses it.
+  bool learnable = false;
   std::string network;  // neural variables: the network's name
   std::string inputs;   // neural variables: the inputs, as Prolog text
   // Identity within the program (its clause and the clause variables' bindings; for a neural

@@ -59,6 +59,9 @@ std::vector<std::vector<double>> fixed_weights(const GroundProgram& program) {
                       "neural predicate " + var.name + " needs network '" + var.network +
                           "' to give its probabilities; exact inference alone cannot evaluate "
                           "it (use gedilog train)");
+    if (var.learnable)
+      throw UserError("UnsupportedLearnable", var.location,
+                      "learnable probability of " + var.name + " needs training (gedilog train), not exact inference");
     weights.push_back(var.probabilities);
   }
   return weights;

@@ -15,8 +15,20 @@ Program Program::load(const std::string& file) {
 
 GroundProgram Program::ground() const { return ground({}); }
 
-GroundProgram Program::ground(const std::vector<std::string>& queries) const {
-  return prolog::ground(module_, file_, queries);
+GroundProgram Program::ground(const std::vector<std::string>& queries, const std::vector<std::string>& evidence) const {
+  return prolog::ground(module_, file_, queries, evidence);
+}
+
+QueryTemplate Program::make_template(const std::string& query, const std::vector<std::string>& inputs,
+                                     const std::vector<std::string>& evidence, const std::string& location,
+                                     std::vector<int>& slots) const {
+  return prolog::make_template(module_, query, inputs, evidence, location, slots);
+}
+
+std::string QueryTemplate::key() const {
+  std::string k = query;
+  for (const std::string& e : evidence) k += " | " + e;
+  return k;
 }
 
 }  // namespace gedilog::symbolic

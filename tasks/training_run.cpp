@@ -49,11 +49,11 @@ torch::Device training_device(const ExperimentConfig& c) {
   return device;
 }
 
-RunStart start_run(const ExperimentConfig& c) {
+RunStart start_run(const ExperimentConfig& c, bool with_data) {
   const auto time = std::chrono::steady_clock::now();
   const torch::Device device = training_device(c);
   torch::manual_seed(static_cast<std::uint64_t>(c.seed));
-  return {device, load_data(c), time};
+  return {device, with_data ? load_data(c) : TrainTest{}, time};
 }
 
 double RunStart::wall_seconds() const {

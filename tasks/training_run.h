@@ -25,14 +25,14 @@ TrainTest load_source(const std::string& source, const std::string& dir);
 torch::Device training_device(const ExperimentConfig& config);
 
 // What every training run begins with: the device, LibTorch's global generator seeded with
-// train.seed, the data, and the time it began.
+// train.seed, the data (none when !with_data: a task that loads its own), and the time it began.
 struct RunStart {
   torch::Device device;
   TrainTest data;
   std::chrono::steady_clock::time_point time;
   double wall_seconds() const;  // since `time`
 };
-RunStart start_run(const ExperimentConfig& config);
+RunStart start_run(const ExperimentConfig& config, bool with_data = true);
 
 // model.network with `outputs` outputs: LeNet or MLP.
 torch::nn::AnyModule make_encoder(const ExperimentConfig& config, std::int64_t outputs);

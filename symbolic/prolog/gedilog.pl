@@ -240,9 +240,13 @@ add_neural(Net, Inputs, Var, Domain, H, B, Loc, M) :-
     register_probabilistic(H, M),
     assertz(M:'$clause'(H, B, nn(Net, Inputs, Var, Domain), Loc)).
 
-% Probabilities that are constants are checked at load time, the others when grounded.
+% Probabilities that are constants are checked at load time, the others when grounded. An
+% annotated disjunction is learnable (ProbLog's t(_) / t(P)) in all its heads or in none.
 check_constant_probabilities(Probs, Loc) :-
-    (   ground(Probs), \+ (member(P, Probs), learnable(P))
+    (   member(P, Probs), nonvar(P), learnable(P), member(Q, Probs), \+ ( nonvar(Q), learnable(Q) )
+    ->  user_error('UnsupportedLearnable', Loc,
+                   'an annotated disjunction mixes learnable and fixed probabilities: ~q', [Probs])
+    ;   ground(Probs), \+ ( member(P, Probs), learnable(P) )
     ->  evaluate_probabilities(Probs, Loc, _)
     ;   true
     ).
@@ -257,9 +261,6 @@ evaluate_probabilities(Exprs, Loc, Ps) :-
                    'probabilities of an annotated disjunction sum to ~w > 1', [Sum])
     ).
 
-evaluate_probability(Loc, E, _) :- learnable(E), !,
-    user_error('UnsupportedLearnable', Loc,
-               'learnable probability ~q needs training (gedilog train), not exact inference', [E]).
 evaluate_probability(Loc, E, P) :-
     (   catch(P0 is E, _, fail), number(P0)
     ->  P is float(P0)
@@ -576,6 +577,10 @@ native_error(E, _, _) :- throw(E).
 :- dynamic gp_atom/2, gp_var/2, gp_rule/2, gp_pending/2.
 
 ground_program(M, QuerySpecs, gp(Atoms, Vars, Rules, Queries, Evidence)) :-
+    ground_program(M, QuerySpecs, [], gp(Atoms, Vars, Rules, Queries, Evidence)).
+
+% ExtraEvidence: e(Goal, true|false, Loc) beside the program's own evidence.
+ground_program(M, QuerySpecs, ExtraEvidence, gp(Atoms, Vars, Rules, Queries, Evidence)) :-
     clear_ground_program,
     b_setval(gedilog_proof_depth, 0),
     nb_setval(gedilog_module, M),
@@ -585,7 +590,8 @@ ground_program(M, QuerySpecs, gp(Atoms, Vars, Rules, Queries, Evidence)) :-
     foldl(ground_query(M), QuerySpecs, Queries, []),
     findall(e(E, V, Loc), ( M:'$evidence'(E, V, Loc)
                           ; M:'$evidence_rule'(E, V, B, Loc), possible(B) ), Es0),
-    list_to_set(Es0, Es),
+    append(Es0, ExtraEvidence, Es1),
+    list_to_set(Es1, Es),
     maplist(ground_evidence(M), Es, Evidence),
     run_agenda(M),
     findall(T, gp_atom(_, T), Atoms),
@@ -755,6 +761,22 @@ variable(Key, Info, V) :-
 % v(Name, Location, Distribution, ValueNames):
 %   Distribution = probs([P...])            annotated disjunctions and probabilistic facts
 %                | neural(Net, InputsText)   neural annotated disjunctions
+% A learnable AD's values are its heads and "none"; t(P) starts at P, t(_) at an equal share
+% of what the t(P)s leave.
+variable_description(ad(Exprs, Heads, Loc), v(Name, L, learnable(Ps), Names)) :-
+    Exprs = [E|_], nonvar(E), learnable(E), !,
+    loc_atom(Loc, L),
+    findall(P, ( member(t(P0), Exprs), nonvar(P0) ), Known0),
+    evaluate_probabilities(Known0, L, Known),
+    sum_list(Known, Given),
+    aggregate_all(count, ( member(t(P0), Exprs), var(P0) ), Unknown),
+    Share is max(0.0, 1.0 - Given) / (Unknown + 1),
+    findall(P, ( member(t(P0), Exprs), ( var(P0) -> P = Share ; P is float(P0) ) ), Ps0),
+    None is max(0.0, 1.0 - Given - Unknown * Share),
+    append(Ps0, [None], Ps),
+    maplist(term_text, Heads, Names0),
+    append(Names0, ["none"], Names),
+    atomic_list_concat(Names0, '; ', Name).
 variable_description(ad(Exprs, Heads, Loc), v(Name, L, probs(Ps), Names)) :-
     loc_atom(Loc, L),
     evaluate_probabilities(Exprs, L, Ps0),
@@ -809,12 +831,16 @@ api_load(File, Result) :-
     guarded(load_program(File, M), R0),
     (   R0 == ok -> Result = ok(M) ; Result = R0 ).
 
-% api_ground(+M, +QueryTexts, -Result): QueryTexts = [] grounds the program's own queries.
-api_ground(M, QueryTexts, Result) :-
+% api_ground(+M, +QueryTexts, +EvidenceTexts, -Result): QueryTexts = [] grounds the program's
+% own queries; EvidenceTexts are ground goals observed true ("\\+ G": G observed false), beside
+% the program's evidence.
+api_ground(M, QueryTexts, EvidenceTexts, Result) :-
     abolish_all_tables,
     b_setval(gedilog_proof_depth, 0),
     nb_setval(gedilog_module, M),
-    guarded(( query_specs(M, QueryTexts, Specs), ground_program(M, Specs, GP) ), R0),
+    guarded(( query_specs(M, QueryTexts, Specs),
+              maplist(evidence_spec(M), EvidenceTexts, Extra),
+              ground_program(M, Specs, Extra, GP) ), R0),
     abolish_all_tables,
     clear_ground_program,
     (   R0 == ok -> Result = ok(GP) ; Result = R0 ).
@@ -827,6 +853,50 @@ query_specs(M, Texts, Specs) :-
 
 % The bindings under which a goal may hold in some world (for query/1 and evidence/2 rules).
 possible(Body) :- body(Body, _, []).
+
+evidence_spec(M, Text, e(E, true, '<evidence>')) :- parse_query(M, Text, E).
+
+% api_template(+M, +QueryText, +InputNames, +EvidenceTexts, +Loc, -Result): binds the
+% variables InputNames of the query (and the evidence) to in(0), in(1), ... in order of
+% appearance, and returns ok(t(TemplateText, EvidenceTexts, Slots)) where Slots gives each
+% input name's K. Errors name Loc.
+api_template(M, QueryText, Names, EvidenceTexts, Loc, Result) :-
+    guarded(template(M, QueryText, Names, EvidenceTexts, Loc, T), R0),
+    (   R0 == ok -> Result = ok(T) ; Result = R0 ).
+
+template(M, QueryText, Names, EvidenceTexts, Loc, t(Text, ETexts, Slots)) :-
+    maplist(read_with_names(M, Loc), [QueryText|EvidenceTexts], [Q-B0|Es]),
+    pairs_keys_values(Es, Evidence, Bs),
+    append([B0|Bs], Bindings),
+    maplist(same_name_same_variable(Bindings), Bindings),  % X in the query is X in the evidence
+    (   member(N, Names), \+ memberchk(N=_, Bindings)
+    ->  user_error('ExampleError', Loc, 'input ~w does not occur in the query or the evidence', [N])
+    ;   true
+    ),
+    term_variables(Q-Evidence, Vars),
+    include(input_variable(Names, Bindings), Vars, Inputs),
+    bind_inputs(Inputs, 0),
+    maplist(slot_of(Bindings), Names, Slots),
+    (   member(E, Evidence), \+ ground(E)
+    ->  user_error('NonGroundEvidence', Loc, 'evidence must be ground once the inputs are bound: ~q', [E])
+    ;   true
+    ),
+    term_text(Q, Text),
+    maplist(term_text, Evidence, ETexts).
+
+same_name_same_variable(Bindings, N=V) :- memberchk(N=V, Bindings).
+
+input_variable(Names, Bindings, V) :- member(N=V1, Bindings), V1 == V, !, memberchk(N, Names).
+
+bind_inputs([], _).
+bind_inputs([in(K)|Vs], K) :- K1 is K + 1, bind_inputs(Vs, K1).
+
+slot_of(Bindings, N, K) :- memberchk(N=in(K), Bindings).
+
+read_with_names(M, Loc, Text, T-Bindings) :-
+    catch(term_string(T, Text, [module(M), variable_names(Bindings)]), E,
+          ( message_to_string(E, Msg),
+            user_error('ParseError', Loc, 'cannot parse ~q: ~w', [Text, Msg]) )).
 
 parse_query(M, Text, Q) :-
     catch(term_string(Q, Text, [module(M)]), E,

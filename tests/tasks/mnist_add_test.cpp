@@ -120,7 +120,7 @@ TEST_CASE("neural predicates bind to registered networks and observed inputs", "
   batch.images = torch::randn({3, 4});
   batch.inputs = torch::tensor({{0, 1, 7, 0}, {1, 2, 8, 0}});
   batch.query = torch::tensor({0, 0});
-  const auto lp = model.network_log_probs(batch.images);
+  const auto lp = model.network_log_probs(batch);
   const torch::Tensor leaves = model.leaves(batch, lp);
   CHECK(leaves.sizes() == torch::IntArrayRef({2, 40}));
   const torch::Tensor logp = model.log_probability(leaves, batch.query);

@@ -1,0 +1,413 @@
+#include "tasks/file_experiment.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <ostream>
+#include <sstream>
+
+#include "bridge/query_circuit.h"
+#include "bridge/tensor_circuit.h"
+#include "bridge/trainer.h"
+#include "symbolic/error.h"
+#include "symbolic/program.h"
+#include "tasks/file_task.h"
+#include "tasks/run_store.h"
+#include "tasks/training_run.h"
+
+namespace gedilog::tasks {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::int64_t kEvalBatch = 256;
+constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
+
+// Which network reads which input slot in a template's circuit.
+struct Read {
+  std::string network;
+  std::int64_t slot;
+};
+
+// The program, its networks and learnable facts, and the circuit of every template the
+// example sets use. Built once per command; not movable (the cache refers to the program).
+struct FileModel {
+  ExperimentConfig config;
+  symbolic::Program program;
+  bridge::CircuitCache cache;
+  std::map<std::string, std::int64_t> domain;  // network -> outputs
+  std::map<std::string, torch::nn::AnyModule> networks;
+  std::vector<symbolic::QueryTemplate> templates;  // each distinct one, in order of first use
+  std::map<std::string, std::size_t> template_index;  // by key
+  std::vector<std::int64_t> first_query;  // per template: its first answer in the circuit, -1: no proof
+  std::vector<std::int64_t> answers;      // per template: its number of answers
+  std::vector<std::vector<Read>> reads;   // per template
+  std::unique_ptr<bridge::NeuralProgram> neural;
+
+  FileModel(const ExperimentConfig& c, const std::vector<const std::vector<FileExample>*>& sets, torch::Device device,
+            const symbolic::Program& p)
+      : config(c), program(p), cache(program, bridge::Inputs::kNeural, c.cache_dir) {
+    domain = check_networks(config, program);
+    for (const NetworkSpec& n : config.networks) {
+      ExperimentConfig with = config;
+      with.network = n.architecture;
+      networks.emplace(n.name, make_encoder(with, domain.at(n.name)));
+    }
+    for (const auto* set : sets)
+      for (const FileExample& e : *set)
+        if (template_index.try_emplace(e.query_template.key(), templates.size()).second)
+          templates.push_back(e.query_template);
+    std::vector<std::shared_ptr<const bridge::QueryCircuit>> held;
+    std::vector<const bridge::QueryCircuit*> provable;
+    std::int64_t queries = 0;
+    for (const symbolic::QueryTemplate& t : templates) {
+      held.push_back(cache.get(t));
+      const bridge::QueryCircuit& part = *held.back();
+      // A template none of whose answers has a model (every input 1 counts them) is P = 0.
+      const std::vector<double> models = part.circuit.evaluate(std::vector<double>(part.num_columns(), 1.0));
+      bool any = false;
+      for (std::int64_t r : part.joint_root) any = any || models[r] > 0;
+      answers.push_back(static_cast<std::int64_t>(part.queries.size()));
+      first_query.push_back(any ? queries : -1);
+      std::vector<Read>& r = reads.emplace_back();
+      for (const bridge::InputVariable& in : part.inputs) {
+        long long slot = -1;
+        if (in.is_neural() && std::sscanf(in.inputs.c_str(), "[in(%lld)]", &slot) == 1) r.push_back({in.network, slot});
+      }
+      if (any) {
+        provable.push_back(&part);
+        queries += answers.back();
+      }
+    }
+    neural = std::make_unique<bridge::NeuralProgram>(bridge::merge(provable), networks, device);
+  }
+
+  std::size_t template_of(const FileExample& e) const { return template_index.at(e.query_template.key()); }
+};
+
+// The checks of examples that train or test: ground queries, provable true ones, each input
+// from the dataset of the network that reads it.
+void check_examples(const FileModel& m, const std::vector<FileExample>& set) {
+  std::map<std::string, std::string> dataset;
+  for (const NetworkSpec& n : m.config.networks) dataset[n.name] = n.dataset;
+  for (const FileExample& e : set) {
+    const std::size_t t = m.template_of(e);
+    if (m.answers[t] != 1)
+      throw UserError("ExampleError", e.location,
+                      "query: " + e.query + " has " + std::to_string(m.answers[t]) +
+                          " answers; an example's query must be ground once its inputs are bound");
+    if (m.first_query[t] < 0 && e.target > 0)
+      throw UserError("NoProof", e.location, "query: " + e.query + " has no proof, so it cannot have probability " +
+                                                 tasks::fixed(e.target, 2));
+    for (const Read& r : m.reads[t]) {
+      const ImageRef& ref = e.images.at(r.slot);
+      if (ref.source != dataset.at(r.network))
+        throw UserError("ExampleError", e.location,
+                        "inputs." + e.names.at(r.slot) + ": network " + r.network + " reads " + dataset.at(r.network) +
+                            " images, not " + ref.text());
+    }
+  }
+}
+
+bridge::Batch make_batch(const FileModel& m, const std::vector<FileExample>& set,
+                         const std::vector<std::vector<std::int64_t>>& rows, const std::vector<std::int64_t>& which,
+                         const ImagePool& pool) {
+  std::size_t width = 1;
+  for (std::int64_t e : which) width = std::max(width, rows[e].size());
+  std::vector<std::int64_t> distinct, in, query;
+  std::vector<float> target;
+  std::unordered_map<std::int64_t, std::int64_t> local;
+  for (std::int64_t e : which) {
+    for (std::size_t k = 0; k < width; ++k) {
+      if (k >= rows[e].size()) {  // a slot another template has: any row will do, it is not read
+        in.push_back(0);
+        continue;
+      }
+      auto [it, fresh] = local.try_emplace(rows[e][k], static_cast<std::int64_t>(distinct.size()));
+      if (fresh) distinct.push_back(rows[e][k]);
+      in.push_back(it->second);
+    }
+    query.push_back(std::max<std::int64_t>(0, m.first_query[m.template_of(set[e])]));
+    target.push_back(static_cast<float>(set[e].target));
+  }
+  bridge::Batch b;
+  b.images = pool.images.index_select(0, torch::tensor(distinct, torch::kLong));
+  b.inputs = torch::tensor(in, torch::kLong).view({static_cast<std::int64_t>(which.size()), static_cast<std::int64_t>(width)});
+  b.query = torch::tensor(query, torch::kLong);
+  b.target = torch::tensor(target);
+  return b;
+}
+
+// The provable examples of a set, by index.
+std::vector<std::int64_t> provable(const FileModel& m, const std::vector<FileExample>& set) {
+  std::vector<std::int64_t> out;
+  for (std::size_t e = 0; e < set.size(); ++e)
+    if (m.first_query[m.template_of(set[e])] >= 0) out.push_back(static_cast<std::int64_t>(e));
+  return out;
+}
+
+struct SetResult {
+  std::vector<double> log_p;  // per example: log P(query | evidence)
+  double accuracy = 0, loss = 0;
+  json concept_accuracy = json::object();  // network -> share right, or null
+};
+
+SetResult evaluate(FileModel& m, const std::vector<FileExample>& set, const std::vector<std::vector<std::int64_t>>& rows,
+                   const ImagePool& pool) {
+  torch::NoGradGuard no_grad;
+  m.neural->train(false);
+  SetResult r;
+  r.log_p.assign(set.size(), kMinusInfinity);
+  const std::vector<std::int64_t> todo = provable(m, set);
+  for (std::size_t i = 0; i < todo.size(); i += kEvalBatch) {
+    const std::vector<std::int64_t> which(todo.begin() + i, todo.begin() + std::min(todo.size(), i + kEvalBatch));
+    const bridge::Batch b = make_batch(m, set, rows, which, pool);
+    const torch::Tensor lp = m.neural->log_probability(m.neural->leaves(b, m.neural->network_log_probs(b)), b.query)
+                                 .to(torch::kCPU, torch::kFloat64);
+    for (std::size_t j = 0; j < which.size(); ++j) r.log_p[which[j]] = lp[j].item<double>();
+  }
+  std::int64_t right = 0;
+  double loss = 0;
+  for (std::size_t e = 0; e < set.size(); ++e) {
+    right += (std::exp(r.log_p[e]) > 0.5) == (set[e].target > 0.5);
+    loss += bridge::query_loss(torch::tensor({r.log_p[e]}, torch::kFloat64), torch::tensor({set[e].target}, torch::kFloat64))
+                .item<double>();
+  }
+  r.accuracy = static_cast<double>(right) / set.size();
+  r.loss = loss / set.size();
+
+  // Concepts: each network's argmax on the images it reads, named as the dataset's classes.
+  for (auto& [name, net] : m.networks) {
+    std::vector<std::int64_t> used;
+    std::unordered_map<std::int64_t, bool> seen;
+    for (std::size_t e = 0; e < set.size(); ++e)
+      for (const Read& read : m.reads[m.template_of(set[e])])
+        if (read.network == name && seen.try_emplace(rows[e][read.slot], true).second) used.push_back(rows[e][read.slot]);
+    std::vector<std::string> values;
+    for (const symbolic::NeuralDeclaration& d : m.program.neural_declarations())
+      if (d.network == name) values = d.domain;
+    std::int64_t scored = 0, correct = 0;
+    for (std::size_t i = 0; i < used.size(); i += 1000) {
+      const torch::Tensor index =
+          torch::tensor(std::vector<std::int64_t>(used.begin() + i, used.begin() + std::min(used.size(), i + 1000)));
+      const torch::Tensor guess = net.forward(pool.images.index_select(0, index).to(m.neural->device())).argmax(1).cpu();
+      for (std::int64_t j = 0; j < index.size(0); ++j) {
+        const std::int64_t row = index[j].item<std::int64_t>();
+        const std::vector<std::string> classes = class_names(pool.sources[row]);
+        const std::string truth = classes.at(pool.labels[row].item<std::int64_t>());
+        if (std::find(values.begin(), values.end(), truth) == values.end()) continue;  // not a concept of the domain
+        ++scored;
+        correct += values.at(guess[j].item<std::int64_t>()) == truth;
+      }
+    }
+    r.concept_accuracy[name] = scored ? json(static_cast<double>(correct) / scored) : json(nullptr);
+  }
+  return r;
+}
+
+json facts_json(const bridge::NeuralProgram& neural) {
+  json facts = json::array();
+  for (const bridge::LearnableFact& f : neural.facts())
+    facts.push_back({{"name", f.name}, {"location", f.location}, {"key", f.key}, {"values", f.values},
+                     {"probabilities", f.probabilities()}});
+  return facts;
+}
+
+void save(const FileModel& m, RunFolder& run) {
+  torch::serialize::OutputArchive archive;
+  for (const auto& [name, net] : m.networks) {
+    torch::serialize::OutputArchive part;
+    net.ptr()->save(part);
+    archive.write(name, part);
+  }
+  archive.save_to(run.path("model.pt"));
+  run.write("facts.json", facts_json(*m.neural).dump(2) + "\n");
+}
+
+// The networks and facts of a finished run's checkpoint.
+void load(FileModel& m, const std::string& run_dir) {
+  const std::string model_file = (fs::path(run_dir) / "model.pt").string();
+  if (!fs::exists(model_file)) throw UserError("FileNotFound", model_file, "no checkpoint: not a finished run");
+  torch::serialize::InputArchive archive;
+  archive.load_from(model_file);
+  for (auto& [name, net] : m.networks) {
+    torch::serialize::InputArchive part;
+    archive.read(name, part);
+    net.ptr()->load(part);
+    net.ptr()->to(m.neural->device());
+  }
+  std::ifstream in(fs::path(run_dir) / "facts.json");
+  const json facts = json::parse(in);
+  torch::NoGradGuard no_grad;
+  for (bridge::LearnableFact& f : m.neural->facts())
+    for (const json& saved : facts)
+      if (saved.at("key") == f.key) {
+        const torch::Tensor p = torch::tensor(saved.at("probabilities").get<std::vector<double>>(), torch::kFloat32);
+        f.logits.copy_(p.clamp_min(1e-6).log());
+      }
+}
+
+std::string percent(double v) { return fixed(100 * v, 2) + "%"; }
+
+}  // namespace
+
+nlohmann::json train_file_task(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log,
+                               bool terminal) {
+  RunFolder run(out_dir, to_toml(config), config.task, config.seed);
+  return run.complete([&] {
+    const RunStart start = start_run(config, /*with_data=*/false);
+    const symbolic::Program program = symbolic::Program::load(config.program);
+    const std::vector<FileExample> train = read_examples(config.train_file, program);
+    const std::vector<FileExample> test = read_examples(config.test_file, program);
+    FileModel m(config, {&train, &test}, start.device, program);
+    const ImagePool pool({&train, &test}, config);
+    check_examples(m, train);
+    check_examples(m, test);
+    log << "program " << config.program << ": " << m.templates.size() << " query templates ("
+        << m.cache.stats().compiled << " compiled in " << fixed(m.cache.stats().compile_seconds, 2) << " s, "
+        << m.cache.stats().disk_hits << " from the cache), circuit " << m.neural->circuit().circuit.num_nodes()
+        << " nodes; " << m.networks.size() << " network(s), " << m.neural->facts().size() << " learnable fact(s); "
+        << train.size() << " training examples, " << test.size() << " test examples, " << pool.images.size(0)
+        << " images\n";
+
+    bridge::Trainer trainer(*m.neural, {config.learning_rate, {}, {}, config.fact_learning_rate});
+    const neural::AugmentOptions augment = augment_options(config);
+    torch::Generator generator = torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.seed) + 1);
+    const std::vector<std::int64_t> trainable = provable(m, train);
+
+    std::ostringstream history;
+    history << "epoch,loss,train_seconds,examples_per_second,test_accuracy,test_loss\n";
+    double train_seconds = 0;
+    std::int64_t trained = 0;
+    SetResult result;
+    for (int epoch = 1; epoch <= config.epochs; ++epoch) {
+      trainer.set_learning_rate(learning_rate_at(config, epoch));
+      const torch::Tensor order = torch::randperm(static_cast<std::int64_t>(trainable.size()), generator);
+      const std::int64_t n = order.size(0), batches = (n + config.batch_size - 1) / config.batch_size;
+      const bridge::EpochReport r = trainer.train_epoch(
+          batches,
+          [&](std::int64_t i) {
+            std::vector<std::int64_t> which;
+            for (std::int64_t j = i * config.batch_size; j < std::min(n, (i + 1) * config.batch_size); ++j)
+              which.push_back(trainable[order[j].item<std::int64_t>()]);
+            bridge::Batch b = make_batch(m, train, pool.rows[0], which, pool);
+            b.images = neural::augment(b.images, augment, generator);
+            return b;
+          },
+          [&](std::int64_t i, double loss) {
+            throw_if_interrupted(out_dir);
+            if (terminal) show_progress(log, epoch, config.epochs, i, batches, loss);
+          });
+      if (terminal) log << "\n";
+      train_seconds += r.seconds;
+      trained += r.examples;
+      result = evaluate(m, test, pool.rows[1], pool);
+      history << epoch << "," << r.loss << "," << r.seconds << "," << r.examples / std::max(r.seconds, 1e-12) << ","
+              << result.accuracy << "," << result.loss << "\n";
+      log << "epoch " << epoch << ": loss " << fixed(r.loss, 4) << ", test accuracy " << percent(result.accuracy)
+          << ", test loss " << fixed(result.loss, 4);
+      for (const auto& [name, acc] : result.concept_accuracy.items())
+        if (!acc.is_null()) log << ", " << name << " concept accuracy " << percent(acc.get<double>());
+      for (const bridge::LearnableFact& f : m.neural->facts()) log << ", P(" << f.name << ") " << fixed(f.probabilities()[0], 3);
+      log << ", " << fixed(r.examples / std::max(r.seconds, 1e-12), 0) << " examples/s\n";
+    }
+    if (config.epochs == 0) result = evaluate(m, test, pool.rows[1], pool);
+
+    save(m, run);
+    run.write("history.csv", history.str());
+    return json{{"test",
+                 {{"accuracy", result.accuracy},
+                  {"loss", result.loss},
+                  {"examples", test.size()},
+                  {"concept_accuracy", result.concept_accuracy}}},
+                {"facts", facts_json(*m.neural)},
+                {"train_seconds", train_seconds},
+                {"examples_per_second", train_seconds > 0 ? trained / train_seconds : 0.0},
+                {"wall_seconds", start.wall_seconds()},
+                {"compile_seconds", m.cache.stats().compile_seconds},
+                {"templates", m.templates.size()},
+                {"circuit_nodes", m.neural->circuit().circuit.num_nodes()},
+                {"train_examples", train.size()},
+                {"peak_rss_mib", peak_rss_mib()}};
+  });
+}
+
+nlohmann::json evaluate_file_task(const std::string& run_dir) {
+  const ExperimentConfig config = load_experiment((fs::path(run_dir) / "config.toml").string(), {});
+  const symbolic::Program program = symbolic::Program::load(config.program);
+  const std::vector<FileExample> test = read_examples(config.test_file, program);
+  FileModel m(config, {&test}, training_device(config), program);
+  const ImagePool pool({&test}, config);
+  check_examples(m, test);
+  load(m, run_dir);
+  const SetResult r = evaluate(m, test, pool.rows[0], pool);
+  return {{"accuracy", r.accuracy}, {"loss", r.loss}, {"examples", test.size()}, {"concept_accuracy", r.concept_accuracy}};
+}
+
+void predict_file_task(const std::string& run_dir, const std::string& examples_file, std::ostream& out) {
+  const ExperimentConfig config = load_experiment((fs::path(run_dir) / "config.toml").string(), {});
+  if (config.task != "files")
+    throw UserError("ConfigError", run_dir, "gedilog predict reads runs of task \"files\", not " + config.task);
+  const symbolic::Program program = symbolic::Program::load(config.program);
+  const std::vector<FileExample> set = read_examples(examples_file, program);
+  FileModel m(config, {&set}, training_device(config), program);
+  const ImagePool pool({&set}, config);
+  load(m, run_dir);
+  m.neural->train(false);
+  torch::NoGradGuard no_grad;
+  const bridge::QueryCircuit& circuit = m.neural->circuit();
+  const std::vector<std::int64_t>& slots = m.neural->slots();
+  for (std::size_t e = 0; e < set.size(); ++e) {
+    const FileExample& x = set[e];
+    const std::size_t t = m.template_of(x);
+    nlohmann::ordered_json line = {{"query", x.query}, {"location", x.location}};
+    if (m.first_query[t] < 0) {
+      line["probability"] = 0.0;
+      line["explanation"] = nullptr;
+      out << line.dump() << "\n";
+      continue;
+    }
+    // Inputs in(K) beyond this example's slots read row 0: its template does not read them.
+    const bridge::Batch b = make_batch(m, set, pool.rows[0], {static_cast<std::int64_t>(e)}, pool);
+    const torch::Tensor leaves = m.neural->leaves(b, m.neural->network_log_probs(b));
+    const torch::Tensor all = bridge::log_probabilities(circuit, m.neural->tensors(), leaves)[0].to(torch::kFloat64);
+    // An answer's text with the inputs named as in the example again.
+    auto named = [&](std::string text) {
+      for (std::size_t k = 0; k < x.names.size(); ++k)
+        for (std::size_t at; (at = text.find("in(" + std::to_string(k) + ")")) != std::string::npos;)
+          text.replace(at, 4 + std::to_string(k).size(), x.names[k]);
+      return text;
+    };
+    nlohmann::ordered_json answers = nlohmann::ordered_json::array();
+    std::int64_t best = m.first_query[t];
+    for (std::int64_t a = m.first_query[t]; a < m.first_query[t] + m.answers[t]; ++a) {
+      answers.push_back({{"query", named(circuit.queries[a])}, {"probability", std::exp(all[a].item<double>())}});
+      if (all[a].item<double>() > all[best].item<double>()) best = a;
+    }
+    if (m.answers[t] == 1) line["probability"] = answers[0]["probability"];
+    else line["answers"] = answers;
+    // The likeliest world of the (likeliest) answer: each variable it depends on, and its value.
+    const torch::Tensor chosen = bridge::explain_query(circuit, m.neural->tensors(), leaves, best)[0];
+    nlohmann::ordered_json explanation = nlohmann::ordered_json::object();
+    for (std::size_t i = 0; i < circuit.inputs.size(); ++i) {
+      const std::int64_t v = chosen[i].item<std::int64_t>();
+      if (v < 0) continue;
+      const bridge::InputVariable& in = circuit.inputs[i];
+      const std::string name = in.learnable ? in.name
+                                            : in.network + "(" + (slots[i] < static_cast<std::int64_t>(x.names.size())
+                                                                       ? x.names[slots[i]]
+                                                                       : in.inputs) + ")";
+      explanation[name] = in.values[v];
+    }
+    line["explanation"] = explanation;
+    out << line.dump() << "\n";
+  }
+}
+
+}  // namespace gedilog::tasks

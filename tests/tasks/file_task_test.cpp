@@ -1,0 +1,219 @@
+// Tasks defined by files: the example-file readers (JSONL and CSV, good and malformed), several
+// neural predicates in one program trained end to end, learnable facts converging to their
+// data frequency, and `predict`.
+#include "torch_catch.h"
+
+#include <fstream>
+#include <random>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "symbolic/error.h"
+#include "symbolic/program.h"
+#include "tasks/experiment.h"
+#include "tasks/file_experiment.h"
+#include "tasks/file_task.h"
+#include "synthetic_mnist.h"
+#include "temp_files.h"
+
+namespace gedilog::tasks {
+namespace {
+
+using Catch::Matchers::Contains;
+
+constexpr const char* kTwoNetworks = R"j(
+nn(digit_net, [X], D, [0,1,2,3,4,5,6,7,8,9]) :: digit(X, D).
+nn(size_net, [X], S, [small, large]) :: size(X, S).
+sum(X, Y, Z) :- digit(X, A), digit(Y, B), Z is A + B.
+% the first image's digit is small (0-4) or large (5-9), said by a second network
+sum_size(X, Y, Z, S) :- sum(X, Y, Z), digit(X, A), size_of(A, S), size(X, S).
+size_of(A, small) :- A < 5.
+size_of(A, large) :- A >= 5.
+)j";
+
+// In the synthetic IDX data, image i shows digit i % 10.
+std::string sum_line(int a, int b, bool test = false) {
+  const std::string split = test ? "idx:test:" : "idx:train:";
+  const nlohmann::json line = {
+      {"query", "sum_size(X, Y, " + std::to_string(a % 10 + b % 10) + ", " + ((a % 10) < 5 ? "small" : "large") + ")"},
+      {"inputs", {{"X", split + std::to_string(a)}, {"Y", split + std::to_string(b)}}}};
+  return line.dump() + "\n";
+}
+
+TEST_CASE("Example files: JSONL and CSV read alike; inputs become in(K) in order of appearance", "[tasks][files]") {
+  const testing::TempFiles dir("gedilog_examples");
+  const symbolic::Program program = symbolic::Program::load(dir.write("p.pl", kTwoNetworks));
+  const std::string jsonl = dir.write(
+      "e.jsonl",
+      R"j({"query": "sum(Y, X, 7)", "inputs": {"X": "idx:train:3", "Y": "mnist:test:4"}, "probability": 0.25}
+{"query": "sum(X, Y, 3)", "inputs": {"X": "fashion-mnist:train:1", "Y": "idx:train:2"}, "evidence": ["digit(X, 1)", "\\+ digit(Y, 0)"]}
+)j");
+  const std::string csv = dir.write("e.csv",
+                                    "query,Y,X,probability,evidence\n"
+                                    "\"sum(Y, X, 7)\",mnist:test:4,idx:train:3,0.25,\n"
+                                    "\n"
+                                    "\"sum(X, Y, 3)\",idx:train:2,fashion-mnist:train:1,,\"digit(X, 1);\\+ digit(Y, 0)\"\n");
+  for (const std::string& file : {jsonl, csv}) {
+    INFO(file);
+    const std::vector<FileExample> x = read_examples(file, program);
+    REQUIRE(x.size() == 2);
+    CHECK(x[0].query_template.query == "sum(in(0),in(1),7)");
+    CHECK(x[0].names == std::vector<std::string>{"Y", "X"});  // Y comes first in the query
+    CHECK(x[0].images[0].text() == "mnist:test:4");
+    CHECK(x[0].images[1].text() == "idx:train:3");
+    CHECK(x[0].target == 0.25);
+    CHECK(x[1].target == 1.0);  // a true query by default
+    CHECK(x[1].query_template.evidence == std::vector<std::string>{"digit(in(0),1)", "\\+digit(in(1),0)"});
+    CHECK(x[1].images[0].text() == "fashion-mnist:train:1");
+    CHECK(x[1].location == file + (file == csv ? ":4" : ":2"));  // the blank CSV line counts
+  }
+}
+
+TEST_CASE("Malformed example files name the file, the line and the field", "[tasks][files]") {
+  const testing::TempFiles dir("gedilog_bad_examples");
+  const symbolic::Program program = symbolic::Program::load(dir.write("p.pl", kTwoNetworks));
+  const std::string good = R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "idx:train:1", "Y": "idx:train:2"}})j";
+  struct Case {
+    const char* file;
+    std::string text, expected;
+  };
+  const std::vector<Case> cases{
+      {"a.jsonl", good + "\n{\"query\": \"sum(X, Y, 3)\", \"inputs\": {\"X\": \"idx:train:1\"", "a.jsonl:2: ParseError"},
+      {"b.jsonl", good + "\n" + R"j({"query": "sum(X, Y, 3)", "inputs": {}, "weight": 2})j", "b.jsonl:2: ExampleError: weight: unknown field"},
+      {"c.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "idx:train:1", "Y": "idx:train:2"}, "probability": 1.5})j",
+       "c.jsonl:1: ExampleError: probability"},
+      {"d.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "idx:train:1", "Y": "idx:val:2"}})j",
+       "d.jsonl:1: ExampleError: inputs.Y: 'idx:val:2': the split is train or test"},
+      {"e.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "cifar:train:1", "Y": "idx:train:2"}})j",
+       "unknown image source 'cifar'"},
+      {"f.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "idx:train:1", "Z": "idx:train:2"}})j",
+       "f.jsonl:1: ExampleError: input Z does not occur in the query or the evidence"},
+      {"g.jsonl", R"j({"query": "sum(X, Y, 3", "inputs": {"X": "idx:train:1", "Y": "idx:train:2"}})j", "g.jsonl:1: ParseError"},
+      {"h.jsonl", R"j({"inputs": {"X": "idx:train:1"}})j", "h.jsonl:1: ExampleError: query: missing"},
+      {"i.csv", "query,X,Y\n\"sum(X, Y, 3)\",idx:train:1\n", "i.csv:2: ExampleError: row: 2 fields, the header has 3"},
+      {"j.csv", "X,Y\nidx:train:1,idx:train:2\n", "j.csv:1: ExampleError: header: needs a 'query' column"},
+      {"k.csv", "query,x\n\"sum(X, Y, 3)\",idx:train:1\n", "k.csv:1: ExampleError: header: column 'x'"},
+      {"l.csv", "query,X,Y\n\"sum(X, Y, 3),idx:train:1,idx:train:2\n", "l.csv:2: ParseError: CSV: unterminated quote"},
+      {"m.txt", good, "an example file is .jsonl or .csv"},
+      {"n.jsonl", "\n\n", "no examples"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.file);
+    const std::string file = dir.write(c.file, c.text);
+    CHECK_THROWS_AS(read_examples(file, program), UserError);
+    CHECK_THROWS_WITH(read_examples(file, program), Contains(c.expected));
+  }
+  CHECK_THROWS_WITH(read_examples(dir.path("missing.jsonl"), program), Contains("missing.jsonl: FileNotFound"));
+
+  // An index beyond its split, when the images are loaded.
+  ExperimentConfig config;
+  testing::idx_data_section(dir.path("data"), 20, 10, 1);
+  config.data = "idx";
+  config.data_dir = dir.path("data");
+  const std::vector<FileExample> x = read_examples(
+      dir.write("far.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "idx:train:1", "Y": "idx:test:10"}})j"), program);
+  CHECK_THROWS_WITH(ImagePool({&x}, config), Contains("far.jsonl:1: ExampleError: inputs.Y: idx:test:10 is beyond the split's 10 images"));
+}
+
+// An experiment file (paths relative to it) over synthetic IDX digits.
+std::string write_task(const testing::TempFiles& dir, const std::string& program, const std::string& train,
+                       const std::string& test, const std::string& networks, int epochs, int batch) {
+  const std::string data = testing::idx_data_section(dir.path("data"), 400, 100, 7);
+  dir.write("program.pl", program);
+  dir.write("train.jsonl", train);
+  dir.write("test.jsonl", test);
+  return dir.write("task.toml", "[task]\nname = \"files\"\nprogram = \"program.pl\"\ntrain = \"train.jsonl\"\n"
+                                "test = \"test.jsonl\"\n" +
+                                    networks + data + "[train]\nepochs = " + std::to_string(epochs) +
+                                    "\nbatch_size = " + std::to_string(batch) + "\nlearning_rate = 0.003\n");
+}
+
+TEST_CASE("Two neural predicates with different networks and domains train together; predict explains both",
+          "[tasks][files][slow]") {
+  const testing::TempFiles dir("gedilog_two_networks");
+  std::string train, test;
+  std::mt19937 rng(3);  // random pairs: a fixed partner digit per digit would be a shortcut
+  for (int i = 0; i < 400; ++i) train += sum_line(i, static_cast<int>(rng() % 400));
+  for (int i = 0; i < 100; ++i) test += sum_line(i, static_cast<int>(rng() % 100), true);
+  const std::string networks =
+      "[[network]]\nname = \"digit_net\"\ndataset = \"idx\"\n[[network]]\nname = \"size_net\"\narchitecture = \"mlp\"\n"
+      "dataset = \"idx\"\n";
+  const std::string toml = write_task(dir, kTwoNetworks, train, test, networks, 6, 8);
+  const ExperimentConfig config = load_experiment(toml, {});
+  CHECK(config.program == dir.path("program.pl"));  // relative to the experiment file
+  std::ostringstream log;
+  const nlohmann::json m = train_file_task(config, dir.path("run"), log, false);
+  INFO(log.str());
+  CHECK(m["test"]["accuracy"].get<double>() > 0.9);
+  CHECK(m["test"]["concept_accuracy"]["digit_net"].get<double>() > 0.9);
+  CHECK(m["test"]["concept_accuracy"]["size_net"].is_null());  // small / large are not the data's classes
+  CHECK(evaluate_file_task(dir.path("run"))["accuracy"] == m["test"]["accuracy"]);
+
+  // predict: a ground query (its probability) and one left open (every answer).
+  const std::string queries = dir.write(
+      "ask.jsonl", R"j({"query": "sum_size(X, Y, 9, large)", "inputs": {"X": "idx:test:7", "Y": "idx:test:2"}}
+{"query": "sum(X, Y, Z)", "inputs": {"X": "idx:test:3", "Y": "idx:test:14"}}
+)j");
+  std::ostringstream out;
+  predict_file_task(dir.path("run"), queries, out);
+  std::istringstream lines(out.str());
+  std::string line;
+  std::getline(lines, line);
+  const nlohmann::json first = nlohmann::json::parse(line);
+  CHECK(first["probability"].get<double>() > 0.5);
+  CHECK(first["explanation"]["digit_net(X)"] == "7");
+  CHECK(first["explanation"]["digit_net(Y)"] == "2");
+  CHECK(first["explanation"]["size_net(X)"] == "large");
+  std::getline(lines, line);
+  const nlohmann::json second = nlohmann::json::parse(line);
+  REQUIRE(second["answers"].size() == 19);  // Z = 0 .. 18
+  double total = 0, best = 0;
+  std::string best_answer;
+  for (const auto& a : second["answers"]) {
+    total += a["probability"].get<double>();
+    if (a["probability"].get<double>() > best) best = a["probability"], best_answer = a["query"];
+  }
+  CHECK(total == Approx(1.0).epsilon(1e-4));
+  CHECK(best_answer == "sum(X,Y,7)");  // 3 + 4
+  CHECK(second["explanation"]["digit_net(X)"] == "3");
+  CHECK(second["explanation"]["digit_net(Y)"] == "4");
+
+  // An input the network's dataset does not hold is named.
+  dir.write("train.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "mnist:train:1", "Y": "idx:train:2"}})j");
+  CHECK_THROWS_WITH(train_file_task(config, dir.path("run2"), log, false),
+                    Contains("train.jsonl:1: ExampleError: inputs.X: network digit_net reads idx images, not mnist:train:1"));
+  // A [[network]] the program does not declare.
+  const std::string more = dir.write("more.toml", "[task]\nname = \"files\"\nprogram = \"program.pl\"\n"
+                                                  "train = \"test.jsonl\"\ntest = \"test.jsonl\"\n" + networks +
+                                                      "[[network]]\nname = \"other\"\ndataset = \"idx\"\n");
+  CHECK_THROWS_WITH(train_file_task(load_experiment(more, {}), dir.path("run3"), log, false),
+                    Contains("declares no network other"));
+}
+
+TEST_CASE("A learnable fact converges to its frequency in the data", "[tasks][files]") {
+  const testing::TempFiles dir("gedilog_learnable");
+  std::string train;
+  for (int i = 0; i < 100; ++i)
+    train += std::string("{\"query\": \"coin\", \"probability\": ") + (i % 10 < 7 ? "1" : "0") + "}\n";
+  const std::string toml = write_task(dir, "t(_)::heads.\ncoin :- heads.\n", train, train, "", 30, 10);
+  std::ostringstream log;
+  const nlohmann::json m = train_file_task(load_experiment(toml, {}), dir.path("run"), log, false);
+  INFO(log.str());
+  REQUIRE(m["facts"].size() == 1);
+  CHECK(m["facts"][0]["name"] == "heads");
+  CHECK(m["facts"][0]["probabilities"][0].get<double>() == Approx(0.7).margin(0.02));
+  CHECK(m["test"]["accuracy"].get<double>() == Approx(0.7));  // P(coin) > 0.5: right on the 70 true ones
+
+  // The checkpoint keeps it: predict reads it back.
+  std::ostringstream out;
+  predict_file_task(dir.path("run"), dir.write("ask.jsonl", "{\"query\": \"coin\"}\n"), out);
+  CHECK(nlohmann::json::parse(out.str())["probability"].get<double>() == Approx(0.7).margin(0.02));
+  CHECK(nlohmann::json::parse(out.str())["explanation"]["heads"] == "heads");
+
+  // Exact inference alone refuses a learnable fact, and a mix of fixed and learnable heads is an error.
+  CHECK_THROWS_WITH(symbolic::Program::load(dir.write("mixed.pl", "0.2::a; t(_)::b.\n")),
+                    Contains("mixed.pl:1: UnsupportedLearnable"));
+}
+
+}  // namespace
+}  // namespace gedilog::tasks
