@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -24,6 +25,13 @@ const InputVariable& QueryCircuit::input_of_column(std::int64_t column) const {
   for (const InputVariable& in : inputs)
     if (column >= in.first_column && column < in.first_column + in.size()) return in;
   throw InternalError("no input variable has column " + std::to_string(column));
+}
+
+std::int64_t InputVariable::slot() const {
+  long long k = -1;
+  const bool placeholder = std::sscanf(inputs.c_str(), "[in(%lld)]", &k) == 1 && k >= 0 &&
+                           inputs == "[in(" + std::to_string(k) + ")]";
+  return placeholder ? k : -1;
 }
 
 std::vector<double> QueryCircuit::fixed_columns() const {

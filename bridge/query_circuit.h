@@ -37,6 +37,8 @@ struct InputVariable {
 
   bool is_neural() const { return !network.empty(); }
   std::int64_t size() const { return static_cast<std::int64_t>(values.size()); }
+  // K when the inputs are the one placeholder in(K) ("[in(K)]"), else -1.
+  std::int64_t slot() const;
 };
 
 // One or several query templates in one multi-rooted layered circuit.

@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <regex>
 
 #include "symbolic/error.h"
 
@@ -44,7 +43,6 @@ NeuralProgram::NeuralProgram(QueryCircuit circuit, std::map<std::string, torch::
       tensors_(circuit_.circuit, device),
       networks_(std::move(networks)),
       device_(device) {
-  const std::regex placeholder(R"(\[in\((\d+)\)\])");
   for (const InputVariable& in : circuit_.inputs) {
     fact_of_.push_back(-1);
     if (in.learnable) {
@@ -56,14 +54,14 @@ NeuralProgram::NeuralProgram(QueryCircuit circuit, std::map<std::string, torch::
       slot_.push_back(-1);
       continue;
     }
-    std::smatch m;
-    if (!in.is_neural() || !std::regex_match(in.inputs, m, placeholder))
+    if (!in.is_neural() || in.slot() < 0)
       throw UserError("NeuralPredicate", in.location,
                       in.is_neural() ? "neural predicate " + in.name + " must take one input in(K), got " + in.inputs
                                      : "variable " + in.name + " is not neural: compile with Inputs::kNeural");
     if (in.network != kObservedNetwork && !networks_.count(in.network))
       throw UserError("NeuralPredicate", in.location, "no network named '" + in.network + "' is registered");
-    slot_.push_back(std::stoll(m[1]));
+    slot_.push_back(in.slot());
+    columns_of_[in.network].push_back(slot_.back());
   }
   for (auto& [name, net] : networks_) net.ptr()->to(device);
   // A query without a proof cannot be trained towards: every input 1 counts its models.
@@ -81,8 +79,9 @@ std::map<std::string, torch::Tensor> NeuralProgram::network_log_probs(const Batc
   for (auto& [name, net] : networks_) {
     // The images this network reads: those of the inputs its neural predicates take.
     std::vector<std::int64_t> columns;
-    for (std::size_t i = 0; i < circuit_.inputs.size(); ++i)
-      if (circuit_.inputs[i].network == name && slot_[i] < batch.inputs.size(1)) columns.push_back(slot_[i]);
+    if (auto it = columns_of_.find(name); it != columns_of_.end())
+      for (std::int64_t k : it->second)
+        if (k < batch.inputs.size(1)) columns.push_back(k);
     torch::Tensor rows;
     if (!columns.empty() && networks_.size() > 1)
       rows = std::get<0>(torch::_unique(batch.inputs.index_select(1, torch::tensor(columns)).flatten()));

@@ -79,6 +79,7 @@ class NeuralProgram {
   TensorCircuit tensors_;
   std::map<std::string, torch::nn::AnyModule> networks_;
   std::vector<std::int64_t> slot_;  // per input variable: its k in in(k), -1 for a learnable fact
+  std::map<std::string, std::vector<std::int64_t>> columns_of_;  // network -> the slots it reads
   std::vector<LearnableFact> facts_;
   std::vector<std::int64_t> fact_of_;  // per input variable: its index in facts_, or -1
   torch::Device device_;

@@ -2,7 +2,6 @@
 
 #include <torch/torch.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -76,10 +75,8 @@ struct FileModel {
       answers.push_back(static_cast<std::int64_t>(part.queries.size()));
       first_query.push_back(any ? queries : -1);
       std::vector<Read>& r = reads.emplace_back();
-      for (const bridge::InputVariable& in : part.inputs) {
-        long long slot = -1;
-        if (in.is_neural() && std::sscanf(in.inputs.c_str(), "[in(%lld)]", &slot) == 1) r.push_back({in.network, slot});
-      }
+      for (const bridge::InputVariable& in : part.inputs)
+        if (in.is_neural() && in.slot() >= 0) r.push_back({in.network, in.slot()});
       if (any) {
         provable.push_back(&part);
         queries += answers.back();
@@ -173,14 +170,15 @@ SetResult evaluate(FileModel& m, const std::vector<FileExample>& set, const std:
     for (std::size_t j = 0; j < which.size(); ++j) r.log_p[which[j]] = lp[j].item<double>();
   }
   std::int64_t right = 0;
-  double loss = 0;
+  std::vector<double> targets;
   for (std::size_t e = 0; e < set.size(); ++e) {
     right += (std::exp(r.log_p[e]) > 0.5) == (set[e].target > 0.5);
-    loss += bridge::query_loss(torch::tensor({r.log_p[e]}, torch::kFloat64), torch::tensor({set[e].target}, torch::kFloat64))
-                .item<double>();
+    targets.push_back(set[e].target);
   }
   r.accuracy = static_cast<double>(right) / set.size();
-  r.loss = loss / set.size();
+  r.loss = bridge::query_loss(torch::tensor(r.log_p, torch::kFloat64), torch::tensor(targets, torch::kFloat64))
+               .mean()
+               .item<double>();
 
   // Concepts: each network's argmax on the images it reads, named as the dataset's classes.
   for (auto& [name, net] : m.networks) {
@@ -192,6 +190,7 @@ SetResult evaluate(FileModel& m, const std::vector<FileExample>& set, const std:
     std::vector<std::string> values;
     for (const symbolic::NeuralDeclaration& d : m.program.neural_declarations())
       if (d.network == name) values = d.domain;
+    std::map<std::string, std::vector<std::string>> classes;  // by source
     std::int64_t scored = 0, correct = 0;
     for (std::size_t i = 0; i < used.size(); i += 1000) {
       const torch::Tensor index =
@@ -199,8 +198,9 @@ SetResult evaluate(FileModel& m, const std::vector<FileExample>& set, const std:
       const torch::Tensor guess = net.forward(pool.images.index_select(0, index).to(m.neural->device())).argmax(1).cpu();
       for (std::int64_t j = 0; j < index.size(0); ++j) {
         const std::int64_t row = index[j].item<std::int64_t>();
-        const std::vector<std::string> classes = class_names(pool.sources[row]);
-        const std::string truth = classes.at(pool.labels[row].item<std::int64_t>());
+        const std::string& source = pool.sources[row];
+        if (!classes.count(source)) classes[source] = class_names(source);
+        const std::string truth = classes[source].at(pool.labels[row].item<std::int64_t>());
         if (std::find(values.begin(), values.end(), truth) == values.end()) continue;  // not a concept of the domain
         ++scored;
         correct += values.at(guess[j].item<std::int64_t>()) == truth;
@@ -300,10 +300,7 @@ nlohmann::json train_file_task(const ExperimentConfig& config, const std::string
             b.images = neural::augment(b.images, augment, generator);
             return b;
           },
-          [&](std::int64_t i, double loss) {
-            throw_if_interrupted(out_dir);
-            if (terminal) show_progress(log, epoch, config.epochs, i, batches, loss);
-          });
+          on_training_step(out_dir, log, terminal, epoch, config.epochs, batches));
       if (terminal) log << "\n";
       train_seconds += r.seconds;
       trained += r.examples;

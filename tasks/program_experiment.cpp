@@ -174,10 +174,7 @@ nlohmann::json train_program_task(const ExperimentConfig& config, const std::str
             if (joint.needs_other_view) batch.other_view = neural::augment(original, augment, augment_generator);
             return batch;
           },
-          [&](std::int64_t i, double loss) {
-            throw_if_interrupted(out_dir);
-            if (terminal) show_progress(log, epoch, config.epochs, i, batches, loss);
-          });
+          on_training_step(out_dir, log, terminal, epoch, config.epochs, batches));
       if (terminal) log << "\n";
       train_seconds += r.seconds;
       trained += r.examples;

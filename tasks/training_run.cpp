@@ -112,6 +112,14 @@ void show_progress(std::ostream& log, int epoch, int epochs, std::int64_t step, 
       << "] " << (step + 1) << "/" << steps << " loss " << fixed(loss, 4) << std::flush;
 }
 
+std::function<void(std::int64_t, double)> on_training_step(const std::string& run_dir, std::ostream& log, bool terminal,
+                                                           int epoch, int epochs, std::int64_t steps) {
+  return [run_dir, &log, terminal, epoch, epochs, steps](std::int64_t step, double loss) {
+    throw_if_interrupted(run_dir);
+    if (terminal) show_progress(log, epoch, epochs, step, steps, loss);
+  };
+}
+
 double peak_rss_mib() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

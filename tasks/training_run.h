@@ -4,6 +4,7 @@
 #include <torch/nn/modules/container/any.h>
 
 #include <chrono>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -50,6 +51,11 @@ void throw_if_interrupted(const std::string& run_dir);
 
 // On a terminal, one line redrawn per step: "epoch 2/5 [####......] 12/63 loss 0.1234".
 void show_progress(std::ostream& log, int epoch, int epochs, std::int64_t step, std::int64_t steps, double loss);
+
+// The Trainer's per-step callback of a training command: Ctrl-C stops the run after the step;
+// on a terminal the progress line is redrawn.
+std::function<void(std::int64_t, double)> on_training_step(const std::string& run_dir, std::ostream& log, bool terminal,
+                                                           int epoch, int epochs, std::int64_t steps);
 
 double peak_rss_mib();
 std::string fixed(double value, int digits);

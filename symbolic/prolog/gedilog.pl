@@ -576,9 +576,6 @@ native_error(E, _, _) :- throw(E).
 
 :- dynamic gp_atom/2, gp_var/2, gp_rule/2, gp_pending/2.
 
-ground_program(M, QuerySpecs, gp(Atoms, Vars, Rules, Queries, Evidence)) :-
-    ground_program(M, QuerySpecs, [], gp(Atoms, Vars, Rules, Queries, Evidence)).
-
 % ExtraEvidence: e(Goal, true|false, Loc) beside the program's own evidence.
 ground_program(M, QuerySpecs, ExtraEvidence, gp(Atoms, Vars, Rules, Queries, Evidence)) :-
     clear_ground_program,
