@@ -12,7 +12,7 @@ namespace gedilog::tasks {
 // [[network]] of a task defined by files: the network bound to one nn/4 declaration's name.
 struct NetworkSpec {
   std::string name;                  // as the program's nn(Name, ...) declarations
-  std::string architecture = "lenet";  // "lenet" | "mlp"; outputs: the declaration's domain size
+  std::string architecture = "lenet";  // "lenet" | "wide-cnn" | "mlp"; outputs: the declaration's domain size
   std::string dataset;               // "mnist" | "fashion-mnist" | "idx": the images it reads
   std::string location;              // FILE:LINE of its [[network]] table
 };
@@ -59,7 +59,7 @@ struct ExperimentConfig {
   double joint_supervision_weight = 1;  // λ of their cross-entropy
   bool joint_align = true;  // with an objective: rename its clusters after each epoch to fit the program best
   // [model]
-  std::string network = "lenet";  // "lenet" | "mlp"
+  std::string network = "lenet";  // "lenet" | "wide-cnn" | "mlp"
   // [objective]: the perception objective (task "cluster")
   std::string objective = "gedi";  // "gedi" | "swav" | "simvae"
   std::int64_t clusters = 10;      // C

@@ -144,6 +144,7 @@ TEST_CASE("experiment files: schema, overrides, resolved output", "[tasks]") {
   CHECK(c.network == "mlp");
   CHECK_THROWS_WITH(load_experiment(ok, {"train.epochs=many"}), Catch::Contains("an integer"));
   CHECK_THROWS_WITH(load_experiment(ok, {"model.network=resnet"}), Catch::Contains("model.network"));
+  CHECK(load_experiment(ok, {"model.network=wide-cnn"}).network == "wide-cnn");
   CHECK_THROWS_WITH(load_experiment(ok, {"data.source=idx"}), Catch::Contains("data.dir"));
   CHECK_THROWS_WITH(load_experiment(dir.write("bad.toml", "[task\n"), {}), Catch::Contains("bad.toml:1"));
   CHECK_THROWS_WITH(load_experiment(ok, {"augment.scale=1"}), Catch::Contains("augment.scale"));
