@@ -205,12 +205,17 @@ EpochReport Trainer::train_epoch(std::int64_t num_batches, const std::function<B
     report.times.circuit_forward += seconds_since(t);
 
     optimizer_.zero_grad();
-    loss.backward();
+    const bool program_trains = program_weight_ > 0;
+    if (program_trains) (program_weight_ * loss).backward();
     report.times.circuit_backward += seconds_since(t);
-    if (auxiliary.defined() && auxiliary.requires_grad())
-      torch::autograd::backward({leaves, auxiliary}, {cut.grad(), torch::ones_like(auxiliary)});
-    else if (leaves.requires_grad())
+    if (auxiliary.defined() && auxiliary.requires_grad()) {
+      if (program_trains)
+        torch::autograd::backward({leaves, auxiliary}, {cut.grad(), torch::ones_like(auxiliary)});
+      else
+        auxiliary.backward();
+    } else if (program_trains && leaves.requires_grad()) {
       leaves.backward(cut.grad());
+    }
     report.times.network_backward += seconds_since(t);
 
     optimizer_.step();

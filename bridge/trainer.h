@@ -128,10 +128,14 @@ class Trainer {
 
   // The networks' learning rate (the facts keep theirs).
   void set_learning_rate(double learning_rate);
+  // λ of -log P(query) in the loss (1 by default; 0 trains the auxiliary terms alone, e.g. a
+  // perception objective's warm-up). The reported loss stays the unweighted -log P(query).
+  void set_program_weight(double weight) { program_weight_ = weight; }
 
  private:
   NeuralProgram& program_;
   AuxiliaryLoss auxiliary_;
+  double program_weight_ = 1;
   torch::optim::Adam optimizer_;
 };
 

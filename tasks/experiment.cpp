@@ -109,6 +109,7 @@ const std::map<std::string, Key>& schema() {
       {"joint.supervision", key<double>(&C::joint_supervision, "supervision", "a number")},
       {"joint.supervision_weight", key<double>(&C::joint_supervision_weight, "supervision_weight", "a number")},
       {"joint.align", key<bool>(&C::joint_align, "align", "true or false")},
+      {"joint.warmup", key<std::int64_t>(&C::joint_warmup, "warmup", "an integer")},
       {"data.source", key<std::string>(&C::data, "source", "a string")},
       {"data.dir", key<std::string>(&C::data_dir, "dir", "a string")},
       {"data.train_images", key<std::int64_t>(&C::train_images, "train_images", "an integer")},
@@ -210,6 +211,8 @@ void check(const ExperimentConfig& c, const std::string& location) {
   if (c.joint_objective < 0 || c.joint_entropy < 0 || c.joint_reconstruction < 0 || c.joint_supervision_weight < 0)
     fail("joint.*: weights must be >= 0");
   if (c.joint_supervision < 0 || c.joint_supervision > 1) fail("joint.supervision is a share of examples, in [0, 1]");
+  if (c.joint_warmup < 0 || (c.joint_warmup > 0 && c.joint_objective <= 0))
+    fail("joint.warmup counts epochs (>= 0) of the perception objective alone: it needs joint.objective > 0");
   if (c.objective != "gedi" && c.objective != "swav" && c.objective != "simvae")
     fail("objective.name must be \"gedi\", \"swav\" or \"simvae\"");
   if (c.clusters < 2) fail("objective.clusters must be >= 2");

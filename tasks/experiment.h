@@ -58,6 +58,7 @@ struct ExperimentConfig {
   double joint_supervision = 0;     // share of training examples whose digits are given
   double joint_supervision_weight = 1;  // λ of their cross-entropy
   bool joint_align = true;  // with an objective: rename its clusters after each epoch to fit the program best
+  std::int64_t joint_warmup = 0;  // with an objective: first epochs without the program's loss (clusters form first)
   // [model]
   std::string network = "lenet";  // "lenet" | "wide-cnn" | "mlp"
   // [objective]: the perception objective (task "cluster")

@@ -161,6 +161,7 @@ nlohmann::json train_program_task(const ExperimentConfig& config, const std::str
     SetMetrics test, ood;
     for (int epoch = 1; epoch <= config.epochs; ++epoch) {
       trainer.set_learning_rate(learning_rate_at(config, epoch));
+      trainer.set_program_weight(epoch <= config.joint_warmup ? 0.0 : 1.0);
       const auto examples = task->train_epoch(epoch);
       const std::int64_t n = static_cast<std::int64_t>(examples.size());
       const std::int64_t batches = (n + config.batch_size - 1) / config.batch_size;

@@ -132,6 +132,49 @@ TEST_CASE("neural predicates bind to registered networks and observed inputs", "
   CHECK_THROWS_WITH(bridge::NeuralProgram(qc, {}, torch::kCPU), Catch::Contains("mnist_net"));
 }
 
+TEST_CASE("the program's weight: 0 trains the auxiliary terms alone", "[tasks][bridge]") {
+  const auto program = symbolic::Program::load(std::string(GEDILOG_SOURCE_DIR) + "/examples/multi_digit_addition.pl");
+  bridge::CircuitCache cache(program, bridge::Inputs::kNeural);
+  const bridge::QueryCircuit qc = cache.merged(addition_templates(AdditionForm::kCarry, 1));
+  torch::manual_seed(0);
+  torch::nn::Linear net(4, 10);
+  const torch::Tensor initial = net->weight.detach().clone();
+  bridge::NeuralProgram model(qc, {{"mnist_net", torch::nn::AnyModule(net)}}, torch::kCPU);
+  bridge::Batch batch;
+  batch.images = torch::randn({3, 4});
+  batch.inputs = torch::tensor({{0, 1, 7, 0}, {1, 2, 8, 0}});
+  batch.query = torch::tensor({0, 0});
+  auto first_digit = [](const torch::Tensor& log_probs) { return -log_probs.select(1, 0).mean(); };
+  auto reset = [&] {
+    torch::NoGradGuard no_grad;
+    net->weight.copy_(initial);
+  };
+  // One step from the initial weights; returns how the weights moved.
+  auto step = [&](const bridge::TrainOptions& options, double program_weight) {
+    reset();
+    bridge::Trainer trainer(model, options);
+    trainer.set_program_weight(program_weight);
+    const bridge::EpochReport r = trainer.train_epoch(1, [&](std::int64_t) { return batch; });
+    CHECK(r.loss > 0);  // reported whatever its weight
+    return net->weight.detach() - initial;
+  };
+  bridge::TrainOptions options;
+  CHECK(step(options, 0).abs().max().item<double>() == 0);  // nothing trains
+  // Adam's first step moves each weight by -lr * sign(gradient): with weight 0, the
+  // auxiliary term's gradient alone.
+  options.auxiliary = [&](const bridge::Batch&, const std::map<std::string, torch::Tensor>& lp) {
+    neural::Losses l;
+    l.terms.push_back({"first digit", first_digit(lp.at("mnist_net"))});
+    return l;
+  };
+  reset();
+  net->zero_grad();
+  first_digit(torch::log_softmax(net->forward(batch.images), 1)).backward();
+  const torch::Tensor auxiliary_alone = -options.learning_rate * net->weight.grad().sign();
+  CHECK(torch::allclose(step(options, 0), auxiliary_alone, 0, 1e-6));
+  CHECK_FALSE(torch::allclose(step(options, 1), auxiliary_alone, 0, 1e-6));  // the program joins
+}
+
 TEST_CASE("experiment files: schema, overrides, resolved output", "[tasks]") {
   const testing::TempFiles dir("gedilog_config");
   const std::string file = dir.write("x.toml", "[task]\ndigits = 3\n\n[train]\nepoch = 2\n");
@@ -145,6 +188,8 @@ TEST_CASE("experiment files: schema, overrides, resolved output", "[tasks]") {
   CHECK_THROWS_WITH(load_experiment(ok, {"train.epochs=many"}), Catch::Contains("an integer"));
   CHECK_THROWS_WITH(load_experiment(ok, {"model.network=resnet"}), Catch::Contains("model.network"));
   CHECK(load_experiment(ok, {"model.network=wide-cnn"}).network == "wide-cnn");
+  CHECK_THROWS_WITH(load_experiment(ok, {"joint.warmup=1"}), Catch::Contains("joint.warmup"));
+  CHECK(load_experiment(ok, {"joint.objective=1", "joint.warmup=1"}).joint_warmup == 1);
   CHECK_THROWS_WITH(load_experiment(ok, {"data.source=idx"}), Catch::Contains("data.dir"));
   CHECK_THROWS_WITH(load_experiment(dir.write("bad.toml", "[task\n"), {}), Catch::Contains("bad.toml:1"));
   CHECK_THROWS_WITH(load_experiment(ok, {"augment.scale=1"}), Catch::Contains("augment.scale"));
