@@ -205,17 +205,15 @@ EpochReport Trainer::train_epoch(std::int64_t num_batches, const std::function<B
     report.times.circuit_forward += seconds_since(t);
 
     optimizer_.zero_grad();
-    const bool program_trains = program_weight_ > 0;
-    if (program_trains) (program_weight_ * loss).backward();
-    report.times.circuit_backward += seconds_since(t);
-    if (auxiliary.defined() && auxiliary.requires_grad()) {
-      if (program_trains)
-        torch::autograd::backward({leaves, auxiliary}, {cut.grad(), torch::ones_like(auxiliary)});
-      else
-        auxiliary.backward();
-    } else if (program_trains && leaves.requires_grad()) {
-      leaves.backward(cut.grad());
+    std::vector<torch::Tensor> outputs, output_grads;  // the networks' backward pass starts here
+    if (program_weight_ > 0) {
+      (program_weight_ * loss).backward();
+      if (leaves.requires_grad()) outputs.push_back(leaves), output_grads.push_back(cut.grad());
     }
+    report.times.circuit_backward += seconds_since(t);
+    if (auxiliary.defined() && auxiliary.requires_grad())
+      outputs.push_back(auxiliary), output_grads.push_back(torch::ones_like(auxiliary));
+    if (!outputs.empty()) torch::autograd::backward(outputs, output_grads);
     report.times.network_backward += seconds_since(t);
 
     optimizer_.step();
