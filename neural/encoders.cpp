@@ -2,6 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <stdexcept>
+#include <string>
+
 namespace gedilog::neural {
 
 namespace nn = torch::nn;
@@ -38,6 +41,35 @@ torch::Tensor WideCnnImpl::forward(torch::Tensor x) {
   return fc2_(x);
 }
 
+namespace {
+// A convolution without bias (batch norm's shift replaces it), batch norm, ReLU.
+void add_conv_bn_relu(nn::Sequential& layers, std::int64_t in, std::int64_t out) {
+  layers->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).bias(false)));
+  layers->push_back(nn::BatchNorm2d(out));
+  layers->push_back(nn::ReLU());
+}
+}  // namespace
+
+BnCnnImpl::BnCnnImpl(std::int64_t num_classes, double dropout) : dropout_(dropout) {
+  nn::Sequential layers;
+  add_conv_bn_relu(layers, 1, 32);   // [B, 32, 26, 26]
+  add_conv_bn_relu(layers, 32, 32);  // [B, 32, 24, 24]
+  layers->push_back(nn::MaxPool2d(2));
+  add_conv_bn_relu(layers, 32, 64);  // [B, 64, 10, 10]
+  add_conv_bn_relu(layers, 64, 64);  // [B, 64, 8, 8]
+  layers->push_back(nn::MaxPool2d(2));
+  features_ = register_module("features", layers);
+  fc1_ = register_module("fc1", nn::Linear(nn::LinearOptions(64 * 4 * 4, 256).bias(false)));
+  bn_ = register_module("bn", nn::BatchNorm1d(256));
+  fc2_ = register_module("fc2", nn::Linear(256, num_classes));
+}
+
+torch::Tensor BnCnnImpl::forward(torch::Tensor x) {
+  x = features_->forward(x).flatten(1);
+  x = torch::dropout(torch::relu(bn_(fc1_(x))), dropout_, is_training());
+  return fc2_(x);
+}
+
 MlpImpl::MlpImpl(std::int64_t num_classes, std::int64_t hidden) {
   layers_ = register_module("layers", nn::Sequential(nn::Linear(28 * 28, hidden), nn::ReLU(),
                                                      nn::Linear(hidden, hidden), nn::ReLU(),
@@ -45,5 +77,13 @@ MlpImpl::MlpImpl(std::int64_t num_classes, std::int64_t hidden) {
 }
 
 torch::Tensor MlpImpl::forward(torch::Tensor images) { return layers_->forward(images.flatten(1)); }
+
+torch::nn::AnyModule make_encoder(std::string_view architecture, std::int64_t outputs) {
+  if (architecture == "lenet") return nn::AnyModule(LeNet(outputs));
+  if (architecture == "wide-cnn") return nn::AnyModule(WideCnn(outputs));
+  if (architecture == "bn-cnn") return nn::AnyModule(BnCnn(outputs));
+  if (architecture == "mlp") return nn::AnyModule(Mlp(outputs));
+  throw std::invalid_argument("no encoder named \"" + std::string(architecture) + "\"");
+}
 
 }  // namespace gedilog::neural

@@ -2,6 +2,9 @@
 // Encoders for 28x28 grey images: each maps [batch, 1, 28, 28] to C cluster logits (the
 // neural predicate's domain), the f(x) of DESIGN.md.
 #include <torch/nn.h>
+#include <torch/nn/modules/container/any.h>
+
+#include <string_view>
 
 namespace gedilog::neural {
 
@@ -31,6 +34,22 @@ class WideCnnImpl : public torch::nn::Module {
 };
 TORCH_MODULE(WideCnn);
 
+// A deeper CNN with batch normalisation, for when the wide CNN is the limit: two blocks of two
+// 3x3 convolutions (32, then 64 channels, each with batch norm and ReLU) and max-pooling, then
+// 256 hidden units with batch norm and dropout (active in train mode).
+class BnCnnImpl : public torch::nn::Module {
+ public:
+  explicit BnCnnImpl(std::int64_t num_classes = 10, double dropout = 0.25);
+  torch::Tensor forward(torch::Tensor images);
+
+ private:
+  torch::nn::Sequential features_{nullptr};
+  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
+  torch::nn::BatchNorm1d bn_{nullptr};
+  double dropout_;
+};
+TORCH_MODULE(BnCnn);
+
 // A multilayer perceptron on the flattened image: 784 -> hidden -> hidden -> C.
 class MlpImpl : public torch::nn::Module {
  public:
@@ -41,5 +60,9 @@ class MlpImpl : public torch::nn::Module {
   torch::nn::Sequential layers_{nullptr};
 };
 TORCH_MODULE(Mlp);
+
+// The encoder named `architecture` (one of kArchitectures, neural/architectures.h) with
+// `outputs` logits; std::invalid_argument for any other name.
+torch::nn::AnyModule make_encoder(std::string_view architecture, std::int64_t outputs);
 
 }  // namespace gedilog::neural

@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "neural/architectures.h"
 #include "symbolic/error.h"
 #include "tasks/toml_file.h"
 
@@ -15,9 +16,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The encoders make_encoder builds.
-const std::string kArchitectures = "\"lenet\", \"wide-cnn\" or \"mlp\"";
-bool is_architecture(const std::string& name) { return name == "lenet" || name == "wide-cnn" || name == "mlp"; }
+// "lenet", "wide-cnn", ... for error messages.
+std::string architecture_list() {
+  std::string list;
+  for (std::string_view a : neural::kArchitectures) list += (list.empty() ? "\"" : ", \"") + std::string(a) + "\"";
+  return list;
+}
 
 // One key of the schema: reads a TOML value into the config (false: wrong type), writes it.
 struct Key {
@@ -177,8 +181,8 @@ void read_networks(const std::string& file, const toml::node& node, ExperimentCo
       *field = *text;
     }
     if (n.name.empty()) throw UserError("ConfigError", n.location, "[[network]] needs a name (the program's nn(Name, ...))");
-    if (!is_architecture(n.architecture))
-      throw UserError("ConfigError", n.location, "network.architecture must be " + kArchitectures);
+    if (!neural::is_architecture(n.architecture))
+      throw UserError("ConfigError", n.location, "network.architecture must be one of " + architecture_list());
     if (n.dataset != "mnist" && n.dataset != "fashion-mnist" && n.dataset != "idx")
       throw UserError("ConfigError", n.location, "network.dataset must be \"mnist\", \"fashion-mnist\" or \"idx\" (data.dir)");
     for (const NetworkSpec& other : config.networks)
@@ -232,7 +236,7 @@ void check(const ExperimentConfig& c, const std::string& location) {
   if (!c.ood_source.empty() && c.ood_source != "npm" && c.ood_source != "fashion-mnist")
     fail("data.ood_source must be \"npm\", \"fashion-mnist\" or empty (none)");
   if (c.data == "idx" && c.data_dir.empty()) fail("data.source = \"idx\" needs data.dir");
-  if (!is_architecture(c.network)) fail("model.network must be " + kArchitectures);
+  if (!neural::is_architecture(c.network)) fail("model.network must be one of " + architecture_list());
   if (c.digits < 1) fail("task.digits must be at least 1");
   if (c.epochs < 0) fail("train.epochs must be >= 0");
   if (c.batch_size < 1) fail("train.batch_size must be >= 1");

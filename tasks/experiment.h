@@ -60,7 +60,7 @@ struct ExperimentConfig {
   bool joint_align = true;  // with an objective: rename its clusters after each epoch to fit the program best
   std::int64_t joint_warmup = 0;  // with an objective: first epochs without the program's loss (clusters form first)
   // [model]
-  std::string network = "lenet";  // "lenet" | "wide-cnn" | "mlp"
+  std::string network = "lenet";  // one of neural::kArchitectures
   // [objective]: the perception objective (task "cluster")
   std::string objective = "gedi";  // "gedi" | "swav" | "simvae"
   std::int64_t clusters = 10;      // C

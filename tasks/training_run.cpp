@@ -61,9 +61,7 @@ double RunStart::wall_seconds() const {
 }
 
 torch::nn::AnyModule make_encoder(const ExperimentConfig& c, std::int64_t outputs) {
-  if (c.network == "mlp") return torch::nn::AnyModule(neural::Mlp(outputs));
-  if (c.network == "wide-cnn") return torch::nn::AnyModule(neural::WideCnn(outputs));
-  return torch::nn::AnyModule(neural::LeNet(outputs));
+  return neural::make_encoder(c.network, outputs);
 }
 
 std::shared_ptr<neural::Objective> make_objective(const ExperimentConfig& c) {

@@ -35,7 +35,7 @@ struct RunStart {
 };
 RunStart start_run(const ExperimentConfig& config, bool with_data = true);
 
-// model.network with `outputs` outputs: LeNet or MLP.
+// model.network with `outputs` outputs (neural::make_encoder).
 torch::nn::AnyModule make_encoder(const ExperimentConfig& config, std::int64_t outputs);
 // The [objective] section as a module (its encoder made by make_encoder).
 std::shared_ptr<neural::Objective> make_objective(const ExperimentConfig& config);

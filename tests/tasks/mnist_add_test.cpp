@@ -186,7 +186,8 @@ TEST_CASE("experiment files: schema, overrides, resolved output", "[tasks]") {
   CHECK(c.epochs == 4);
   CHECK(c.network == "mlp");
   CHECK_THROWS_WITH(load_experiment(ok, {"train.epochs=many"}), Catch::Contains("an integer"));
-  CHECK_THROWS_WITH(load_experiment(ok, {"model.network=resnet"}), Catch::Contains("model.network"));
+  CHECK_THROWS_WITH(load_experiment(ok, {"model.network=resnet"}),
+                    Catch::Contains("model.network") && Catch::Contains("\"bn-cnn\""));
   CHECK(load_experiment(ok, {"model.network=wide-cnn"}).network == "wide-cnn");
   CHECK_THROWS_WITH(load_experiment(ok, {"joint.warmup=1"}), Catch::Contains("joint.warmup"));
   CHECK(load_experiment(ok, {"joint.objective=1", "joint.warmup=1"}).joint_warmup == 1);
