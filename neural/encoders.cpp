@@ -62,6 +62,12 @@ BnCnnImpl::BnCnnImpl(std::int64_t num_classes, double dropout) : dropout_(dropou
   fc1_ = register_module("fc1", nn::Linear(nn::LinearOptions(64 * 4 * 4, 256).bias(false)));
   bn_ = register_module("bn", nn::BatchNorm1d(256));
   fc2_ = register_module("fc2", nn::Linear(256, num_classes));
+  // A zero output layer starts every image at the uniform distribution. With random output
+  // weights, 2 of 10 seeds of 2-digit addition locked in a map of digits shifted by one in the
+  // first epoch (sum accuracy 25%); with zero ones, 16 of 16 seeds learned the digits.
+  torch::NoGradGuard no_grad;
+  fc2_->weight.zero_();
+  fc2_->bias.zero_();
 }
 
 torch::Tensor BnCnnImpl::forward(torch::Tensor x) {

@@ -46,10 +46,16 @@ TEST_CASE("the wide CNN drops units in train mode only", "[neural][encoders]") {
   CHECK(torch::allclose(in_train, plain->forward(images)));
 }
 
-TEST_CASE("the batch-norm CNN uses batch statistics in train mode only", "[neural][encoders]") {
+TEST_CASE("the batch-norm CNN starts uniform and uses batch statistics in train mode only", "[neural][encoders]") {
   torch::manual_seed(0);
   BnCnn net(10, 0.0);
   const torch::Tensor images = torch::rand({8, 1, 28, 28});
+  CHECK(torch::equal(net->forward(images), torch::zeros({8, 10})));  // every digit 1/10
+  {
+    torch::NoGradGuard no_grad;  // an output layer as after some training
+    for (auto& p : net->named_parameters())
+      if (p.key().rfind("fc2.", 0) == 0) p.value().uniform_(-1, 1);
+  }
   // In train mode an image's logits depend on the rest of its batch, in eval mode they do not.
   net->train();
   const torch::Tensor whole = net->forward(images);
