@@ -127,10 +127,12 @@ void write_bar_chart_png(const std::string& file, const BarChart& chart) {
   cairo_paint(cr);
   cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size(cr, 11);
-  auto colour = [&](int s) {  // a qualitative palette (Tableau 10)
-    static const double c[10][3] = {{.12, .47, .71}, {1, .5, .05},  {.17, .63, .17}, {.84, .15, .16}, {.58, .4, .74},
-                                    {.55, .34, .29}, {.89, .47, .76}, {.5, .5, .5},  {.74, .74, .13}, {.09, .75, .81}};
-    cairo_set_source_rgb(cr, c[s % 10][0], c[s % 10][1], c[s % 10][2]);
+  auto colour = [&](int s) {  // a qualitative palette (Tableau 20: ten colours, then their light tints)
+    static const double c[20][3] = {
+        {.12, .47, .71}, {1, .5, .05},    {.17, .63, .17}, {.84, .15, .16}, {.58, .4, .74},  {.55, .34, .29}, {.89, .47, .76},
+        {.5, .5, .5},    {.74, .74, .13}, {.09, .75, .81}, {.68, .78, .91}, {1, .73, .47},   {.6, .87, .54},  {1, .6, .59},
+        {.77, .69, .84}, {.77, .61, .58}, {.97, .71, .82}, {.78, .78, .78}, {.86, .86, .55}, {.62, .85, .9}};
+    cairo_set_source_rgb(cr, c[s % 20][0], c[s % 20][1], c[s % 20][2]);
   };
   auto text = [&](double x, double y, const std::string& t, bool centred) {
     cairo_text_extents_t e;

@@ -270,6 +270,17 @@ TEST_CASE("every mitigation trains jointly with the program, alone or combined",
   CHECK(supervised.at("ood").at("concept_accuracy").get<double>() > 0.8);
 }
 
+TEST_CASE("every shipped grid loads with each cell's configuration checked", "[tasks][shortcuts][compare]") {
+  const std::string examples = std::string(GEDILOG_SOURCE_DIR) + "/examples/";
+  // tasks x variants x seeds
+  const std::map<std::string, std::size_t> runs = {
+      {"shortcuts.toml", 3 * 11 * 3}, {"shortcuts_gedi_seeds.toml", 2 * 4 * 5}, {"gedi_ablation.toml", 8 * 3}};
+  for (const auto& [file, expected] : runs) {
+    CAPTURE(file);
+    CHECK(grid_runs(load_grid(examples + file), "out").size() == expected);
+  }
+}
+
 TEST_CASE("a tasks x variants grid runs as child processes and tabulates every cell", "[tasks][shortcuts][compare]") {
   const testing::TempFiles dir("gedilog_grid");
   tiny_experiment(dir);
