@@ -174,8 +174,9 @@ void write_bar_chart_png(const std::string& file, const BarChart& chart) {
       v << std::setprecision(3) << top * k / 4.0;
       text(6, y + 4, v.str(), false);
     }
+    const double slot = static_cast<double>(width - left - right) / std::max(groups, 1);  // groups spread evenly
     for (int g = 0; g < groups; ++g) {
-      const double gx = left + gap / 2.0 + g * (series * bar + gap);
+      const double gx = left + g * slot + (slot - series * bar) / 2.0;
       cairo_set_source_rgb(cr, 0, 0, 0);
       text(gx + series * bar / 2.0, base + 14, chart.groups[g], true);
       for (int s = 0; s < series; ++s) {
