@@ -9,17 +9,8 @@ tasks=("$@")
 seeds=(${SEEDS:-0 1 2})
 rows=()
 mkdir -p bench-runs
+source bench/train_seeds.sh
 for task in "${tasks[@]}"; do
-  dirs=()
-  for seed in "${seeds[@]}"; do
-    dir="bench-runs/files-$task-s$seed"
-    if [ ! -f "$dir/metrics.json" ]; then
-      rm -rf "$dir"
-      build/app/gedilog train "examples/files/$task/$task.toml" --set train.seed="$seed" --out "$dir" \
-        >/dev/null 2>"$dir.log" || echo "$task seed $seed failed: see $dir.log" >&2
-    fi
-    dirs+=("$dir")
-  done
-  rows+=("$task=$(IFS=,; echo "${dirs[*]}")")
+  rows+=("$task=$(train_seeds "bench-runs/files-$task" "examples/files/$task/$task.toml")")
 done
 build/bench/summarize_runs --files "${rows[@]}"

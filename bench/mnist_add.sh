@@ -14,19 +14,12 @@ for kv in ${SET:-}; do overrides+=(--set "$kv"); done
 tag=${SET:+-$(echo "$SET" | cksum | cut -d' ' -f1)}
 rows=()
 mkdir -p bench-runs
+source bench/train_seeds.sh
 for plan in "${plans[@]}"; do
   IFS=: read -r n epochs batch form <<<"$plan"
   batch=${batch:-16} form=${form:-carry}
-  dirs=()
-  for seed in "${seeds[@]}"; do
-    dir="bench-runs/add-$form-n$n-e$epochs-b$batch$tag-s$seed"
-    if [ ! -f "$dir/metrics.json" ]; then
-      rm -rf "$dir"
-      build/app/gedilog train examples/mnist_add.toml --set task.digits="$n" --set train.epochs="$epochs" \
-        --set train.batch_size="$batch" --set task.form="$form" --set train.seed="$seed" "${overrides[@]}" --out "$dir" >/dev/null 2>"$dir.log" || echo "N=$n seed $seed failed: see $dir.log" >&2
-    fi
-    dirs+=("$dir")
-  done
-  rows+=("N=$n $form, $epochs epochs, batch $batch${SET:+, $SET}=$(IFS=,; echo "${dirs[*]}")")
+  dirs=$(train_seeds "bench-runs/add-$form-n$n-e$epochs-b$batch$tag" examples/mnist_add.toml --set task.digits="$n" \
+    --set train.epochs="$epochs" --set train.batch_size="$batch" --set task.form="$form" "${overrides[@]}")
+  rows+=("N=$n $form, $epochs epochs, batch $batch${SET:+, $SET}=$dirs")
 done
 build/bench/summarize_runs "${rows[@]}"
