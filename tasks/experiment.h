@@ -12,7 +12,7 @@ namespace gedilog::tasks {
 // [[network]] of a task defined by files: the network bound to one nn/4 declaration's name.
 struct NetworkSpec {
   std::string name;                  // as the program's nn(Name, ...) declarations
-  std::string architecture = "lenet";  // "lenet" | "wide-cnn" | "mlp"; outputs: the declaration's domain size
+  std::string architecture = "lenet";  // one of neural::kArchitectures; outputs: the declaration's domain size
   std::string dataset;               // "mnist" | "fashion-mnist" | "idx": the images it reads
   std::string location;              // FILE:LINE of its [[network]] table
 };

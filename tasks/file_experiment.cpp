@@ -12,6 +12,7 @@
 #include "bridge/query_circuit.h"
 #include "bridge/tensor_circuit.h"
 #include "bridge/trainer.h"
+#include "neural/encoders.h"
 #include "symbolic/error.h"
 #include "symbolic/program.h"
 #include "tasks/file_task.h"
@@ -53,11 +54,8 @@ struct FileModel {
             const symbolic::Program& p)
       : config(c), program(p), cache(program, bridge::Inputs::kNeural, c.cache_dir) {
     domain = check_networks(config, program);
-    for (const NetworkSpec& n : config.networks) {
-      ExperimentConfig with = config;
-      with.network = n.architecture;
-      networks.emplace(n.name, make_encoder(with, domain.at(n.name)));
-    }
+    for (const NetworkSpec& n : config.networks)
+      networks.emplace(n.name, neural::make_encoder(n.architecture, domain.at(n.name)));
     for (const auto* set : sets)
       for (const FileExample& e : *set)
         if (template_index.try_emplace(e.query_template.key(), templates.size()).second)

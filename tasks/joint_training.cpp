@@ -4,6 +4,7 @@
 
 #include <numeric>
 
+#include "neural/encoders.h"
 #include "tasks/shortcuts.h"
 #include "tasks/training_run.h"
 
@@ -56,7 +57,7 @@ JointModel make_joint_model(const ExperimentConfig& config, std::int64_t concept
     m.concept_network = torch::nn::AnyModule(head);
     m.needs_other_view = true;
   } else {
-    m.concept_network = make_encoder(config, concepts);
+    m.concept_network = neural::make_encoder(config.network, concepts);
   }
   neural::ConceptDecoder decoder{nullptr};
   if (config.joint_reconstruction > 0) {

@@ -60,26 +60,22 @@ double RunStart::wall_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - time).count();
 }
 
-torch::nn::AnyModule make_encoder(const ExperimentConfig& c, std::int64_t outputs) {
-  return neural::make_encoder(c.network, outputs);
-}
-
 std::shared_ptr<neural::Objective> make_objective(const ExperimentConfig& c) {
   if (c.objective == "swav") {
     neural::SwavOptions o;
     o.temperature = c.temperature;
     o.epsilon = c.sinkhorn_epsilon;
-    return std::make_shared<neural::Swav>(make_encoder(c, c.feature_dim), c.feature_dim, c.clusters, o);
+    return std::make_shared<neural::Swav>(neural::make_encoder(c.network, c.feature_dim), c.feature_dim, c.clusters, o);
   }
   if (c.objective == "simvae")
-    return std::make_shared<neural::SimVae>(make_encoder(c, 2 * c.latent_dim), c.latent_dim, c.clusters);
+    return std::make_shared<neural::SimVae>(neural::make_encoder(c.network, 2 * c.latent_dim), c.latent_dim, c.clusters);
   neural::SgldOptions sgld;
   sgld.steps = static_cast<int>(c.sgld_steps);
   sgld.step_size = c.sgld_step_size;
   sgld.noise = c.sgld_noise;
   sgld.buffer_size = c.sgld_buffer;
   sgld.reinit = c.sgld_reinit;
-  return std::make_shared<neural::Gedi>(make_encoder(c, c.clusters), c.clusters,
+  return std::make_shared<neural::Gedi>(neural::make_encoder(c.network, c.clusters), c.clusters,
                                         neural::GediWeights{c.generative, c.invariance, c.uniformity}, sgld,
                                         std::vector<std::int64_t>{1, 28, 28}, c.head_norm);
 }

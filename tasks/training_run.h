@@ -1,8 +1,6 @@
 #pragma once
-// What every training command (`gedilog train`, `gedilog cluster`) shares: the data, encoder,
-// objective and augmentations an experiment file asks for, the progress display, Ctrl-C.
-#include <torch/nn/modules/container/any.h>
-
+// What every training command (`gedilog train`, `gedilog cluster`) shares: the data, objective
+// and augmentations an experiment file asks for, the progress display, Ctrl-C.
 #include <chrono>
 #include <functional>
 #include <iosfwd>
@@ -35,9 +33,7 @@ struct RunStart {
 };
 RunStart start_run(const ExperimentConfig& config, bool with_data = true);
 
-// model.network with `outputs` outputs (neural::make_encoder).
-torch::nn::AnyModule make_encoder(const ExperimentConfig& config, std::int64_t outputs);
-// The [objective] section as a module (its encoder made by make_encoder).
+// The [objective] section as a module (its encoder: model.network, neural::make_encoder).
 std::shared_ptr<neural::Objective> make_objective(const ExperimentConfig& config);
 neural::AugmentOptions augment_options(const ExperimentConfig& config);
 
