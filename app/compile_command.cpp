@@ -23,6 +23,7 @@ struct CompileOptions {
   bool json = false;
   std::string dot;
   std::size_t max_nodes = symbolic::Mdd::kDefaultNodeLimit;
+  std::string compiler = "auto";
 };
 
 void write_dot(const std::string& path, const symbolic::GroundProgram& ground,
@@ -47,7 +48,9 @@ void run_compile(const CompileOptions& options) {
   const auto program = symbolic::Program::load(options.file);
   const auto ground = program.ground();
   const double ground_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const auto compiled = symbolic::compile_queries(ground, options.max_nodes);
+  const symbolic::CompilerChoice choice =
+      symbolic::choose_compiler(ground, symbolic::parse_compiler(options.compiler));
+  const auto compiled = symbolic::compile_queries(ground, {choice.kind, options.max_nodes});
   if (!options.dot.empty()) write_dot(options.dot, ground, compiled);
 
   if (options.json) {
@@ -56,9 +59,11 @@ void run_compile(const CompileOptions& options) {
       queries.push_back({{"query", c.query.text},
                          {"nodes", c.circuit.num_nodes()},
                          {"edges", c.circuit.num_edges()},
-                         {"mdd_nodes", c.mdd_nodes},
+                         {"compiler_nodes", c.compiler_nodes},
                          {"compile_seconds", c.compile_seconds}});
     std::cout << nlohmann::json{{"queries", queries},
+                                {"compiler", symbolic::compiler_name(choice.kind)},
+                                {"compiler_reason", choice.reason},
                                 {"ground_seconds", ground_seconds},
                                 {"atoms", ground.atoms.size()},
                                 {"rules", ground.rules.size()},
@@ -73,10 +78,12 @@ void run_compile(const CompileOptions& options) {
   }
   std::cout << "ground program: " << ground.atoms.size() << " atoms, " << ground.rules.size()
             << " rules, " << ground.variables.size() << " random variables (" << std::fixed
-            << std::setprecision(4) << ground_seconds << " s)\n";
+            << std::setprecision(4) << ground_seconds << " s)\n"
+            << "compiler: " << symbolic::compiler_name(choice.kind) << " (" << choice.reason << ")\n";
   for (const auto& c : compiled)
     std::cout << c.query.text << ": " << c.circuit.num_nodes() << " nodes, "
-              << c.circuit.num_edges() << " edges, " << c.mdd_nodes << " MDD nodes, "
+              << c.circuit.num_edges() << " edges, " << c.compiler_nodes
+              << (c.compiler == symbolic::CompilerKind::kMdd ? " MDD" : " decision-DNNF") << " nodes, "
               << c.compile_seconds << " s\n";
 }
 
@@ -89,7 +96,11 @@ void setup_compile(CLI::App& app) {
   cmd->add_flag("--stats", options->stats, "Print circuit sizes and compile times per query");
   cmd->add_flag("--json", options->json, "Print the statistics as JSON");
   cmd->add_option("--dot", options->dot, "Write the circuits for Graphviz to this file");
-  cmd->add_option("--max-nodes", options->max_nodes, "Largest decision diagram manager allowed")
+  cmd->add_option("--max-nodes", options->max_nodes, "Largest decision diagram or DNNF allowed")
+      ->capture_default_str();
+  cmd->add_option("--compiler", options->compiler,
+                  "Knowledge compiler: mdd (fixed order), ddnnf (decomposition), auto")
+      ->check(CLI::IsMember({"auto", "mdd", "ddnnf"}))
       ->capture_default_str();
   cmd->callback([options] { run_compile(*options); });
 }

@@ -17,6 +17,7 @@ struct QueryOptions {
   std::string file;
   bool json = false;
   std::size_t max_nodes = symbolic::Mdd::kDefaultNodeLimit;
+  std::string compiler = "auto";
 };
 
 // 12 significant digits: tiny probabilities such as 7.4e-65 keep their precision.
@@ -28,7 +29,8 @@ std::string format_probability(double p) {
 
 void run_query(const QueryOptions& options) {
   const auto program = symbolic::Program::load(options.file);
-  const auto results = symbolic::solve(program.ground(), options.max_nodes);
+  const auto results = symbolic::solve(
+      program.ground(), {symbolic::parse_compiler(options.compiler), options.max_nodes});
   if (options.json) {
     nlohmann::json queries = nlohmann::json::array();
     for (const auto& r : results) queries.push_back({{"query", r.query}, {"probability", r.probability}});
@@ -45,7 +47,11 @@ void setup_query(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("query", "Print the probability of each query of a ProbLog program");
   cmd->add_option("file", options->file, "ProbLog program (.pl)")->required()->check(CLI::ExistingFile);
   cmd->add_flag("--json", options->json, "Machine-readable output");
-  cmd->add_option("--max-nodes", options->max_nodes, "Largest decision diagram manager allowed")
+  cmd->add_option("--max-nodes", options->max_nodes, "Largest decision diagram or DNNF allowed")
+      ->capture_default_str();
+  cmd->add_option("--compiler", options->compiler,
+                  "Knowledge compiler: mdd (fixed order), ddnnf (decomposition), auto")
+      ->check(CLI::IsMember({"auto", "mdd", "ddnnf"}))
       ->capture_default_str();
   cmd->callback([options] { run_query(*options); });
 }

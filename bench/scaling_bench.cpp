@@ -108,7 +108,7 @@ std::string grid_program(int k, bool both_ways) {
 
 struct Measurement {
   double ground = 0, compile = 0, evaluate = 0;
-  std::size_t atoms = 0, rules = 0, variables = 0, mdd_nodes = 0, nodes = 0, edges = 0;
+  std::size_t atoms = 0, rules = 0, variables = 0, compiler_nodes = 0, nodes = 0, edges = 0;
   double probability = 0;
 };
 
@@ -134,7 +134,7 @@ Measurement measure(const std::string& text, const std::string& path, int repeat
     compile.push_back(std::chrono::duration<double>(t2 - t1).count());
     evaluate.push_back(std::chrono::duration<double>(t3 - t2).count());
     m.atoms = gp.atoms.size(), m.rules = gp.rules.size(), m.variables = gp.variables.size();
-    m.mdd_nodes = compiled[0].mdd_nodes;
+    m.compiler_nodes = compiled[0].compiler_nodes;
     m.nodes = compiled[0].circuit.num_nodes(), m.edges = compiled[0].circuit.num_edges();
     // One slow run is enough: its noise is small against its length.
     if (ground.back() + compile.back() > 20.0) break;
@@ -147,7 +147,7 @@ void run_family(const std::string& name, const std::string& size_name, const std
                 const std::function<std::string(int)>& make, int repeats, double budget_seconds,
                 const std::filesystem::path& dir) {
   std::cout << "\n### " << name << "\n\n| " << size_name
-            << " | ground s | compile s | evaluate s | atoms | rules | variables | MDD nodes | "
+            << " | ground s | compile s | evaluate s | atoms | rules | variables | compiler nodes | "
                "circuit nodes | circuit edges | P(query) |\n"
             << "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (int size : sizes) {
@@ -162,7 +162,7 @@ void run_family(const std::string& name, const std::string& size_name, const std
     char line[512];
     std::snprintf(line, sizeof line,
                   "| %d | %.4f | %.4f | %.6f | %zu | %zu | %zu | %zu | %zu | %zu | %.6g |\n", size,
-                  m.ground, m.compile, m.evaluate, m.atoms, m.rules, m.variables, m.mdd_nodes,
+                  m.ground, m.compile, m.evaluate, m.atoms, m.rules, m.variables, m.compiler_nodes,
                   m.nodes, m.edges, m.probability);
     std::cout << line << std::flush;
     if (m.ground + m.compile > budget_seconds) {

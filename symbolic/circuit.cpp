@@ -116,6 +116,86 @@ Circuit Circuit::from_mdd(const Mdd& mdd, const std::vector<MddRef>& roots,
   return circuit;
 }
 
+Circuit Circuit::from_nnf(const Nnf& nnf, const std::vector<int>& roots,
+                          const std::vector<int>& domain_size) {
+  using NnfKind = Nnf::Kind;
+  Circuit circuit;
+  CircuitGraph& graph = circuit.graph_;
+  auto add = [&graph](CircuitNode n, const std::vector<int>& children) {
+    const int id = static_cast<int>(boost::add_vertex(n, graph));
+    for (int c : children) boost::add_edge(id, c, graph);
+    return id;
+  };
+  // Only the nodes the roots reach; ids are children first, so one pass down marks them.
+  std::vector<char> reached(nnf.size(), 0);
+  for (int r : roots) reached.at(r) = 1;
+  for (int n = static_cast<int>(nnf.size()) - 1; n >= 0; --n)
+    if (reached[n])
+      for (const int* c = nnf.children_begin(n); c != nnf.children_end(n); ++c) reached[*c] = 1;
+
+  std::unordered_map<int, int> all_values;  // variable -> sum over its leaves
+  std::map<std::pair<int, int>, int> leaves;
+  auto leaf = [&](int var, int value) {
+    auto [it, fresh] = leaves.try_emplace({var, value}, -1);
+    if (fresh) it->second = add({Kind::kLeaf, var, value}, {});
+    return it->second;
+  };
+  auto sum_of_all = [&](int var) {
+    auto [it, fresh] = all_values.try_emplace(var, -1);
+    if (fresh) {
+      std::vector<int> children;
+      for (int v = 0; v < domain_size.at(var); ++v) children.push_back(leaf(var, v));
+      it->second = add({Kind::kSum, -1, -1}, children);
+    }
+    return it->second;
+  };
+
+  std::vector<int> id(nnf.size(), -1);
+  std::vector<std::vector<int>> scope(nnf.size());  // sorted variables below each node
+  for (int n = 0; n < static_cast<int>(nnf.size()); ++n) {
+    if (!reached[n]) continue;
+    std::vector<int> kids(nnf.children_begin(n), nnf.children_end(n));
+    switch (nnf.kind(n)) {
+      case NnfKind::kFalse: id[n] = add({Kind::kFalse, -1, -1}, {}); break;
+      case NnfKind::kTrue: id[n] = add({Kind::kTrue, -1, -1}, {}); break;
+      case NnfKind::kLeaf:
+        id[n] = leaf(nnf.variable(n), nnf.value(n));
+        scope[n] = {nnf.variable(n)};
+        break;
+      case NnfKind::kAnd:
+      case NnfKind::kOr: {
+        std::vector<int> all;
+        for (int k : kids) {
+          std::vector<int> merged;
+          std::set_union(all.begin(), all.end(), scope[k].begin(), scope[k].end(),
+                         std::back_inserter(merged));
+          all.swap(merged);
+        }
+        std::vector<int> children;
+        for (int k : kids) {
+          if (nnf.kind(n) == NnfKind::kAnd || scope[k].size() == all.size()) {
+            children.push_back(id[k]);
+            continue;
+          }
+          // Smoothing: the variables of this sum that the branch does not mention.
+          std::vector<int> factors;
+          if (nnf.kind(k) != NnfKind::kTrue) factors.push_back(id[k]);
+          for (int w : all)
+            if (!std::binary_search(scope[k].begin(), scope[k].end(), w))
+              factors.push_back(sum_of_all(w));
+          children.push_back(factors.size() == 1 ? factors[0]
+                                                 : add({Kind::kProduct, -1, -1}, factors));
+        }
+        id[n] = add({nnf.kind(n) == NnfKind::kAnd ? Kind::kProduct : Kind::kSum, -1, -1}, children);
+        scope[n] = std::move(all);
+        break;
+      }
+    }
+  }
+  for (int r : roots) circuit.roots_.push_back(id[r]);
+  return circuit;
+}
+
 std::vector<double> Circuit::evaluate(const std::vector<std::vector<double>>& weights) const {
   std::vector<double> value(num_nodes());
   // Node ids are a topological order (children first).

@@ -13,6 +13,7 @@
 
 #include "symbolic/ground_program.h"
 #include "symbolic/mdd.h"
+#include "symbolic/nnf.h"
 
 namespace gedilog::symbolic {
 
@@ -32,6 +33,10 @@ class Circuit {
   // `program_variable[v]` is the program variable of MDD variable v.
   static Circuit from_mdd(const Mdd& mdd, const std::vector<MddRef>& roots,
                           const std::vector<int>& program_variable);
+  // Converts the decision-DNNF nodes `roots` of `nnf` (leaves are program variables with
+  // domain_size[variable] values) into one circuit with one root each, smoothing every sum.
+  static Circuit from_nnf(const Nnf& nnf, const std::vector<int>& roots,
+                          const std::vector<int>& domain_size);
 
   const CircuitGraph& graph() const { return graph_; }
   const std::vector<int>& roots() const { return roots_; }

@@ -3,17 +3,25 @@
 #include <chrono>
 
 #include "symbolic/compiler.h"
+#include "symbolic/ddnnf_compiler.h"
 #include "symbolic/error.h"
 
 namespace gedilog::symbolic {
 
 namespace {
 
-std::vector<CompiledQuery> compile_all(const GroundProgram& program, std::size_t max_mdd_nodes) {
-  using Clock = std::chrono::steady_clock;
+using Clock = std::chrono::steady_clock;
+
+UserError non_ground_query(const GroundProgram& program, const GroundQuery& q) {
+  return UserError("NonGroundQuery", q.location.empty() ? program.source : q.location,
+                   "query answer " + q.text + " is not ground and not certain");
+}
+
+std::vector<CompiledQuery> compile_with_mdds(const GroundProgram& program,
+                                             std::size_t max_nodes) {
   auto start = Clock::now();
   Compiler compiler(program);
-  compiler.mdd().set_node_limit(max_mdd_nodes);
+  compiler.mdd().set_node_limit(max_nodes);
   std::vector<int> program_variable;
   for (int v = 0; v < compiler.mdd().num_variables(); ++v)
     program_variable.push_back(compiler.program_variable(v));
@@ -23,14 +31,58 @@ std::vector<CompiledQuery> compile_all(const GroundProgram& program, std::size_t
   std::vector<CompiledQuery> compiled;
   for (const GroundQuery& q : program.queries) {
     const MddRef formula = compiler.query(q);
-    if (!q.ground && formula != Mdd::kTrue)
-      throw UserError("NonGroundQuery", q.location.empty() ? program.source : q.location,
-                      "query answer " + q.text + " is not ground and not certain");
+    if (!q.ground && formula != Mdd::kTrue) throw non_ground_query(program, q);
     const MddRef joint = compiler.mdd().apply_and(formula, evidence);
     std::vector<MddRef> roots{joint};
     if (has_evidence) roots.push_back(evidence);
     CompiledQuery c{q, Circuit::from_mdd(compiler.mdd(), roots, program_variable),
-                    compiler.mdd().size(joint), 0.0};
+                    CompilerKind::kMdd, compiler.mdd().size(joint), 0.0};
+    const auto now = Clock::now();
+    c.compile_seconds = std::chrono::duration<double>(now - start).count();
+    start = now;
+    compiled.push_back(std::move(c));
+  }
+  return compiled;
+}
+
+std::vector<CompiledQuery> compile_with_ddnnf(const GroundProgram& program,
+                                              std::size_t max_nodes) {
+  auto start = Clock::now();
+  DdnnfCompiler compiler(program);
+  compiler.set_node_limit(max_nodes);
+  std::vector<int> domain_size;
+  for (const RandomVariable& v : program.variables) domain_size.push_back(v.domain_size());
+
+  std::vector<std::pair<int, bool>> evidence;
+  bool impossible_evidence = false;  // an evidence goal without proof, required true
+  for (const GroundEvidence& e : program.evidence) {
+    if (e.atom >= 0)
+      evidence.emplace_back(e.atom, e.value);
+    else
+      impossible_evidence = impossible_evidence || e.value;
+  }
+  const bool has_evidence = !program.evidence.empty();
+  const int evidence_root =
+      impossible_evidence ? Nnf::kFalseNode : has_evidence ? compiler.compile(evidence) : Nnf::kTrueNode;
+  std::vector<CompiledQuery> compiled;
+  for (const GroundQuery& q : program.queries) {
+    // The query's formula is `atom` (or its negation); without proof it is FALSE (or TRUE).
+    if (!q.ground) {
+      const bool certain = q.atom < 0 ? q.negated : compiler.compile({{q.atom, q.negated}}) == Nnf::kFalseNode;
+      if (!certain) throw non_ground_query(program, q);
+    }
+    int joint;
+    if (q.atom < 0) {
+      joint = q.negated ? evidence_root : Nnf::kFalseNode;
+    } else {
+      std::vector<std::pair<int, bool>> assumptions = evidence;
+      assumptions.emplace_back(q.atom, !q.negated);
+      joint = impossible_evidence ? Nnf::kFalseNode : compiler.compile(assumptions);
+    }
+    std::vector<int> roots{joint};
+    if (has_evidence) roots.push_back(evidence_root);
+    CompiledQuery c{q, Circuit::from_nnf(compiler.nnf(), roots, domain_size),
+                    CompilerKind::kDdnnf, compiler.nnf().size(), 0.0};
     const auto now = Clock::now();
     c.compile_seconds = std::chrono::duration<double>(now - start).count();
     start = now;
@@ -41,10 +93,36 @@ std::vector<CompiledQuery> compile_all(const GroundProgram& program, std::size_t
 
 }  // namespace
 
+const char* compiler_name(CompilerKind kind) {
+  switch (kind) {
+    case CompilerKind::kAuto: return "auto";
+    case CompilerKind::kMdd: return "mdd";
+    case CompilerKind::kDdnnf: return "ddnnf";
+  }
+  return "?";
+}
+
+CompilerKind parse_compiler(const std::string& name) {
+  for (CompilerKind k : {CompilerKind::kAuto, CompilerKind::kMdd, CompilerKind::kDdnnf})
+    if (name == compiler_name(k)) return k;
+  throw UserError("UnknownCompiler", "", "unknown compiler '" + name + "' (auto, mdd, ddnnf)");
+}
+
+CompilerChoice choose_compiler(const GroundProgram& program, CompilerKind requested) {
+  if (requested != CompilerKind::kAuto) return {requested, "requested"};
+  for (const RandomVariable& v : program.variables)
+    if (v.domain_size() > DdnnfCompiler::kMaxDomain)
+      return {CompilerKind::kMdd, v.name + " has more than " +
+                                      std::to_string(DdnnfCompiler::kMaxDomain) + " values"};
+  return {CompilerKind::kDdnnf, "default"};
+}
+
 std::vector<CompiledQuery> compile_queries(const GroundProgram& program,
-                                           std::size_t max_mdd_nodes) {
+                                           const CompileOptions& options) {
   try {
-    return compile_all(program, max_mdd_nodes);
+    return choose_compiler(program, options.compiler).kind == CompilerKind::kMdd
+               ? compile_with_mdds(program, options.max_nodes)
+               : compile_with_ddnnf(program, options.max_nodes);
   } catch (const UserError& e) {
     if (!e.location().empty()) throw;
     throw UserError(e.kind(), program.source, e.message());  // name the program
@@ -80,10 +158,10 @@ double probability(const CompiledQuery& compiled, const GroundProgram& program,
   return values[0] / values[1];
 }
 
-std::vector<QueryResult> solve(const GroundProgram& program, std::size_t max_mdd_nodes) {
+std::vector<QueryResult> solve(const GroundProgram& program, const CompileOptions& options) {
   const auto weights = fixed_weights(program);
   std::vector<QueryResult> results;
-  for (const CompiledQuery& c : compile_queries(program, max_mdd_nodes))
+  for (const CompiledQuery& c : compile_queries(program, options))
     results.push_back({c.query.text, probability(c, program, weights)});
   return results;
 }

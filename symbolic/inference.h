@@ -9,11 +9,35 @@
 
 namespace gedilog::symbolic {
 
+// The knowledge compilers: fixed-order MDDs (compiler.h; linear on chain-like programs such as
+// the digit-wise adder) and the decomposing decision-DNNF compiler (ddnnf_compiler.h;
+// exponential only in the treewidth: Bayesian networks). kAuto picks one per program
+// (choose_compiler).
+enum class CompilerKind { kAuto, kMdd, kDdnnf };
+const char* compiler_name(CompilerKind kind);
+CompilerKind parse_compiler(const std::string& name);  // "auto", "mdd", "ddnnf"; UserError otherwise
+
+struct CompileOptions {
+  CompilerKind compiler = CompilerKind::kAuto;
+  // The largest MDD manager or decision-DNNF allowed (ResourceError beyond).
+  std::size_t max_nodes = Mdd::kDefaultNodeLimit;
+};
+
+// The compiler kAuto uses for a program, and why (one line, for gedilog compile --stats).
+struct CompilerChoice {
+  CompilerKind kind;
+  std::string reason;
+};
+CompilerChoice choose_compiler(const GroundProgram& program, CompilerKind requested);
+
 struct CompiledQuery {
   GroundQuery query;
   // Roots: {q ∧ e, e} with evidence, {q} without.
   Circuit circuit;
-  std::size_t mdd_nodes = 0;     // size of the query's decision diagram (q ∧ e)
+  CompilerKind compiler = CompilerKind::kMdd;
+  // Size of the compiler's form of q ∧ e: MDD nodes, or decision-DNNF nodes (shared with the
+  // program's other queries).
+  std::size_t compiler_nodes = 0;
   double compile_seconds = 0.0;  // knowledge compilation and circuit conversion
 };
 
@@ -22,10 +46,10 @@ struct QueryResult {
   double probability;
 };
 
-// Compiles every query of the program. Queries share one MDD manager (one variable order),
-// which may hold at most max_mdd_nodes nodes (ResourceError beyond).
+// Compiles every query of the program. Queries share one MDD manager (one variable order) or
+// one decision-DNNF compiler (one component cache).
 std::vector<CompiledQuery> compile_queries(const GroundProgram& program,
-                                           std::size_t max_mdd_nodes = Mdd::kDefaultNodeLimit);
+                                           const CompileOptions& options = {});
 
 // The leaf weights of a program whose variables all have fixed probabilities; throws a
 // UserError naming the neural predicate otherwise.
@@ -36,7 +60,6 @@ double probability(const CompiledQuery& compiled, const GroundProgram& program,
                    const std::vector<std::vector<double>>& weights);
 
 // Compile and evaluate every query.
-std::vector<QueryResult> solve(const GroundProgram& program,
-                               std::size_t max_mdd_nodes = Mdd::kDefaultNodeLimit);
+std::vector<QueryResult> solve(const GroundProgram& program, const CompileOptions& options = {});
 
 }  // namespace gedilog::symbolic

@@ -1,0 +1,491 @@
+#include "symbolic/ddnnf_compiler.h"
+
+#include <algorithm>
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/strong_components.hpp>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+
+#include "symbolic/error.h"
+
+namespace gedilog::symbolic {
+
+namespace {
+
+using Domain = std::uint64_t;  // bit v set: value v still possible
+
+bool single(Domain d) { return (d & (d - 1)) == 0; }
+int first_value(Domain d) { return __builtin_ctzll(d); }
+Domain bit(int v) { return Domain{1} << v; }
+
+// "var = value" (eq) or "var != value". An atom is a variable with values 0 (false), 1 (true).
+struct Lit {
+  int var;
+  int value;
+  bool eq;
+};
+
+enum class Truth { kFalse, kTrue, kOpen };
+
+// The acyclic program the completion is built from: rules over atom copies. An atom of an
+// acyclic component is its own copy; an atom a of a cyclic component S (n atoms) becomes
+// n copies a@0 ... a@(n-1), where a@k holds iff a is derived within k+1 rounds of S's
+// immediate-consequence operator, given the atoms below S. The least fixpoint is reached
+// within n rounds, so a@(n-1) is a. This is the completion of the least model (ProbLog breaks
+// cycles for the same reason: the completion of a cyclic program admits unfounded loops).
+struct AcyclicProgram {
+  int num_atoms = 0;
+  std::vector<GroundRule> rules;  // heads and body atoms are copies
+  std::vector<int> copy_of;       // program atom -> its final copy
+};
+
+AcyclicProgram unroll_cycles(const GroundProgram& program) {
+  const int n = static_cast<int>(program.atoms.size());
+  std::vector<std::vector<int>> rules_of(n);
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+  Graph graph(n);
+  for (int r = 0; r < static_cast<int>(program.rules.size()); ++r) {
+    const GroundRule& rule = program.rules[r];
+    GEDILOG_CHECK(rule.head >= 0 && rule.head < n, "rule head out of range");
+    rules_of[rule.head].push_back(r);
+    for (const Literal& l : rule.body)
+      if (l.kind != Literal::Kind::kChoice) boost::add_edge(rule.head, l.index, graph);
+  }
+  std::vector<int> component(n, 0);
+  // Tarjan numbers components in reverse topological order: dependencies come first.
+  const int n_components = n == 0 ? 0 : boost::strong_components(graph, component.data());
+  std::vector<std::vector<int>> atoms_of(n_components);
+  for (int a = 0; a < n; ++a) atoms_of[component[a]].push_back(a);
+
+  AcyclicProgram out;
+  out.copy_of.assign(n, -1);
+  for (int c = 0; c < n_components; ++c) {
+    const std::vector<int>& atoms = atoms_of[c];
+    bool cyclic = atoms.size() > 1;
+    for (int a : atoms)
+      for (int r : rules_of[a])
+        for (const Literal& l : program.rules[r].body) {
+          if (l.kind == Literal::Kind::kChoice || component[l.index] != c) continue;
+          cyclic = true;
+          if (l.kind == Literal::Kind::kNegatedAtom)
+            throw UserError("NegativeCycle", program.source,
+                            "cycle through negation: " + program.atoms[a] + " depends on \\+" +
+                                program.atoms[l.index] + ", which depends on it");
+        }
+    const int levels = cyclic ? static_cast<int>(atoms.size()) : 1;
+    // copies[i][k]: atom atoms[i] at level k.
+    std::unordered_map<int, int> index_in_component;
+    for (std::size_t i = 0; i < atoms.size(); ++i) index_in_component[atoms[i]] = static_cast<int>(i);
+    const int base = out.num_atoms;
+    out.num_atoms += levels * static_cast<int>(atoms.size());
+    auto copy = [&](int i, int k) { return base + k * static_cast<int>(atoms.size()) + i; };
+    for (std::size_t i = 0; i < atoms.size(); ++i) {
+      for (int k = 0; k < levels; ++k) {
+        if (k > 0) out.rules.push_back({copy(i, k), {Literal::atom(copy(i, k - 1))}});
+        for (int r : rules_of[atoms[i]]) {
+          GroundRule rule{copy(i, k), {}};
+          bool inner = false;
+          for (Literal l : program.rules[r].body) {
+            if (l.kind != Literal::Kind::kChoice) {
+              if (component[l.index] == c) {
+                inner = true;
+                l.index = k == 0 ? -1 : copy(index_in_component[l.index], k - 1);
+              } else {
+                l.index = out.copy_of[l.index];
+              }
+            }
+            rule.body.push_back(l);
+          }
+          // Level 0 takes the rules with no atom of the cycle; level k > 0 the rules through
+          // it (the others it inherits from level k - 1).
+          if (cyclic && (k == 0) == inner) continue;
+          out.rules.push_back(std::move(rule));
+        }
+      }
+      out.copy_of[atoms[i]] = copy(static_cast<int>(i), levels - 1);
+    }
+  }
+  return out;
+}
+
+struct VectorHash {
+  std::size_t operator()(const std::vector<std::uint64_t>& v) const {
+    std::uint64_t h = 0xCBF29CE484222325ull;
+    for (std::uint64_t x : v) h = (h ^ (x * 0x9E3779B97F4A7C15ull)) * 0x100000001B3ull;
+    return static_cast<std::size_t>(h ^ (h >> 31));
+  }
+};
+
+}  // namespace
+
+class DdnnfCompiler::Impl {
+ public:
+  explicit Impl(const GroundProgram& program) : source_(program.source) {
+    const AcyclicProgram acyclic = unroll_cycles(program);
+    copy_of_ = acyclic.copy_of;
+    num_choice_ = static_cast<int>(program.variables.size());
+    for (const RandomVariable& v : program.variables) {
+      if (v.domain_size() > kMaxDomain)
+        throw UserError("ResourceError", v.location,
+                        "the decomposing compiler takes at most " + std::to_string(kMaxDomain) +
+                            " values per random variable; " + v.name + " has " +
+                            std::to_string(v.domain_size()) + " (use --compiler mdd)");
+      add_variable(v.domain_size());
+    }
+    atom_base_ = num_choice_;
+    for (int a = 0; a < acyclic.num_atoms; ++a) add_variable(2);
+
+    // The completion of each atom a with rules r_1 ... r_m:  a <-> l_1 v ... v l_m, where l_j is
+    // r_j's single body literal, or an auxiliary variable b_j <-> (body of r_j).
+    std::vector<std::vector<int>> rules_of(acyclic.num_atoms);
+    for (int r = 0; r < static_cast<int>(acyclic.rules.size()); ++r)
+      rules_of[acyclic.rules[r].head].push_back(r);
+    body_atoms_.resize(acyclic.num_atoms);
+    clauses_of_atom_.resize(acyclic.num_atoms);
+    for (int a = 0; a < acyclic.num_atoms; ++a) {
+      const int head = atom_base_ + a;
+      const bool certain = std::any_of(rules_of[a].begin(), rules_of[a].end(),
+                                       [&](int r) { return acyclic.rules[r].body.empty(); });
+      if (certain) {  // a is true whatever else holds
+        add_clause({{head, 1, true}}, a);
+        continue;
+      }
+      std::vector<Lit> support{{head, 1, false}};  // ¬a v l_1 v ... v l_m
+      for (int r : rules_of[a]) {
+        std::vector<Lit> lits;
+        for (const Literal& l : acyclic.rules[r].body) {
+          if (l.kind == Literal::Kind::kChoice) {
+            lits.push_back({l.index, l.value, true});
+          } else {
+            lits.push_back({atom_base_ + l.index, 1, l.kind == Literal::Kind::kAtom});
+            body_atoms_[a].push_back(l.index);
+          }
+        }
+        if (!normalize(lits)) continue;  // a body that contradicts itself never holds
+        Lit l = lits[0];
+        if (lits.size() > 1) {
+          l = {add_variable(2), 1, true};
+          auxiliary_.resize(domain_.size(), 0);
+          auxiliary_[l.var] = 1;
+          std::vector<Lit> back{l};  // b v ¬l_1 v ... v ¬l_n
+          for (const Lit& x : lits) {
+            add_clause({{l.var, 1, false}, x}, a);  // ¬b v x
+            back.push_back({x.var, x.value, !x.eq});
+          }
+          add_clause(back, a);
+        }
+        add_clause({{head, 1, true}, {l.var, l.value, !l.eq}}, a);  // a v ¬l
+        support.push_back(l);
+      }
+      add_clause(support, a);
+    }
+    for (auto& deps : body_atoms_) {
+      std::sort(deps.begin(), deps.end());
+      deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+    }
+    occurs_.resize(domain_.size());
+    for (int c = 0; c < num_clauses(); ++c) {
+      for (int i = clause_begin_[c]; i < clause_begin_[c + 1]; ++i) {
+        std::vector<int>& occ = occurs_[lits_[i].var];
+        if (occ.empty() || occ.back() != c) occ.push_back(c);
+      }
+    }
+    dom_ = domain_;
+    active_.assign(num_clauses(), 0);
+    clause_mark_.assign(num_clauses(), 0);
+    var_mark_.assign(domain_.size(), 0);
+    count_.assign(domain_.size(), 0);
+    auxiliary_.resize(domain_.size(), 0);
+  }
+
+  void set_node_limit(std::size_t limit) { node_limit_ = limit; }
+  const Nnf& nnf() const { return nnf_; }
+  std::size_t cache_entries() const { return cache_.size(); }
+  std::size_t decisions() const { return decisions_; }
+
+  int compile(const std::vector<std::pair<int, bool>>& assumptions) {
+    // The clauses of the atoms the assumptions reach (the cone); the rest cannot matter.
+    std::fill(active_.begin(), active_.end(), 0);
+    std::vector<char> reached(body_atoms_.size(), 0);
+    std::vector<int> stack;
+    for (auto [atom, value] : assumptions) {
+      GEDILOG_CHECK(atom >= 0 && atom < static_cast<int>(copy_of_.size()), "atom out of range");
+      const int a = copy_of_[atom];
+      if (!reached[a]) reached[a] = 1, stack.push_back(a);
+    }
+    Component root;
+    while (!stack.empty()) {
+      const int a = stack.back();
+      stack.pop_back();
+      for (int c : clauses_of_atom_[a]) active_[c] = 1, root.clauses.push_back(c);
+      for (int b : body_atoms_[a])
+        if (!reached[b]) reached[b] = 1, stack.push_back(b);
+    }
+    std::sort(root.clauses.begin(), root.clauses.end());
+    ++stamp_;
+    for (int c : root.clauses)
+      for (int i = clause_begin_[c]; i < clause_begin_[c + 1]; ++i)
+        if (var_mark_[lits_[i].var] != stamp_)
+          var_mark_[lits_[i].var] = stamp_, root.vars.push_back(lits_[i].var);
+    std::sort(root.vars.begin(), root.vars.end());
+
+    int result = Nnf::kFalseNode;
+    bool consistent = true;
+    for (auto [atom, value] : assumptions)
+      consistent = consistent && assign(atom_base_ + copy_of_[atom], bit(value ? 1 : 0));
+    for (int c : root.clauses)  // unit clauses: atoms without rules, or certain ones
+      if (clause_begin_[c + 1] - clause_begin_[c] == 1) queue_.push_back(lits_[clause_begin_[c]].var);
+    if (consistent && propagate()) result = condition(root);
+    queue_.clear();
+    undo(0);
+    return result;
+  }
+
+ private:
+  struct Component {
+    std::vector<int> vars;     // sorted; none assigned
+    std::vector<int> clauses;  // sorted; none satisfied
+  };
+
+  int add_variable(int domain_size) {
+    domain_.push_back(domain_size == kMaxDomain ? ~Domain{0} : bit(domain_size) - 1);
+    return static_cast<int>(domain_.size()) - 1;
+  }
+
+  // Sorts a conjunction's literals and drops repeated ones (so that unit propagation sees a
+  // unit clause as one); false when two of them contradict each other.
+  static bool normalize(std::vector<Lit>& lits) {
+    auto key = [](const Lit& l) { return std::make_tuple(l.var, l.value, l.eq); };
+    std::sort(lits.begin(), lits.end(), [&](const Lit& x, const Lit& y) { return key(x) < key(y); });
+    lits.erase(std::unique(lits.begin(), lits.end(),
+                           [&](const Lit& x, const Lit& y) { return key(x) == key(y); }),
+               lits.end());
+    for (std::size_t i = 0; i < lits.size(); ++i)
+      for (std::size_t j = i + 1; j < lits.size() && lits[j].var == lits[i].var; ++j)
+        if ((lits[i].eq && lits[j].eq) || (lits[i].value == lits[j].value && lits[i].eq != lits[j].eq))
+          return false;
+    return true;
+  }
+
+  void add_clause(const std::vector<Lit>& lits, int atom) {
+    if (clause_begin_.empty()) clause_begin_.push_back(0);
+    lits_.insert(lits_.end(), lits.begin(), lits.end());
+    clause_begin_.push_back(static_cast<int>(lits_.size()));
+    owner_.push_back(atom);
+    clauses_of_atom_[atom].push_back(num_clauses() - 1);
+  }
+
+  int num_clauses() const { return static_cast<int>(owner_.size()); }
+
+  Truth truth(const Lit& l) const {
+    const Domain d = dom_[l.var];
+    const Domain b = bit(l.value);
+    if (!(d & b)) return l.eq ? Truth::kFalse : Truth::kTrue;
+    if (d == b) return l.eq ? Truth::kTrue : Truth::kFalse;
+    return Truth::kOpen;
+  }
+
+  bool satisfied(int c) const {
+    for (int i = clause_begin_[c]; i < clause_begin_[c + 1]; ++i)
+      if (truth(lits_[i]) == Truth::kTrue) return true;
+    return false;
+  }
+
+  // Narrows var to d (queued for propagation); false when nothing is left.
+  bool assign(int var, Domain d) {
+    d &= dom_[var];
+    if (d == dom_[var]) return true;
+    if (d == 0) return false;
+    trail_.emplace_back(var, dom_[var]);
+    dom_[var] = d;
+    queue_.push_back(var);
+    return true;
+  }
+
+  void undo(std::size_t mark) {
+    while (trail_.size() > mark) {
+      dom_[trail_.back().first] = trail_.back().second;
+      trail_.pop_back();
+    }
+  }
+
+  // Unit propagation over the active clauses; false on a conflict.
+  bool propagate() {
+    for (std::size_t next = 0; next < queue_.size(); ++next) {
+      for (int c : occurs_[queue_[next]]) {
+        if (!active_[c]) continue;
+        int open = 0;
+        const Lit* unit = nullptr;
+        bool sat = false;
+        for (int i = clause_begin_[c]; i < clause_begin_[c + 1] && !sat; ++i) {
+          const Truth t = truth(lits_[i]);
+          if (t == Truth::kTrue) sat = true;
+          if (t == Truth::kOpen) ++open, unit = &lits_[i];
+        }
+        if (sat || open > 1) continue;
+        if (open == 0 ||
+            !assign(unit->var, unit->eq ? bit(unit->value) : ~bit(unit->value))) {
+          queue_.clear();
+          return false;
+        }
+      }
+    }
+    queue_.clear();
+    return true;
+  }
+
+  // The independent components of the unsatisfied clauses among `clauses`; marks their
+  // variables with the current stamp.
+  std::vector<Component> split(const std::vector<int>& clauses) {
+    ++stamp_;
+    std::vector<Component> components;
+    std::vector<int> stack;
+    for (int start : clauses) {
+      if (clause_mark_[start] == stamp_ || satisfied(start)) continue;
+      Component comp;
+      clause_mark_[start] = stamp_;
+      stack.push_back(start);
+      while (!stack.empty()) {
+        const int c = stack.back();
+        stack.pop_back();
+        comp.clauses.push_back(c);
+        for (int i = clause_begin_[c]; i < clause_begin_[c + 1]; ++i) {
+          const int v = lits_[i].var;
+          if (var_mark_[v] == stamp_ || truth(lits_[i]) != Truth::kOpen) continue;
+          var_mark_[v] = stamp_;
+          comp.vars.push_back(v);
+          for (int d : occurs_[v])
+            if (active_[d] && clause_mark_[d] != stamp_ && !satisfied(d))
+              clause_mark_[d] = stamp_, stack.push_back(d);
+        }
+      }
+      std::sort(comp.vars.begin(), comp.vars.end());
+      std::sort(comp.clauses.begin(), comp.clauses.end());
+      components.push_back(std::move(comp));
+    }
+    return components;
+  }
+
+  // "var in its domain", for a random variable narrowed but not decided.
+  int domain_node(int var) {
+    std::vector<int> values;
+    for (Domain d = dom_[var]; d; d &= d - 1) values.push_back(nnf_.leaf(var, first_value(d)));
+    return nnf_.disjoin(values);
+  }
+
+  // After a decision and its propagation inside `parent`: the decided random variables'
+  // leaves, the narrowed free ones' domains, and the remaining components, conjoined.
+  int condition(const Component& parent) {
+    const std::vector<Component> parts = split(parent.clauses);
+    std::vector<int> factors;
+    for (int v : parent.vars) {
+      if (v >= num_choice_) continue;  // atoms are forgotten
+      if (single(dom_[v]))
+        factors.push_back(nnf_.leaf(v, first_value(dom_[v])));
+      else if (var_mark_[v] != stamp_ && dom_[v] != domain_[v])
+        factors.push_back(domain_node(v));
+    }
+    for (const Component& part : parts) {
+      const int r = compile_component(part);
+      if (r == Nnf::kFalseNode) return r;
+      factors.push_back(r);
+    }
+    return nnf_.conjoin(std::move(factors));
+  }
+
+  int compile_component(const Component& comp) {
+    std::vector<std::uint64_t> key;
+    key.reserve(1 + comp.clauses.size() + 2 * comp.vars.size());
+    key.push_back(comp.clauses.size());
+    key.insert(key.end(), comp.clauses.begin(), comp.clauses.end());
+    for (int v : comp.vars) key.push_back(static_cast<std::uint64_t>(v)), key.push_back(dom_[v]);
+    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+
+    int result;
+    if (unconstrained(comp)) {
+      std::vector<int> factors;
+      for (int v : comp.vars)
+        if (v < num_choice_ && dom_[v] != domain_[v]) factors.push_back(domain_node(v));
+      result = nnf_.conjoin(std::move(factors));
+    } else {
+      const int var = choose(comp);
+      std::vector<int> branches;
+      for (Domain d = dom_[var]; d; d &= d - 1) {
+        ++decisions_;
+        const std::size_t mark = trail_.size();
+        if (assign(var, bit(first_value(d))) && propagate()) branches.push_back(condition(comp));
+        undo(mark);
+      }
+      result = nnf_.disjoin(std::move(branches));
+    }
+    if (nnf_.size() > node_limit_)
+      throw UserError("ResourceError", source_,
+                      "the decision-DNNF grew past " + std::to_string(node_limit_) +
+                          " nodes (--max-nodes)");
+    cache_.emplace(std::move(key), result);
+    return result;
+  }
+
+  // Every clause defines an atom that is still open: each assignment of the random
+  // variables extends to exactly one assignment of the atoms, so every one is a model.
+  bool unconstrained(const Component& comp) const {
+    for (int c : comp.clauses)
+      if (single(dom_[atom_base_ + owner_[c]])) return false;
+    return true;
+  }
+
+  // The random variable or atom with the most open occurrences in the component (ties: lowest
+  // id). Never an auxiliary variable: deciding b_j false would turn its definition into a
+  // constraint while its atom stays open, which unconstrained() could not tell; once every
+  // random variable and atom is decided, propagation decides them anyway.
+  int choose(const Component& comp) {
+    for (int c : comp.clauses)
+      for (int i = clause_begin_[c]; i < clause_begin_[c + 1]; ++i)
+        if (truth(lits_[i]) == Truth::kOpen) ++count_[lits_[i].var];
+    int best = -1;
+    for (int v : comp.vars)
+      if (!auxiliary_[v] && (best < 0 || count_[v] > count_[best])) best = v;
+    GEDILOG_CHECK(best >= 0, "a component of auxiliary variables only");
+    for (int v : comp.vars) count_[v] = 0;
+    return best;
+  }
+
+  std::string source_;
+  int num_choice_ = 0, atom_base_ = 0;
+  std::vector<int> copy_of_;
+  std::vector<Domain> domain_;                   // per variable: every value
+  std::vector<char> auxiliary_;                  // per variable: a rule body's b_j
+  std::vector<Lit> lits_;                        // clause c: lits_[clause_begin_[c] ..)
+  std::vector<int> clause_begin_;
+  std::vector<int> owner_;                       // clause -> the atom whose definition it is
+  std::vector<std::vector<int>> clauses_of_atom_;
+  std::vector<std::vector<int>> body_atoms_;     // atom copy -> atoms in its rules' bodies
+  std::vector<std::vector<int>> occurs_;         // variable -> clauses
+
+  std::vector<Domain> dom_;                      // the current domains
+  std::vector<std::pair<int, Domain>> trail_;
+  std::vector<int> queue_;
+  std::vector<char> active_;
+  std::vector<unsigned> clause_mark_, var_mark_;
+  unsigned stamp_ = 0;
+  std::vector<int> count_;
+
+  Nnf nnf_;
+  std::unordered_map<std::vector<std::uint64_t>, int, VectorHash> cache_;
+  std::size_t node_limit_ = std::size_t{1} << 25;
+  std::size_t decisions_ = 0;
+};
+
+DdnnfCompiler::DdnnfCompiler(const GroundProgram& program)
+    : impl_(std::make_unique<Impl>(program)) {}
+DdnnfCompiler::~DdnnfCompiler() = default;
+void DdnnfCompiler::set_node_limit(std::size_t limit) { impl_->set_node_limit(limit); }
+int DdnnfCompiler::compile(const std::vector<std::pair<int, bool>>& assumptions) {
+  return impl_->compile(assumptions);
+}
+const Nnf& DdnnfCompiler::nnf() const { return impl_->nnf(); }
+std::size_t DdnnfCompiler::cache_entries() const { return impl_->cache_entries(); }
+std::size_t DdnnfCompiler::decisions() const { return impl_->decisions(); }
+
+}  // namespace gedilog::symbolic
