@@ -48,9 +48,9 @@ void run_compile(const CompileOptions& options) {
   const auto program = symbolic::Program::load(options.file);
   const auto ground = program.ground();
   const double ground_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const symbolic::CompilerChoice choice =
-      symbolic::choose_compiler(ground, symbolic::parse_compiler(options.compiler));
-  const auto compiled = symbolic::compile_queries(ground, {choice.kind, options.max_nodes});
+  symbolic::CompilerChoice choice;
+  const auto compiled = symbolic::compile_queries(
+      ground, {symbolic::parse_compiler(options.compiler), options.max_nodes}, &choice);
   if (!options.dot.empty()) write_dot(options.dot, ground, compiled);
 
   if (options.json) {

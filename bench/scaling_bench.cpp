@@ -117,6 +117,8 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+CompileOptions compile_options;  // --compiler
+
 Measurement measure(const std::string& text, const std::string& path, int repeats) {
   { std::ofstream(path) << text; }
   std::vector<double> ground, compile, evaluate;
@@ -125,7 +127,7 @@ Measurement measure(const std::string& text, const std::string& path, int repeat
     auto t0 = Clock::now();
     const GroundProgram gp = Program::load(path).ground();
     auto t1 = Clock::now();
-    const auto compiled = compile_queries(gp);
+    const auto compiled = compile_queries(gp, compile_options);
     auto t2 = Clock::now();
     const auto weights = fixed_weights(gp);
     m.probability = probability(compiled.at(0), gp, weights);
@@ -182,7 +184,11 @@ int main(int argc, char** argv) {
   app.add_option("--repeats", repeats, "Runs per measurement (median reported)");
   app.add_option("--budget", budget, "Stop a family after a size that took longer (seconds)");
   app.add_option("--families", families, "Which of carry, naive, dag, grid");
+  std::string compiler = "auto";
+  app.add_option("--compiler", compiler, "Knowledge compiler: auto, mdd, ddnnf")
+      ->check(CLI::IsMember({"auto", "mdd", "ddnnf"}));
   CLI11_PARSE(app, argc, argv);
+  compile_options.compiler = parse_compiler(compiler);
 
   const auto dir = std::filesystem::temp_directory_path() / "gedilog_bench";
   std::filesystem::create_directories(dir);

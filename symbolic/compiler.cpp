@@ -62,6 +62,22 @@ std::vector<int> Compiler::variable_order(const GroundProgram& program) {
   return order;
 }
 
+bool Compiler::is_cyclic(const GroundProgram& program) {
+  const int n = static_cast<int>(program.atoms.size());
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+  Graph graph(n);
+  bool self_loop = false;
+  for (const GroundRule& rule : program.rules)
+    for_each_body_atom(rule, [&](int b, bool) {
+      self_loop = self_loop || b == rule.head;
+      boost::add_edge(rule.head, b, graph);
+    });
+  if (self_loop) return true;
+  if (n == 0) return false;
+  std::vector<int> component(n);
+  return boost::strong_components(graph, component.data()) < n;
+}
+
 Compiler::Compiler(const GroundProgram& program) : program_(program) {
   const std::vector<int> order = variable_order(program);
   to_mdd_.assign(order.size(), -1);

@@ -34,6 +34,9 @@ class Compiler {
   // and the walk's frontier follows the structure (grid reachability: by anti-diagonals).
   static std::vector<int> variable_order(const GroundProgram& program);
 
+  // Whether some atom depends on itself (a cycle of the dependency graph).
+  static bool is_cyclic(const GroundProgram& program);
+
  private:
   void compile_component(int component);
   MddRef rule_formula(const GroundRule& rule);

@@ -1,8 +1,10 @@
 #include "symbolic/ddnnf_compiler.h"
 
 #include <algorithm>
+#include <cmath>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/strong_components.hpp>
+#include <set>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -195,14 +197,49 @@ class DdnnfCompiler::Impl {
     active_.assign(num_clauses(), 0);
     clause_mark_.assign(num_clauses(), 0);
     var_mark_.assign(domain_.size(), 0);
-    count_.assign(domain_.size(), 0);
     auxiliary_.resize(domain_.size(), 0);
+    Ordering with_atoms = elimination_order(true);
+    // Atoms eliminated first can join large cliques: only for programs of modest size.
+    if (domain_.size() <= kMaxVariablesForChoiceOrder) {
+      Ordering choices_only = elimination_order(false);
+      if (choices_only.width < with_atoms.width) {
+        with_atoms = std::move(choices_only);
+        decide_atoms_ = false;
+      }
+    }
+    rank_ = std::move(with_atoms.rank);
+    width_ = with_atoms.width;
+    decidable_.assign(domain_.size(), 0);
+    for (int v = 0; v < static_cast<int>(domain_.size()); ++v)
+      decidable_[v] = !auxiliary_[v] && (decide_atoms_ || v < atom_base_);
   }
 
   void set_node_limit(std::size_t limit) { node_limit_ = limit; }
   const Nnf& nnf() const { return nnf_; }
   std::size_t cache_entries() const { return cache_.size(); }
   std::size_t decisions() const { return decisions_; }
+  double order_width() const { return width_; }
+  bool decides_atoms() const { return decide_atoms_; }
+
+  double frontier_width(const std::vector<int>& order) const {
+    if (choice_graph_.empty()) return -1;
+    std::vector<int> position(num_choice_, 0);
+    for (int i = 0; i < static_cast<int>(order.size()); ++i) position.at(order[i]) = i;
+    // Variable v is in the frontier of the cuts between its position and its last neighbour's.
+    std::vector<double> delta(order.size() + 1, 0.0);
+    for (int v = 0; v < num_choice_; ++v) {
+      int last = position[v];
+      for (int u : choice_graph_[v])
+        if (u < num_choice_) last = std::max(last, position[u]);
+      const double bits = std::log2(__builtin_popcountll(domain_[v]));
+      delta[position[v]] += bits;
+      delta[last] -= bits;
+    }
+    double width = 0, running = 0;
+    for (double d : delta) width = std::max(width, running += d);
+    return width;
+  }
+
 
   int compile(const std::vector<std::pair<int, bool>>& assumptions) {
     // The clauses of the atoms the assumptions reach (the cone); the rest cannot matter.
@@ -395,11 +432,16 @@ class DdnnfCompiler::Impl {
   }
 
   int compile_component(const Component& comp) {
+    // The residual formula: the variables with their domains, and the clauses of more than two
+    // literals. A binary clause of the component is implied by them: both its literals are
+    // open (one false would have made it unit), so it is there iff its variables are, with
+    // domains that leave both open; and its atom's cone is active iff those variables are.
     std::vector<std::uint64_t> key;
     key.reserve(1 + comp.clauses.size() + 2 * comp.vars.size());
-    key.push_back(comp.clauses.size());
-    key.insert(key.end(), comp.clauses.begin(), comp.clauses.end());
+    key.push_back(comp.vars.size());
     for (int v : comp.vars) key.push_back(static_cast<std::uint64_t>(v)), key.push_back(dom_[v]);
+    for (int c : comp.clauses)
+      if (clause_begin_[c + 1] - clause_begin_[c] > 2) key.push_back(static_cast<std::uint64_t>(c));
     if (auto it = cache_.find(key); it != cache_.end()) return it->second;
 
     int result;
@@ -439,23 +481,101 @@ class DdnnfCompiler::Impl {
   // id). Never an auxiliary variable: deciding b_j false would turn its definition into a
   // constraint while its atom stays open, which unconstrained() could not tell; once every
   // random variable and atom is decided, propagation decides them anyway.
-  int choose(const Component& comp) {
-    for (int c : comp.clauses)
+  // The decision order: min-degree elimination on the primal graph of the CNF, variables
+  // eliminated last decided first. Deciding along an elimination order follows its
+  // elimination tree, so components separate along it and the compiled size is exponential in
+  // the order's width (at most), not in the width of a fixed variable order. Auxiliary
+  // variables are never decided and go first (each joins its rule's variables into a clique:
+  // for a Bayesian network, its moral graph). Two candidates, the narrower one wins:
+  //  - atoms and random variables together: an atom is a node's value in a Bayesian network,
+  //    the separator to condition on (its rows' variables are many and each is local);
+  //  - random variables only, atoms eliminated first: for programs with few random variables
+  //    under many atoms (an atom then only repeats what its variables decide).
+  struct Ordering {
+    std::vector<int> rank;  // per variable: the step it is eliminated at
+    double width = 0;       // the largest clique met, in bits (sum of log2 domain sizes)
+  };
+
+  Ordering elimination_order(bool decide_atoms) {
+    const int n = static_cast<int>(domain_.size());
+    std::vector<std::vector<int>> adjacent(n);
+    for (int c = 0; c < num_clauses(); ++c)
       for (int i = clause_begin_[c]; i < clause_begin_[c + 1]; ++i)
-        if (truth(lits_[i]) == Truth::kOpen) ++count_[lits_[i].var];
-    int best = -1;
-    for (int v : comp.vars)
-      if (!auxiliary_[v] && (best < 0 || count_[v] > count_[best])) best = v;
-    GEDILOG_CHECK(best >= 0, "a component of auxiliary variables only");
-    for (int v : comp.vars) count_[v] = 0;
-    return best;
+        for (int j = i + 1; j < clause_begin_[c + 1]; ++j)
+          if (lits_[i].var != lits_[j].var) {
+            adjacent[lits_[i].var].push_back(lits_[j].var);
+            adjacent[lits_[j].var].push_back(lits_[i].var);
+          }
+    auto dedupe = [](std::vector<int>& v) {
+      std::sort(v.begin(), v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+    };
+    for (auto& adj : adjacent) dedupe(adj);
+    std::vector<char> eliminated(n, 0);
+    Ordering order;
+    order.rank.assign(n, 0);
+    int next = 0;
+    auto live_neighbours = [&](int v) {
+      std::vector<int> live;
+      for (int u : adjacent[v])
+        if (!eliminated[u]) live.push_back(u);
+      return live;
+    };
+    auto eliminate = [&](int v, bool counts) {
+      const std::vector<int> live = live_neighbours(v);
+      if (counts) {
+        double bits = std::log2(__builtin_popcountll(domain_[v]));
+        for (int u : live) bits += std::log2(__builtin_popcountll(domain_[u]));
+        order.width = std::max(order.width, bits);
+      }
+      for (int x : live) {  // the neighbours become a clique
+        adjacent[x].insert(adjacent[x].end(), live.begin(), live.end());
+        dedupe(adjacent[x]);
+      }
+      eliminated[v] = 1;
+      order.rank[v] = next++;
+    };
+    auto decided = [&](int v) { return !auxiliary_[v] && (decide_atoms || v < atom_base_); };
+    for (int v = 0; v < n; ++v)
+      if (!decided(v)) eliminate(v, false);
+    if (!decide_atoms) choice_graph_ = adjacent;  // the random variables' primal graph
+    std::set<std::pair<int, int>> queue;  // (live degree, variable)
+    std::vector<int> degree(n, 0);
+    for (int v = 0; v < n; ++v)
+      if (!eliminated[v]) degree[v] = static_cast<int>(live_neighbours(v).size()), queue.emplace(degree[v], v);
+    while (!queue.empty()) {
+      const int v = queue.begin()->second;
+      queue.erase(queue.begin());
+      const std::vector<int> live = live_neighbours(v);
+      eliminate(v, true);
+      for (int u : live) {
+        queue.erase({degree[u], u});
+        degree[u] = static_cast<int>(live_neighbours(u).size());
+        queue.emplace(degree[u], u);
+      }
+    }
+    return order;
   }
 
+  // The variable of the component eliminated last (see elimination_order).
+  int choose(const Component& comp) const {
+    int best = -1;
+    for (int v : comp.vars)
+      if (decidable_[v] && (best < 0 || rank_[v] > rank_[best])) best = v;
+    GEDILOG_CHECK(best >= 0, "a component without a variable to decide");
+    return best;
+  }
   std::string source_;
   int num_choice_ = 0, atom_base_ = 0;
   std::vector<int> copy_of_;
   std::vector<Domain> domain_;                   // per variable: every value
   std::vector<char> auxiliary_;                  // per variable: a rule body's b_j
+  static constexpr std::size_t kMaxVariablesForChoiceOrder = 20000;
+  std::vector<int> rank_;                        // per variable: elimination_order()
+  std::vector<char> decidable_;                  // per variable: may be branched on
+  std::vector<std::vector<int>> choice_graph_;   // random variables adjacent via any clause
+  bool decide_atoms_ = true;
+  double width_ = 0;
   std::vector<Lit> lits_;                        // clause c: lits_[clause_begin_[c] ..)
   std::vector<int> clause_begin_;
   std::vector<int> owner_;                       // clause -> the atom whose definition it is
@@ -469,7 +589,6 @@ class DdnnfCompiler::Impl {
   std::vector<char> active_;
   std::vector<unsigned> clause_mark_, var_mark_;
   unsigned stamp_ = 0;
-  std::vector<int> count_;
 
   Nnf nnf_;
   std::unordered_map<std::vector<std::uint64_t>, int, VectorHash> cache_;
@@ -487,5 +606,10 @@ int DdnnfCompiler::compile(const std::vector<std::pair<int, bool>>& assumptions)
 const Nnf& DdnnfCompiler::nnf() const { return impl_->nnf(); }
 std::size_t DdnnfCompiler::cache_entries() const { return impl_->cache_entries(); }
 std::size_t DdnnfCompiler::decisions() const { return impl_->decisions(); }
+double DdnnfCompiler::order_width() const { return impl_->order_width(); }
+bool DdnnfCompiler::decides_atoms() const { return impl_->decides_atoms(); }
+double DdnnfCompiler::frontier_width(const std::vector<int>& order) const {
+  return impl_->frontier_width(order);
+}
 
 }  // namespace gedilog::symbolic

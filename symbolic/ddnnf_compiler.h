@@ -37,6 +37,14 @@ class DdnnfCompiler {
   const Nnf& nnf() const;
   std::size_t cache_entries() const;
   std::size_t decisions() const;
+  // The decision order's width: the largest clique of its elimination, in bits; and whether it
+  // branches on atoms as well as on random variables (see the .cpp).
+  double order_width() const;
+  bool decides_atoms() const;
+  // The width, in bits, of a fixed order of the random variables (the MDD compiler's): the
+  // largest set of variables before a cut that share a clause with one after it. An MDD in
+  // that order has at most 2^width nodes per level. -1 when the program is too large to tell.
+  double frontier_width(const std::vector<int>& order) const;
 
   // The largest domain a variable may have (domains are bit sets in one 64-bit word).
   static constexpr int kMaxDomain = 64;

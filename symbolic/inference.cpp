@@ -1,6 +1,8 @@
 #include "symbolic/inference.h"
 
 #include <chrono>
+#include <cstdio>
+#include <memory>
 
 #include "symbolic/compiler.h"
 #include "symbolic/ddnnf_compiler.h"
@@ -46,9 +48,8 @@ std::vector<CompiledQuery> compile_with_mdds(const GroundProgram& program,
 }
 
 std::vector<CompiledQuery> compile_with_ddnnf(const GroundProgram& program,
-                                              std::size_t max_nodes) {
-  auto start = Clock::now();
-  DdnnfCompiler compiler(program);
+                                              DdnnfCompiler& compiler, std::size_t max_nodes,
+                                              Clock::time_point start) {
   compiler.set_node_limit(max_nodes);
   std::vector<int> domain_size;
   for (const RandomVariable& v : program.variables) domain_size.push_back(v.domain_size());
@@ -108,21 +109,42 @@ CompilerKind parse_compiler(const std::string& name) {
   throw UserError("UnknownCompiler", "", "unknown compiler '" + name + "' (auto, mdd, ddnnf)");
 }
 
-CompilerChoice choose_compiler(const GroundProgram& program, CompilerKind requested) {
+namespace {
+
+// kAuto's rule (inference.h). `ddnnf` is built when the rule needs it, and kept.
+CompilerChoice choose(const GroundProgram& program, CompilerKind requested,
+                      std::unique_ptr<DdnnfCompiler>& ddnnf) {
   if (requested != CompilerKind::kAuto) return {requested, "requested"};
   for (const RandomVariable& v : program.variables)
     if (v.domain_size() > DdnnfCompiler::kMaxDomain)
       return {CompilerKind::kMdd, v.name + " has more than " +
                                       std::to_string(DdnnfCompiler::kMaxDomain) + " values"};
-  return {CompilerKind::kDdnnf, "default"};
+  // The decomposing compiler unrolls a cycle of n atoms n times; the MDDs' fixpoint is cheaper.
+  if (Compiler::is_cyclic(program)) return {CompilerKind::kMdd, "the program is cyclic"};
+  ddnnf = std::make_unique<DdnnfCompiler>(program);
+  const double mdd_width = ddnnf->frontier_width(Compiler::variable_order(program));
+  char reason[160];
+  std::snprintf(reason, sizeof reason, "fixed order width %.1f bits, elimination width %.1f bits",
+                mdd_width, ddnnf->order_width());
+  // Ties go to the MDDs: on chain-like programs (the digit-wise adder) they are linear, and
+  // their circuits are the ones the neural tasks were measured with.
+  if (mdd_width >= 0 && mdd_width <= ddnnf->order_width()) return {CompilerKind::kMdd, reason};
+  return {CompilerKind::kDdnnf, reason};
 }
 
+}  // namespace
+
 std::vector<CompiledQuery> compile_queries(const GroundProgram& program,
-                                           const CompileOptions& options) {
+                                           const CompileOptions& options,
+                                           CompilerChoice* choice) {
   try {
-    return choose_compiler(program, options.compiler).kind == CompilerKind::kMdd
-               ? compile_with_mdds(program, options.max_nodes)
-               : compile_with_ddnnf(program, options.max_nodes);
+    const auto start = Clock::now();
+    std::unique_ptr<DdnnfCompiler> ddnnf;
+    const CompilerChoice chosen = choose(program, options.compiler, ddnnf);
+    if (choice) *choice = chosen;
+    if (chosen.kind == CompilerKind::kMdd) return compile_with_mdds(program, options.max_nodes);
+    if (!ddnnf) ddnnf = std::make_unique<DdnnfCompiler>(program);
+    return compile_with_ddnnf(program, *ddnnf, options.max_nodes, start);
   } catch (const UserError& e) {
     if (!e.location().empty()) throw;
     throw UserError(e.kind(), program.source, e.message());  // name the program

@@ -23,12 +23,14 @@ struct CompileOptions {
   std::size_t max_nodes = Mdd::kDefaultNodeLimit;
 };
 
-// The compiler kAuto uses for a program, and why (one line, for gedilog compile --stats).
+// The compiler used for a program, and why (one line, for gedilog compile --stats). kAuto:
+// the MDDs for cyclic programs and domains over 64 values; otherwise the MDDs when their fixed
+// order is no wider than the decomposition's elimination order (widths in bits: the random
+// variables' domains a cut or a clique holds), the decision-DNNF compiler when it is narrower.
 struct CompilerChoice {
-  CompilerKind kind;
+  CompilerKind kind = CompilerKind::kMdd;
   std::string reason;
 };
-CompilerChoice choose_compiler(const GroundProgram& program, CompilerKind requested);
 
 struct CompiledQuery {
   GroundQuery query;
@@ -48,8 +50,10 @@ struct QueryResult {
 
 // Compiles every query of the program. Queries share one MDD manager (one variable order) or
 // one decision-DNNF compiler (one component cache).
+// `choice`, when given, receives the compiler used and why.
 std::vector<CompiledQuery> compile_queries(const GroundProgram& program,
-                                           const CompileOptions& options = {});
+                                           const CompileOptions& options = {},
+                                           CompilerChoice* choice = nullptr);
 
 // The leaf weights of a program whose variables all have fixed probabilities; throws a
 // UserError naming the neural predicate otherwise.
