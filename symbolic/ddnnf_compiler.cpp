@@ -200,7 +200,7 @@ class DdnnfCompiler::Impl {
     auxiliary_.resize(domain_.size(), 0);
     Ordering with_atoms = elimination_order(true);
     // Atoms eliminated first can join large cliques: only for programs of modest size.
-    if (domain_.size() <= kMaxVariablesForChoiceOrder) {
+    if (domain_.size() <= static_cast<std::size_t>(kMaxVariablesToCompareOrders)) {
       Ordering choices_only = elimination_order(false);
       if (choices_only.width < with_atoms.width) {
         with_atoms = std::move(choices_only);
@@ -570,7 +570,6 @@ class DdnnfCompiler::Impl {
   std::vector<int> copy_of_;
   std::vector<Domain> domain_;                   // per variable: every value
   std::vector<char> auxiliary_;                  // per variable: a rule body's b_j
-  static constexpr std::size_t kMaxVariablesForChoiceOrder = 20000;
   std::vector<int> rank_;                        // per variable: elimination_order()
   std::vector<char> decidable_;                  // per variable: may be branched on
   std::vector<std::vector<int>> choice_graph_;   // random variables adjacent via any clause

@@ -48,6 +48,9 @@ class DdnnfCompiler {
 
   // The largest domain a variable may have (domains are bit sets in one 64-bit word).
   static constexpr int kMaxDomain = 64;
+  // Past this many CNF variables (random variables + atoms + rule bodies) the order over random
+  // variables alone is not computed (its cliques grow quadratically) and frontier_width is -1.
+  static constexpr int kMaxVariablesToCompareOrders = 5000;
 
  private:
   class Impl;

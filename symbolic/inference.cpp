@@ -121,6 +121,14 @@ CompilerChoice choose(const GroundProgram& program, CompilerKind requested,
                                       std::to_string(DdnnfCompiler::kMaxDomain) + " values"};
   // The decomposing compiler unrolls a cycle of n atoms n times; the MDDs' fixpoint is cheaper.
   if (Compiler::is_cyclic(program)) return {CompilerKind::kMdd, "the program is cyclic"};
+  // Neural programs keep the circuits their training was measured with (the digit-wise adder:
+  // linear MDDs), until the width estimate below predicts MDD sizes better than it does.
+  for (const RandomVariable& v : program.variables)
+    if (v.is_neural()) return {CompilerKind::kMdd, "a neural program"};
+  const std::size_t size = program.variables.size() + program.atoms.size() + program.rules.size();
+  if (size > static_cast<std::size_t>(DdnnfCompiler::kMaxVariablesToCompareOrders))
+    return {CompilerKind::kMdd, "too large to compare the orders cheaply (" + std::to_string(size) +
+                                    " variables, atoms and rules)"};
   ddnnf = std::make_unique<DdnnfCompiler>(program);
   const double mdd_width = ddnnf->frontier_width(Compiler::variable_order(program));
   char reason[160];

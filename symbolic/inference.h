@@ -24,7 +24,8 @@ struct CompileOptions {
 };
 
 // The compiler used for a program, and why (one line, for gedilog compile --stats). kAuto:
-// the MDDs for cyclic programs and domains over 64 values; otherwise the MDDs when their fixed
+// the MDDs for cyclic programs, neural programs, programs of more than 5000 variables, atoms
+// and rules, and domains over 64 values; otherwise the MDDs when their fixed
 // order is no wider than the decomposition's elimination order (widths in bits: the random
 // variables' domains a cut or a clique holds), the decision-DNNF compiler when it is narrower.
 struct CompilerChoice {
