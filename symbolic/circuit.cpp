@@ -13,18 +13,12 @@ namespace {
 
 using Kind = CircuitNode::Kind;
 
-// Builds the circuit bottom-up, sharing every node it can.
-class Builder {
+// Adds nodes to a circuit graph; one leaf per (variable, value) and one sum over all values per
+// variable (what smoothing multiplies in), shared by every node that asks.
+class NodeWriter {
  public:
-  Builder(const Mdd& mdd, const std::vector<int>& program_variable, CircuitGraph& graph)
-      : mdd_(mdd), program_variable_(program_variable), graph_(graph) {}
+  explicit NodeWriter(CircuitGraph& graph) : graph_(graph) {}
 
-  int root(MddRef r) {
-    if (r == Mdd::kFalse) return constant(Kind::kFalse);
-    return node(r);
-  }
-
- private:
   int add(CircuitNode n, const std::vector<int>& children) {
     const int id = static_cast<int>(boost::add_vertex(n, graph_));
     for (int c : children) boost::add_edge(id, c, graph_);
@@ -37,21 +31,46 @@ class Builder {
     return id;
   }
 
-  int leaf(int mdd_var, int value) {
-    auto [it, fresh] = leaves_.try_emplace({mdd_var, value}, -1);
-    if (fresh) it->second = add({Kind::kLeaf, program_variable_[mdd_var], value}, {});
+  int leaf(int variable, int value) {
+    auto [it, fresh] = leaves_.try_emplace({variable, value}, -1);
+    if (fresh) it->second = add({Kind::kLeaf, variable, value}, {});
     return it->second;
   }
 
-  // Sum over all values of a variable: multiplies in a variable a branch does not mention.
-  int all_values(int mdd_var) {
-    auto [it, fresh] = all_values_.try_emplace(mdd_var, -1);
+  int all_values(int variable, int domain_size) {
+    auto [it, fresh] = all_values_.try_emplace(variable, -1);
     if (fresh) {
       std::vector<int> children;
-      for (int v = 0; v < mdd_.domain_size(mdd_var); ++v) children.push_back(leaf(mdd_var, v));
+      for (int v = 0; v < domain_size; ++v) children.push_back(leaf(variable, v));
       it->second = add({Kind::kSum, -1, -1}, children);
     }
     return it->second;
+  }
+
+ private:
+  CircuitGraph& graph_;
+  int true_ = -1, false_ = -1;
+  std::map<std::pair<int, int>, int> leaves_;
+  std::unordered_map<int, int> all_values_;
+};
+
+// Builds the circuit of MDDs bottom-up, sharing every node it can.
+class Builder {
+ public:
+  Builder(const Mdd& mdd, const std::vector<int>& program_variable, CircuitGraph& graph)
+      : mdd_(mdd), program_variable_(program_variable), out_(graph) {}
+
+  int root(MddRef r) {
+    if (r == Mdd::kFalse) return out_.constant(Kind::kFalse);
+    return node(r);
+  }
+
+ private:
+  int leaf(int mdd_var, int value) { return out_.leaf(program_variable_[mdd_var], value); }
+
+  // Sum over all values of a variable: multiplies in a variable a branch does not mention.
+  int all_values(int mdd_var) {
+    return out_.all_values(program_variable_[mdd_var], mdd_.domain_size(mdd_var));
   }
 
   // Sorted set of the variables an MDD depends on.
@@ -73,7 +92,7 @@ class Builder {
   }
 
   int node(MddRef r) {
-    if (r == Mdd::kTrue) return constant(Kind::kTrue);
+    if (r == Mdd::kTrue) return out_.constant(Kind::kTrue);
     if (auto it = nodes_.find(r); it != nodes_.end()) return it->second;
     const int var = mdd_.var_of(r);
     const std::vector<int> scope = support(r);
@@ -88,20 +107,17 @@ class Builder {
       for (int w : scope)
         if (w != var && !std::binary_search(cs.begin(), cs.end(), w))
           factors.push_back(all_values(w));
-      terms.push_back(factors.size() == 1 ? factors[0] : add({Kind::kProduct, -1, -1}, factors));
+      terms.push_back(factors.size() == 1 ? factors[0] : out_.add({Kind::kProduct, -1, -1}, factors));
     }
     GEDILOG_CHECK(!terms.empty(), "an MDD node with only false children");
-    const int id = terms.size() == 1 ? terms[0] : add({Kind::kSum, -1, -1}, terms);
+    const int id = terms.size() == 1 ? terms[0] : out_.add({Kind::kSum, -1, -1}, terms);
     nodes_.emplace(r, id);
     return id;
   }
 
   const Mdd& mdd_;
   const std::vector<int>& program_variable_;
-  CircuitGraph& graph_;
-  int true_ = -1, false_ = -1;
-  std::map<std::pair<int, int>, int> leaves_;
-  std::unordered_map<int, int> all_values_;
+  NodeWriter out_;
   std::unordered_map<MddRef, std::vector<int>> support_;
   std::unordered_map<MddRef, int> nodes_;
 };
@@ -120,12 +136,7 @@ Circuit Circuit::from_nnf(const Nnf& nnf, const std::vector<int>& roots,
                           const std::vector<int>& domain_size) {
   using NnfKind = Nnf::Kind;
   Circuit circuit;
-  CircuitGraph& graph = circuit.graph_;
-  auto add = [&graph](CircuitNode n, const std::vector<int>& children) {
-    const int id = static_cast<int>(boost::add_vertex(n, graph));
-    for (int c : children) boost::add_edge(id, c, graph);
-    return id;
-  };
+  NodeWriter out(circuit.graph_);
   // Only the nodes the roots reach; ids are children first, so one pass down marks them.
   std::vector<char> reached(nnf.size(), 0);
   for (int r : roots) reached.at(r) = 1;
@@ -133,33 +144,16 @@ Circuit Circuit::from_nnf(const Nnf& nnf, const std::vector<int>& roots,
     if (reached[n])
       for (const int* c = nnf.children_begin(n); c != nnf.children_end(n); ++c) reached[*c] = 1;
 
-  std::unordered_map<int, int> all_values;  // variable -> sum over its leaves
-  std::map<std::pair<int, int>, int> leaves;
-  auto leaf = [&](int var, int value) {
-    auto [it, fresh] = leaves.try_emplace({var, value}, -1);
-    if (fresh) it->second = add({Kind::kLeaf, var, value}, {});
-    return it->second;
-  };
-  auto sum_of_all = [&](int var) {
-    auto [it, fresh] = all_values.try_emplace(var, -1);
-    if (fresh) {
-      std::vector<int> children;
-      for (int v = 0; v < domain_size.at(var); ++v) children.push_back(leaf(var, v));
-      it->second = add({Kind::kSum, -1, -1}, children);
-    }
-    return it->second;
-  };
-
   std::vector<int> id(nnf.size(), -1);
   std::vector<std::vector<int>> scope(nnf.size());  // sorted variables below each node
   for (int n = 0; n < static_cast<int>(nnf.size()); ++n) {
     if (!reached[n]) continue;
     std::vector<int> kids(nnf.children_begin(n), nnf.children_end(n));
     switch (nnf.kind(n)) {
-      case NnfKind::kFalse: id[n] = add({Kind::kFalse, -1, -1}, {}); break;
-      case NnfKind::kTrue: id[n] = add({Kind::kTrue, -1, -1}, {}); break;
+      case NnfKind::kFalse: id[n] = out.constant(Kind::kFalse); break;
+      case NnfKind::kTrue: id[n] = out.constant(Kind::kTrue); break;
       case NnfKind::kLeaf:
-        id[n] = leaf(nnf.variable(n), nnf.value(n));
+        id[n] = out.leaf(nnf.variable(n), nnf.value(n));
         scope[n] = {nnf.variable(n)};
         break;
       case NnfKind::kAnd:
@@ -182,11 +176,11 @@ Circuit Circuit::from_nnf(const Nnf& nnf, const std::vector<int>& roots,
           if (nnf.kind(k) != NnfKind::kTrue) factors.push_back(id[k]);
           for (int w : all)
             if (!std::binary_search(scope[k].begin(), scope[k].end(), w))
-              factors.push_back(sum_of_all(w));
+              factors.push_back(out.all_values(w, domain_size.at(w)));
           children.push_back(factors.size() == 1 ? factors[0]
-                                                 : add({Kind::kProduct, -1, -1}, factors));
+                                                 : out.add({Kind::kProduct, -1, -1}, factors));
         }
-        id[n] = add({nnf.kind(n) == NnfKind::kAnd ? Kind::kProduct : Kind::kSum, -1, -1}, children);
+        id[n] = out.add({nnf.kind(n) == NnfKind::kAnd ? Kind::kProduct : Kind::kSum, -1, -1}, children);
         scope[n] = std::move(all);
         break;
       }

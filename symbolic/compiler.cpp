@@ -1,8 +1,6 @@
 #include "symbolic/compiler.h"
 
 #include <algorithm>
-#include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/strong_components.hpp>
 
 #include "symbolic/error.h"
 
@@ -62,23 +60,7 @@ std::vector<int> Compiler::variable_order(const GroundProgram& program) {
   return order;
 }
 
-bool Compiler::is_cyclic(const GroundProgram& program) {
-  const int n = static_cast<int>(program.atoms.size());
-  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
-  Graph graph(n);
-  bool self_loop = false;
-  for (const GroundRule& rule : program.rules)
-    for_each_body_atom(rule, [&](int b, bool) {
-      self_loop = self_loop || b == rule.head;
-      boost::add_edge(rule.head, b, graph);
-    });
-  if (self_loop) return true;
-  if (n == 0) return false;
-  std::vector<int> component(n);
-  return boost::strong_components(graph, component.data()) < n;
-}
-
-Compiler::Compiler(const GroundProgram& program) : program_(program) {
+Compiler::Compiler(const GroundProgram& program) : program_(program), dependencies_(program) {
   const std::vector<int> order = variable_order(program);
   to_mdd_.assign(order.size(), -1);
   for (int v : order) {
@@ -87,24 +69,11 @@ Compiler::Compiler(const GroundProgram& program) : program_(program) {
   }
 
   const int n_atoms = static_cast<int>(program.atoms.size());
-  rules_of_.resize(n_atoms);
-  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
-  Graph graph(n_atoms);
-  for (int r = 0; r < static_cast<int>(program.rules.size()); ++r) {
-    const GroundRule& rule = program.rules[r];
-    GEDILOG_CHECK(rule.head >= 0 && rule.head < n_atoms, "rule head out of range");
-    rules_of_[rule.head].push_back(r);
-    for_each_body_atom(rule, [&](int b, bool) { boost::add_edge(rule.head, b, graph); });
-  }
-  component_of_.assign(n_atoms, 0);
-  // Tarjan numbers components in reverse topological order: dependencies come first.
-  const int n_components = n_atoms == 0 ? 0 : boost::strong_components(graph, component_of_.data());
-  atoms_of_.resize(n_components);
+  const int n_components = dependencies_.num_components();
   depends_on_.resize(n_components);
-  for (int a = 0; a < n_atoms; ++a) atoms_of_[component_of_[a]].push_back(a);
   for (const GroundRule& rule : program.rules)
     for_each_body_atom(rule, [&](int b, bool) {
-      const int from = component_of_[rule.head], to = component_of_[b];
+      const int from = dependencies_.component_of(rule.head), to = dependencies_.component_of(b);
       if (from != to) depends_on_[from].push_back(to);
     });
   for (auto& deps : depends_on_) {
@@ -118,7 +87,7 @@ Compiler::Compiler(const GroundProgram& program) : program_(program) {
 MddRef Compiler::atom(int a) {
   GEDILOG_CHECK(a >= 0 && a < static_cast<int>(formula_.size()), "atom out of range");
   // Compile the components a depends on first: an explicit stack, as chains can be deep.
-  std::vector<std::pair<int, std::size_t>> stack{{component_of_[a], 0}};
+  std::vector<std::pair<int, std::size_t>> stack{{dependencies_.component_of(a), 0}};
   while (!stack.empty()) {
     auto& [c, next] = stack.back();
     if (compiled_[c]) {
@@ -170,18 +139,8 @@ MddRef Compiler::rule_formula(const GroundRule& rule) {
 }
 
 void Compiler::compile_component(int c) {
-  const std::vector<int>& atoms = atoms_of_[c];
-  bool cyclic = atoms.size() > 1;
-  for (int a : atoms)
-    for (int r : rules_of_[a])
-      for_each_body_atom(program_.rules[r], [&](int b, bool negated) {
-        if (component_of_[b] != c) return;
-        cyclic = true;
-        if (negated)
-          throw UserError("NegativeCycle", program_.source,
-                          "cycle through negation: " + program_.atoms[a] + " depends on \\+" +
-                              program_.atoms[b] + ", which depends on it");
-      });
+  const std::vector<int>& atoms = dependencies_.atoms_of(c);
+  const bool cyclic = dependencies_.cyclic(c);  // throws NegativeCycle
 
   // Least fixpoint; without a cycle one round is exact. Each round can only add worlds, and
   // a component's worlds are bounded, so this terminates.
@@ -189,7 +148,7 @@ void Compiler::compile_component(int c) {
     changed = false;
     for (int a : atoms) {
       MddRef f = Mdd::kFalse;
-      for (int r : rules_of_[a]) {
+      for (int r : dependencies_.rules_of(a)) {
         f = mdd_.apply_or(f, rule_formula(program_.rules[r]));
         if (f == Mdd::kTrue) break;
       }

@@ -5,6 +5,7 @@
 // negation is a NegativeCycle error, as in ProbLog).
 #include <vector>
 
+#include "symbolic/dependencies.h"
 #include "symbolic/ground_program.h"
 #include "symbolic/mdd.h"
 
@@ -34,9 +35,6 @@ class Compiler {
   // and the walk's frontier follows the structure (grid reachability: by anti-diagonals).
   static std::vector<int> variable_order(const GroundProgram& program);
 
-  // Whether some atom depends on itself (a cycle of the dependency graph).
-  static bool is_cyclic(const GroundProgram& program);
-
  private:
   void compile_component(int component);
   MddRef rule_formula(const GroundRule& rule);
@@ -45,9 +43,7 @@ class Compiler {
   const GroundProgram& program_;
   Mdd mdd_;
   std::vector<int> to_mdd_, to_program_;
-  std::vector<std::vector<int>> rules_of_;      // atom -> its rules
-  std::vector<int> component_of_;               // atom -> strongly connected component
-  std::vector<std::vector<int>> atoms_of_;      // component -> its atoms
+  AtomDependencies dependencies_;
   std::vector<std::vector<int>> depends_on_;    // component -> components it uses
   std::vector<char> compiled_;                  // per component
   std::vector<MddRef> formula_;                 // per atom

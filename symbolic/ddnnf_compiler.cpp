@@ -2,13 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/strong_components.hpp>
 #include <set>
 #include <string>
 #include <tuple>
 #include <unordered_map>
 
+#include "symbolic/dependencies.h"
 #include "symbolic/error.h"
 
 namespace gedilog::symbolic {
@@ -43,40 +42,14 @@ struct AcyclicProgram {
 };
 
 AcyclicProgram unroll_cycles(const GroundProgram& program) {
-  const int n = static_cast<int>(program.atoms.size());
-  std::vector<std::vector<int>> rules_of(n);
-  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
-  Graph graph(n);
-  for (int r = 0; r < static_cast<int>(program.rules.size()); ++r) {
-    const GroundRule& rule = program.rules[r];
-    GEDILOG_CHECK(rule.head >= 0 && rule.head < n, "rule head out of range");
-    rules_of[rule.head].push_back(r);
-    for (const Literal& l : rule.body)
-      if (l.kind != Literal::Kind::kChoice) boost::add_edge(rule.head, l.index, graph);
-  }
-  std::vector<int> component(n, 0);
-  // Tarjan numbers components in reverse topological order: dependencies come first.
-  const int n_components = n == 0 ? 0 : boost::strong_components(graph, component.data());
-  std::vector<std::vector<int>> atoms_of(n_components);
-  for (int a = 0; a < n; ++a) atoms_of[component[a]].push_back(a);
-
+  const AtomDependencies dependencies(program);
   AcyclicProgram out;
-  out.copy_of.assign(n, -1);
-  for (int c = 0; c < n_components; ++c) {
-    const std::vector<int>& atoms = atoms_of[c];
-    bool cyclic = atoms.size() > 1;
-    for (int a : atoms)
-      for (int r : rules_of[a])
-        for (const Literal& l : program.rules[r].body) {
-          if (l.kind == Literal::Kind::kChoice || component[l.index] != c) continue;
-          cyclic = true;
-          if (l.kind == Literal::Kind::kNegatedAtom)
-            throw UserError("NegativeCycle", program.source,
-                            "cycle through negation: " + program.atoms[a] + " depends on \\+" +
-                                program.atoms[l.index] + ", which depends on it");
-        }
+  out.copy_of.assign(program.atoms.size(), -1);
+  for (int c = 0; c < dependencies.num_components(); ++c) {
+    const std::vector<int>& atoms = dependencies.atoms_of(c);
+    const bool cyclic = dependencies.cyclic(c);  // throws NegativeCycle
     const int levels = cyclic ? static_cast<int>(atoms.size()) : 1;
-    // copies[i][k]: atom atoms[i] at level k.
+    // copy(i, k): atom atoms[i] at level k.
     std::unordered_map<int, int> index_in_component;
     for (std::size_t i = 0; i < atoms.size(); ++i) index_in_component[atoms[i]] = static_cast<int>(i);
     const int base = out.num_atoms;
@@ -85,12 +58,12 @@ AcyclicProgram unroll_cycles(const GroundProgram& program) {
     for (std::size_t i = 0; i < atoms.size(); ++i) {
       for (int k = 0; k < levels; ++k) {
         if (k > 0) out.rules.push_back({copy(i, k), {Literal::atom(copy(i, k - 1))}});
-        for (int r : rules_of[atoms[i]]) {
+        for (int r : dependencies.rules_of(atoms[i])) {
           GroundRule rule{copy(i, k), {}};
           bool inner = false;
           for (Literal l : program.rules[r].body) {
             if (l.kind != Literal::Kind::kChoice) {
-              if (component[l.index] == c) {
+              if (dependencies.component_of(l.index) == c) {
                 inner = true;
                 l.index = k == 0 ? -1 : copy(index_in_component[l.index], k - 1);
               } else {
@@ -137,6 +110,7 @@ class DdnnfCompiler::Impl {
     }
     atom_base_ = num_choice_;
     for (int a = 0; a < acyclic.num_atoms; ++a) add_variable(2);
+    auxiliary_base_ = atom_base_ + acyclic.num_atoms;
 
     // The completion of each atom a with rules r_1 ... r_m:  a <-> l_1 v ... v l_m, where l_j is
     // r_j's single body literal, or an auxiliary variable b_j <-> (body of r_j).
@@ -168,8 +142,6 @@ class DdnnfCompiler::Impl {
         Lit l = lits[0];
         if (lits.size() > 1) {
           l = {add_variable(2), 1, true};
-          auxiliary_.resize(domain_.size(), 0);
-          auxiliary_[l.var] = 1;
           std::vector<Lit> back{l};  // b v ¬l_1 v ... v ¬l_n
           for (const Lit& x : lits) {
             add_clause({{l.var, 1, false}, x}, a);  // ¬b v x
@@ -197,11 +169,11 @@ class DdnnfCompiler::Impl {
     active_.assign(num_clauses(), 0);
     clause_mark_.assign(num_clauses(), 0);
     var_mark_.assign(domain_.size(), 0);
-    auxiliary_.resize(domain_.size(), 0);
-    Ordering with_atoms = elimination_order(true);
+    const std::vector<std::vector<int>> graph = primal_graph();
+    Ordering with_atoms = elimination_order(graph, true);
     // Atoms eliminated first can join large cliques: only for programs of modest size.
     if (domain_.size() <= static_cast<std::size_t>(kMaxVariablesToCompareOrders)) {
-      Ordering choices_only = elimination_order(false);
+      Ordering choices_only = elimination_order(graph, false);
       if (choices_only.width < with_atoms.width) {
         with_atoms = std::move(choices_only);
         decide_atoms_ = false;
@@ -209,9 +181,6 @@ class DdnnfCompiler::Impl {
     }
     rank_ = std::move(with_atoms.rank);
     width_ = with_atoms.width;
-    decidable_.assign(domain_.size(), 0);
-    for (int v = 0; v < static_cast<int>(domain_.size()); ++v)
-      decidable_[v] = !auxiliary_[v] && (decide_atoms_ || v < atom_base_);
   }
 
   void set_node_limit(std::size_t limit) { node_limit_ = limit; }
@@ -314,6 +283,12 @@ class DdnnfCompiler::Impl {
   }
 
   int num_clauses() const { return static_cast<int>(owner_.size()); }
+  // Variables: random variables, then atoms, then auxiliary ones (a rule body's b_j).
+  bool auxiliary(int v) const { return v >= auxiliary_base_; }
+  // Whether an order over random variables (and atoms, when decide_atoms) branches on v.
+  bool branched_on(int v, bool decide_atoms) const {
+    return v < atom_base_ || (decide_atoms && !auxiliary(v));
+  }
 
   Truth truth(const Lit& l) const {
     const Domain d = dom_[l.var];
@@ -496,9 +471,9 @@ class DdnnfCompiler::Impl {
     double width = 0;       // the largest clique met, in bits (sum of log2 domain sizes)
   };
 
-  Ordering elimination_order(bool decide_atoms) {
-    const int n = static_cast<int>(domain_.size());
-    std::vector<std::vector<int>> adjacent(n);
+  // Variables that share a clause, each list sorted.
+  std::vector<std::vector<int>> primal_graph() const {
+    std::vector<std::vector<int>> adjacent(domain_.size());
     for (int c = 0; c < num_clauses(); ++c)
       for (int i = clause_begin_[c]; i < clause_begin_[c + 1]; ++i)
         for (int j = i + 1; j < clause_begin_[c + 1]; ++j)
@@ -506,11 +481,17 @@ class DdnnfCompiler::Impl {
             adjacent[lits_[i].var].push_back(lits_[j].var);
             adjacent[lits_[j].var].push_back(lits_[i].var);
           }
-    auto dedupe = [](std::vector<int>& v) {
-      std::sort(v.begin(), v.end());
-      v.erase(std::unique(v.begin(), v.end()), v.end());
-    };
     for (auto& adj : adjacent) dedupe(adj);
+    return adjacent;
+  }
+
+  static void dedupe(std::vector<int>& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  }
+
+  Ordering elimination_order(std::vector<std::vector<int>> adjacent, bool decide_atoms) {
+    const int n = static_cast<int>(domain_.size());
     std::vector<char> eliminated(n, 0);
     Ordering order;
     order.rank.assign(n, 0);
@@ -535,9 +516,8 @@ class DdnnfCompiler::Impl {
       eliminated[v] = 1;
       order.rank[v] = next++;
     };
-    auto decided = [&](int v) { return !auxiliary_[v] && (decide_atoms || v < atom_base_); };
     for (int v = 0; v < n; ++v)
-      if (!decided(v)) eliminate(v, false);
+      if (!branched_on(v, decide_atoms)) eliminate(v, false);
     if (!decide_atoms) choice_graph_ = adjacent;  // the random variables' primal graph
     std::set<std::pair<int, int>> queue;  // (live degree, variable)
     std::vector<int> degree(n, 0);
@@ -561,17 +541,15 @@ class DdnnfCompiler::Impl {
   int choose(const Component& comp) const {
     int best = -1;
     for (int v : comp.vars)
-      if (decidable_[v] && (best < 0 || rank_[v] > rank_[best])) best = v;
+      if (branched_on(v, decide_atoms_) && (best < 0 || rank_[v] > rank_[best])) best = v;
     GEDILOG_CHECK(best >= 0, "a component without a variable to decide");
     return best;
   }
   std::string source_;
-  int num_choice_ = 0, atom_base_ = 0;
+  int num_choice_ = 0, atom_base_ = 0, auxiliary_base_ = 0;
   std::vector<int> copy_of_;
   std::vector<Domain> domain_;                   // per variable: every value
-  std::vector<char> auxiliary_;                  // per variable: a rule body's b_j
   std::vector<int> rank_;                        // per variable: elimination_order()
-  std::vector<char> decidable_;                  // per variable: may be branched on
   std::vector<std::vector<int>> choice_graph_;   // random variables adjacent via any clause
   bool decide_atoms_ = true;
   double width_ = 0;

@@ -120,7 +120,7 @@ CompilerChoice choose(const GroundProgram& program, CompilerKind requested,
       return {CompilerKind::kMdd, v.name + " has more than " +
                                       std::to_string(DdnnfCompiler::kMaxDomain) + " values"};
   // The decomposing compiler unrolls a cycle of n atoms n times; the MDDs' fixpoint is cheaper.
-  if (Compiler::is_cyclic(program)) return {CompilerKind::kMdd, "the program is cyclic"};
+  if (AtomDependencies(program).any_cyclic()) return {CompilerKind::kMdd, "the program is cyclic"};
   // Neural programs keep the circuits their training was measured with (the digit-wise adder:
   // linear MDDs), until the width estimate below predicts MDD sizes better than it does.
   for (const RandomVariable& v : program.variables)

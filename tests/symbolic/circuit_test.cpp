@@ -12,6 +12,7 @@
 #include "symbolic/circuit.h"
 #include "symbolic/compiler.h"
 #include "symbolic/program.h"
+#include "circuit_testing.h"
 #include "temp_files.h"
 
 namespace gedilog::symbolic {
@@ -20,12 +21,7 @@ namespace {
 using Kind = CircuitNode::Kind;
 using Scope = std::set<int>;
 
-std::vector<int> children(const Circuit& c, std::size_t id) {
-  std::vector<int> out;
-  for (auto [e, end] = boost::out_edges(id, c.graph()); e != end; ++e)
-    out.push_back(static_cast<int>(boost::target(*e, c.graph())));
-  return out;
-}
+using testing::children;
 
 // The (variable, value) leaf a sum's child starts with: the child itself or a product's leaf.
 std::pair<int, int> branch_value(const Circuit& c, int child) {

@@ -15,6 +15,7 @@
 #include "symbolic/error.h"
 #include "symbolic/inference.h"
 #include "symbolic/program.h"
+#include "circuit_testing.h"
 #include "temp_files.h"
 
 namespace gedilog::symbolic {
@@ -22,12 +23,7 @@ namespace {
 
 using Kind = CircuitNode::Kind;
 
-std::vector<int> children(const Circuit& c, std::size_t id) {
-  std::vector<int> out;
-  for (auto [e, end] = boost::out_edges(id, c.graph()); e != end; ++e)
-    out.push_back(static_cast<int>(boost::target(*e, c.graph())));
-  return out;
-}
+using testing::children;
 
 // Checks smoothness and decomposability on scopes, and determinism on every world (an
 // assignment of every program variable); returns the number of worlds checked.
@@ -80,11 +76,6 @@ double check_every_world(const Circuit& c, const GroundProgram& gp) {
   return worlds;
 }
 
-std::string write_program(const testing::TempFiles& dir, const std::string& name,
-                          const std::string& text) {
-  return dir.write(name, text);
-}
-
 }  // namespace
 
 TEST_CASE("ddnnf: circuits of random programs are deterministic in every world", "[ddnnf]") {
@@ -101,7 +92,7 @@ TEST_CASE("ddnnf: circuits of random programs are deterministic in every world",
     const Expected ex = Oracle(model).solve(kMaxWorlds);
     if (ex.worlds > kMaxWorlds || ex.inconsistent) continue;
     const std::string text = model.text();
-    const std::string file = write_program(dir, "p" + std::to_string(i) + ".pl", text);
+    const std::string file = dir.write("p" + std::to_string(i) + ".pl", text);
     INFO("program:\n" << text);
     GroundProgram gp;
     try {
@@ -127,7 +118,7 @@ TEST_CASE("ddnnf: random Bayesian networks against the joint distribution", "[dd
     const int nodes = 4 + static_cast<int>(seed % 6);  // 4 .. 9 nodes
     const auto bn = bench::BayesianNetwork::random(nodes, seed);
     const std::string text = bn.problog();
-    const std::string file = write_program(dir, "bn" + std::to_string(seed) + ".pl", text);
+    const std::string file = dir.write("bn" + std::to_string(seed) + ".pl", text);
     INFO("seed " << seed << ":\n" << text);
     const GroundProgram gp = Program::load(file).ground();
     const auto expected = bn.exact();
@@ -162,7 +153,7 @@ TEST_CASE("ddnnf: cycles are unrolled to the least model", "[ddnnf]") {
       if (r + 1 < 3) text += "0.7::e(" + node(r, c) + "," + node(r + 1, c) + "). 0.3::e(" + node(r + 1, c) + "," + node(r, c) + ").\n";
     }
   text += "p(X,Y) :- e(X,Y).\np(X,Y) :- e(X,Z), p(Z,Y).\nquery(p(n00,n22)). query(p(n22,n00)). query(p(n11,n11)).\n";
-  const GroundProgram gp = Program::load(write_program(dir, "grid.pl", text)).ground();
+  const GroundProgram gp = Program::load(dir.write("grid.pl", text)).ground();
   const auto mdd = solve(gp, {CompilerKind::kMdd});
   const auto ddnnf = solve(gp, {CompilerKind::kDdnnf});
   REQUIRE(mdd.size() == ddnnf.size());
@@ -175,7 +166,7 @@ TEST_CASE("ddnnf: cycles are unrolled to the least model", "[ddnnf]") {
 TEST_CASE("ddnnf: the node limit is a ResourceError", "[ddnnf]") {
   const testing::TempFiles dir("gedilog_ddnnf_limit");
   const auto bn = bench::BayesianNetwork::random(12, 5);
-  const GroundProgram gp = Program::load(write_program(dir, "bn.pl", bn.problog())).ground();
+  const GroundProgram gp = Program::load(dir.write("bn.pl", bn.problog())).ground();
   try {
     compile_queries(gp, {CompilerKind::kDdnnf, 20});
     FAIL("no ResourceError");
