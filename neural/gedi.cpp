@@ -53,8 +53,8 @@ torch::Tensor SgldSampler::sample(std::int64_t batch,
   for (int step = 0; step < options_.steps; ++step) {
     x = x.detach().requires_grad_(true);
     const torch::Tensor grad = torch::autograd::grad({energy_of(x).sum()}, {x})[0];
-    x = (x.detach() - options_.step_size * grad + options_.noise * torch::randn_like(x))
-            .clamp(options_.low, options_.high);
+    x = x.detach() - options_.step_size * grad + options_.noise * torch::randn_like(x);
+    if (options_.clamp) x = x.clamp(options_.low, options_.high);
   }
   x = x.detach();
   buffer_.index_copy_(0, index, x);

@@ -23,20 +23,25 @@ torch::Tensor invariance_loss(const torch::Tensor& logits, const torch::Tensor& 
 // is reached when the batch's mean prediction is uniform; a collapsed batch costs more.
 torch::Tensor uniformity_loss(const torch::Tensor& logits);
 
-// JEM-style defaults.
+// JEM's sampler (Grathwohl et al. 2020, wgrathwohl/JEM train_wrn_ebm.py: n_steps 20, sgld_lr 1,
+// sgld_std 0.01, buffer 10 000, reinit_freq 0.05, no clamping) on images in [-1, 1], rescaled
+// to gedilog's images in [0, 1]: with x = 2y - 1 a step x <- x - a dE/dx + s N(0, 1) is
+// y <- y - (a / 4) dE/dy + (s / 2) N(0, 1), so step size 0.25 and noise 0.005 here.
 struct SgldOptions {
   int steps = 20;
-  double step_size = 1.0;
-  double noise = 0.01;
+  double step_size = 0.25;
+  double noise = 0.005;
   std::int64_t buffer_size = 10000;
   double reinit = 0.05;               // share of chains restarted from noise
-  double low = 0.0, high = 1.0;       // the data range: noise is uniform in it, samples clamped
+  double low = 0.0, high = 1.0;       // the data range: restarts are uniform noise in it
+  bool clamp = false;                 // clamp every step into [low, high] (JEM does not)
 };
 
 // Negatives for contrastive divergence: Stochastic Gradient Langevin Dynamics,
-// x <- clamp(x - step_size * dE/dx + noise * N(0, 1)), started from a replay buffer of earlier
-// chains' ends (a share `reinit` restarted from uniform noise); the chains' ends go back into
-// the buffer. Random draws use LibTorch's default generator (seed with torch::manual_seed).
+// x <- x - step_size * dE/dx + noise * N(0, 1) (clamped into the data range if asked), started
+// from a replay buffer of earlier chains' ends (a share `reinit` restarted from uniform noise);
+// the chains' ends go back into the buffer. Random draws use LibTorch's default generator
+// (seed with torch::manual_seed).
 class SgldSampler {
  public:
   SgldSampler(std::vector<std::int64_t> sample_shape, SgldOptions options = {},

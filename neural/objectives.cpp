@@ -1,5 +1,7 @@
 #include "neural/objectives.h"
 
+#include "neural/gmm.h"
+
 #include <torch/torch.h>
 
 #include <cmath>
@@ -18,37 +20,76 @@ torch::Tensor Losses::total() const {
 
 // ---- GEDI ----
 
-Gedi::Gedi(torch::nn::AnyModule encoder, std::int64_t clusters, GediWeights weights, SgldOptions sgld,
-           std::vector<std::int64_t> image_shape, bool normalize_head)
-    : encoder_(std::move(encoder)), weights_(weights), sampler_(std::move(image_shape), sgld) {
+Gedi::Gedi(torch::nn::AnyModule encoder, std::int64_t clusters, GediOptions options,
+           std::vector<std::int64_t> image_shape)
+    : encoder_(std::move(encoder)), options_(options), sampler_(std::move(image_shape), options.sgld) {
+  TORCH_CHECK(options_.head_temperature > 0, "GEDI: head temperature must be > 0");
   register_module("encoder", encoder_.ptr());
-  if (normalize_head)
-    norm_ = register_module("norm", torch::nn::BatchNorm1d(torch::nn::BatchNorm1dOptions(clusters).affine(false)));
+  if (options_.head == GediHead::kBatchNorm) {
+    running_mean_ = register_buffer("running_mean", torch::zeros({clusters}));
+    running_var_ = register_buffer("running_var", torch::ones({clusters}));
+  }
 }
 
-torch::Tensor Gedi::cluster_logits(const torch::Tensor& images) {
-  const torch::Tensor f = encoder_.forward(images);
-  return norm_ ? norm_(f) : f;
+torch::Tensor Gedi::head(const torch::Tensor& f, std::int64_t data_rows) {
+  if (options_.head == GediHead::kLinear) return f / options_.head_temperature;
+  constexpr double kEpsilon = 1e-5, kMomentum = 0.1;  // BatchNorm1d's
+  if (!is_training()) return (f - running_mean_) / (running_var_ + kEpsilon).sqrt();
+  const torch::Tensor data = f.narrow(0, 0, data_rows);
+  const torch::Tensor mean = data.mean(0), var = data.var(0, /*unbiased=*/false);
+  {
+    torch::NoGradGuard no_grad;
+    const double n = static_cast<double>(data_rows);
+    running_mean_.mul_(1 - kMomentum).add_(kMomentum * mean.detach());
+    running_var_.mul_(1 - kMomentum).add_(kMomentum * var.detach() * (n > 1 ? n / (n - 1) : 1.0));
+  }
+  return (f - mean) / (var + kEpsilon).sqrt();
 }
+
+torch::Tensor Gedi::cluster_logits(const torch::Tensor& images) { return head(encoder_.forward(images), images.size(0)); }
 
 torch::Tensor Gedi::energy_of(const torch::Tensor& images) { return energy(cluster_logits(images)); }
 
+double Gedi::energy_gap(const torch::Tensor& data) {
+  if (!last_negatives_.defined()) return std::nan("");
+  torch::NoGradGuard no_grad;
+  const bool was_training = is_training();
+  eval();
+  const double gap = (energy_of(last_negatives_).mean() - energy_of(data).mean()).item<double>();
+  train(was_training);
+  return gap;
+}
+
 Losses Gedi::loss(const torch::Tensor& view, const torch::Tensor& other_view) {
-  const torch::Tensor logits = cluster_logits(view), other = cluster_logits(other_view);
+  auto noisy = [&](const torch::Tensor& x) {
+    return options_.data_noise > 0 ? x + options_.data_noise * torch::randn_like(x) : x;
+  };
+  const torch::Tensor x = noisy(view), x_other = noisy(other_view);
+  const std::int64_t batch = x.size(0);
+  const GediWeights& w = options_.weights;
   Losses out;
-  if (weights_.generative != 0) {
-    // Negatives are drawn with the network in eval mode (no batch statistics from noise).
+  torch::Tensor logits;
+  if (w.generative != 0) {
+    // Negatives are drawn with the network in eval mode (the energy SGLD follows is the one
+    // the data are scored by), then scored with the data in one forward pass.
     const bool was_training = is_training();
     eval();
-    const torch::Tensor negatives =
-        sampler_.sample(view.size(0), [this](const torch::Tensor& x) { return energy_of(x); });
+    last_negatives_ = sampler_.sample(batch, [this](const torch::Tensor& v) { return energy_of(v); });
     train(was_training);
-    out.terms.push_back({"generative", generative_loss(energy(logits), energy_of(negatives)), weights_.generative});
+    const torch::Tensor both = head(encoder_.forward(torch::cat({x, last_negatives_})), batch);
+    logits = both.narrow(0, 0, batch);
+    const torch::Tensor data_energy = energy(logits), negative_energy = energy(both.narrow(0, batch, batch));
+    torch::Tensor generative = generative_loss(data_energy, negative_energy);
+    if (options_.energy_l2 > 0)
+      generative = generative + options_.energy_l2 * (data_energy.pow(2).mean() + negative_energy.pow(2).mean());
+    out.terms.push_back({"generative", generative, w.generative});
+  } else {
+    logits = cluster_logits(x);
   }
+  const torch::Tensor other = cluster_logits(x_other);
   // Symmetric: each view predicts the other.
-  out.terms.push_back({"invariance", 0.5 * (invariance_loss(logits, other) + invariance_loss(other, logits)),
-                       weights_.invariance});
-  out.terms.push_back({"uniformity", 0.5 * (uniformity_loss(logits) + uniformity_loss(other)), weights_.uniformity});
+  out.terms.push_back({"invariance", 0.5 * (invariance_loss(logits, other) + invariance_loss(other, logits)), w.invariance});
+  out.terms.push_back({"uniformity", 0.5 * (uniformity_loss(logits) + uniformity_loss(other)), w.uniformity});
   return out;
 }
 
@@ -93,7 +134,7 @@ Losses Swav::loss(const torch::Tensor& view, const torch::Tensor& other_view) {
 
 // ---- SimVAE ----
 
-SimVae::SimVae(torch::nn::AnyModule encoder, std::int64_t latent_dim, std::int64_t clusters)
+GmmVae::GmmVae(torch::nn::AnyModule encoder, std::int64_t latent_dim, std::int64_t clusters)
     : encoder_(std::move(encoder)), latent_dim_(latent_dim) {
   register_module("encoder", encoder_.ptr());
   namespace nn = torch::nn;
@@ -104,18 +145,18 @@ SimVae::SimVae(torch::nn::AnyModule encoder, std::int64_t latent_dim, std::int64
   means_ = register_parameter("means", torch::randn({clusters, latent_dim}));
 }
 
-torch::Tensor SimVae::mixture_log_densities(const torch::Tensor& z) {
+torch::Tensor GmmVae::mixture_log_densities(const torch::Tensor& z) {
   const double log_norm = -0.5 * static_cast<double>(latent_dim_) * std::log(2 * M_PI);
   const double log_weight = -std::log(static_cast<double>(means_.size(0)));
   return -0.5 * torch::cdist(z, means_).pow(2) + log_norm + log_weight;
 }
 
-torch::Tensor SimVae::cluster_logits(const torch::Tensor& images) {
+torch::Tensor GmmVae::cluster_logits(const torch::Tensor& images) {
   const torch::Tensor mean = encoder_.forward(images).narrow(1, 0, latent_dim_);
   return mixture_log_densities(mean);
 }
 
-Losses SimVae::loss(const torch::Tensor& view, const torch::Tensor& other_view) {
+Losses GmmVae::loss(const torch::Tensor& view, const torch::Tensor& other_view) {
   const torch::Tensor a = encoder_.forward(view), b = encoder_.forward(other_view);
   const torch::Tensor mean = 0.5 * (a.narrow(1, 0, latent_dim_) + b.narrow(1, 0, latent_dim_));
   const torch::Tensor log_var =
@@ -133,6 +174,69 @@ Losses SimVae::loss(const torch::Tensor& view, const torch::Tensor& other_view) 
   const torch::Tensor log_p = torch::logsumexp(mixture_log_densities(z), 1);
   return {{{"reconstruction", reconstruction(view) + reconstruction(other_view), 1.0},
            {"kl", (log_q - log_p).mean(), 1.0}}};
+}
+
+// ---- SimVAE ----
+
+SimVae::SimVae(torch::nn::AnyModule encoder, std::int64_t clusters, SimVaeOptions options)
+    : encoder_(std::move(encoder)), options_(options) {
+  register_module("encoder", encoder_.ptr());
+  namespace nn = torch::nn;
+  const std::int64_t d = options_.latent_dim;
+  decoder_ = register_module("decoder", nn::Sequential(nn::Linear(d, 256), nn::ReLU(), nn::Linear(256, 512), nn::ReLU(),
+                                                       nn::Linear(512, 28 * 28)));
+  gmm_log_weights_ = register_buffer("gmm_log_weights", torch::full({clusters}, -std::log(static_cast<double>(clusters))));
+  gmm_means_ = register_buffer("gmm_means", torch::randn({clusters, d}));
+  gmm_variances_ = register_buffer("gmm_variances", torch::ones({clusters, d}));
+}
+
+torch::Tensor SimVae::latent_means(const torch::Tensor& images) {
+  return encoder_.forward(images).narrow(1, 0, options_.latent_dim);
+}
+
+torch::Tensor SimVae::cluster_logits(const torch::Tensor& images) {
+  return DiagonalGmm{gmm_log_weights_, gmm_means_, gmm_variances_}.log_joint(latent_means(images));
+}
+
+torch::Tensor SimVae::log_prior(const torch::Tensor& z_a, const torch::Tensor& z_b, double var_z_y) {
+  const torch::Tensor centre = 0.5 * (z_a + z_b);
+  return -0.5 * ((z_a - centre).pow(2) + (z_b - centre).pow(2)).sum(1) / var_z_y - 0.5 * centre.pow(2).sum(1);
+}
+
+Losses SimVae::loss(const torch::Tensor& view, const torch::Tensor& other_view) {
+  const std::int64_t d = options_.latent_dim;
+  const double batch = static_cast<double>(view.size(0));
+  torch::Tensor reconstruction, entropy;
+  std::vector<torch::Tensor> latents;
+  for (const torch::Tensor* x : {&view, &other_view}) {
+    const torch::Tensor out = encoder_.forward(*x);
+    const torch::Tensor mean = out.narrow(1, 0, d), log_var = out.narrow(1, d, d);
+    const torch::Tensor z = mean + (0.5 * log_var).exp() * torch::randn_like(mean);  // reparameterised
+    latents.push_back(z);
+    const torch::Tensor pixels = torch::sigmoid(decoder_->forward(z));
+    const torch::Tensor r = 0.5 * (pixels - x->flatten(1)).pow(2).sum() / std::exp(options_.log_var_x) / batch;
+    const torch::Tensor h = 0.5 * (log_var + std::log(2 * M_PI) + 1).sum() / batch;  // entropy of q(z | x)
+    reconstruction = reconstruction.defined() ? reconstruction + r : r;
+    entropy = entropy.defined() ? entropy + h : h;
+  }
+  const torch::Tensor prior = log_prior(latents[0], latents[1], options_.var_z_y).mean();
+  return {{{"reconstruction", reconstruction, 1.0}, {"kl", -(entropy + prior), options_.beta}}};
+}
+
+void SimVae::fit_read_out(const torch::Tensor& train_images) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = is_training();
+  eval();
+  std::vector<torch::Tensor> parts;
+  for (std::int64_t i = 0; i < train_images.size(0); i += 1000)
+    parts.push_back(latent_means(train_images.narrow(0, i, std::min<std::int64_t>(1000, train_images.size(0) - i))));
+  train(was_training);
+  torch::Generator generator = torch::make_generator<torch::CPUGeneratorImpl>(20261201);
+  const torch::Tensor latents = torch::cat(parts).cpu();
+  const DiagonalGmm g = fit_gmm(latents, gmm_means_.size(0), generator);
+  gmm_log_weights_.copy_(g.log_weights);
+  gmm_means_.copy_(g.means);
+  gmm_variances_.copy_(g.variances);
 }
 
 }  // namespace gedilog::neural

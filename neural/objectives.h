@@ -6,7 +6,6 @@
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/any.h>
 #include <torch/nn/modules/container/sequential.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/linear.h>
 
 #include <memory>
@@ -35,33 +34,66 @@ class Objective : public torch::nn::Module {
   virtual torch::Tensor cluster_logits(const torch::Tensor& images) = 0;
   // Loss terms on two views (x, x') of one batch of inputs.
   virtual Losses loss(const torch::Tensor& view, const torch::Tensor& other_view) = 0;
+  // After each epoch, with the training images: fits what reads clusters off the trained
+  // encoder (SimVAE: a GMM on the latents); nothing for objectives whose head is trained.
+  virtual void fit_read_out(const torch::Tensor& /*train_images*/) {}
 };
 
-// GEDI: λ_gen · contrastive divergence with SGLD negatives + λ_inv · invariance + λ_unif ·
-// uniformity. λ_gen = 0 is "GEDI without the generative term" (no SGLD is run).
+// GEDI (Sansone & Manhaeve): λ_gen · contrastive divergence with SGLD negatives (JEM's p(x)
+// term) + λ_inv · invariance + λ_unif · uniformity. λ_gen = 0 is "GEDI without the generative
+// term" (no SGLD is run). Defaults from the public code of the lineage: λ_gen = 1 (JEM's
+// p_x_weight); λ_unif = 0.5, λ_inv = 0.5 · β = 0.025 with β = 0.05 (emsansone/CPLearn,
+// solo/losses/gedi_nogen.py: 0.5 · L_unif + 0.5 · β · L_inv).
 struct GediWeights {
-  double generative = 1, invariance = 1, uniformity = 1;
+  double generative = 1, invariance = 0.025, uniformity = 0.5;
+};
+
+// How the encoder's outputs become cluster logits.
+enum class GediHead {
+  kLinear,     // f(x) / temperature, as the author's code (temperature 0.1)
+  kBatchNorm,  // batch-normalised over the data of the batch (no affine): gedilog's earlier head
+};
+
+struct GediOptions {
+  GediWeights weights;
+  GediHead head = GediHead::kLinear;
+  double head_temperature = 0.1;
+  // Gaussian noise added to both views before any term (JEM's sigma 0.03 on [-1, 1] is 0.015
+  // on [0, 1]): the EBM models a smoothed data density.
+  double data_noise = 0.015;
+  // α of Du & Mordatch's (2019, "Implicit generation and generalization in energy-based
+  // models", sec. 3.3) regulariser α · (mean E(data)² + mean E(negatives)²), added to the
+  // generative term: it keeps the energies from running off to -∞, which they do here without
+  // it (0: off, as JEM).
+  double energy_l2 = 1;
+  SgldOptions sgld;
 };
 
 class Gedi : public Objective {
  public:
-  // encoder: images -> [batch, clusters]. With normalize_head its outputs are batch-normalised
-  // (no affine) into the cluster logits, so that a constant output, the trivial minimum of the
-  // invariance term, is out of reach (and every cluster's logit is centred over the batch,
-  // which also works against cluster collapse).
-  Gedi(torch::nn::AnyModule encoder, std::int64_t clusters, GediWeights weights, SgldOptions sgld,
-       std::vector<std::int64_t> image_shape, bool normalize_head = true);
+  // encoder: images -> [batch, clusters]; image_shape: one image's, for the sampler.
+  Gedi(torch::nn::AnyModule encoder, std::int64_t clusters, GediOptions options, std::vector<std::int64_t> image_shape);
   torch::Tensor cluster_logits(const torch::Tensor& images) override;
   Losses loss(const torch::Tensor& view, const torch::Tensor& other_view) override;
   // The energy E(x) = -logsumexp f(x): low on the data; the OOD score is -E(x).
   torch::Tensor energy_of(const torch::Tensor& images);
+  // In eval mode: mean E(last negatives drawn by loss) - mean E(data). A generative term that
+  // works keeps it positive (the data below its negatives); NaN before any negatives.
+  double energy_gap(const torch::Tensor& data);
   SgldSampler& sampler() { return sampler_; }
 
  private:
+  // Cluster logits of encoder outputs f whose first data_rows rows are data (the rest
+  // negatives): the batch-norm head normalises every row by the data rows' statistics and
+  // updates its running statistics from them only, so that data and negatives are scored by
+  // one function, the one SGLD follows in eval mode.
+  torch::Tensor head(const torch::Tensor& f, std::int64_t data_rows);
+
   torch::nn::AnyModule encoder_;
-  torch::nn::BatchNorm1d norm_{nullptr};
-  GediWeights weights_;
+  GediOptions options_;
+  torch::Tensor running_mean_, running_var_;  // batch-norm head
   SgldSampler sampler_;
+  torch::Tensor last_negatives_;
 };
 
 // SwAV (Caron et al. 2020): L2-normalised features scored against C normalised prototypes;
@@ -90,15 +122,17 @@ class Swav : public Objective {
 // every cluster gets B / C of the mass and every row sums to 1.
 torch::Tensor sinkhorn(const torch::Tensor& scores, double epsilon, int iterations);
 
-// SimVAE (Bizeul et al. 2024), in the form used here: the views of one input share one latent
+// A VAE with a learnt Gaussian-mixture prior over the views' shared latent (gedilog's; it was
+// called SimVAE here, but SimVAE (Bizeul et al. 2024) has one latent per augmentation, a
+// per-sample prior, a Gaussian likelihood, β = 0.15 and a GMM fitted afterwards): the views of one input share one latent
 // z with posterior N(mean of the views' means, mean of their variances); z ~ a mixture of C
 // unit Gaussians with learnt means (uniform weights); each view is decoded from z (Bernoulli
 // pixels). Terms: reconstruction (-log p(x|z), both views) and the KL estimate
 // log q(z|x) - log p(z). The cluster head is the mixture posterior p(c | posterior mean).
-class SimVae : public Objective {
+class GmmVae : public Objective {
  public:
   // encoder: images -> [batch, 2 · latent_dim] (mean, log-variance); images are 1x28x28.
-  SimVae(torch::nn::AnyModule encoder, std::int64_t latent_dim, std::int64_t clusters);
+  GmmVae(torch::nn::AnyModule encoder, std::int64_t latent_dim, std::int64_t clusters);
   torch::Tensor cluster_logits(const torch::Tensor& images) override;
   Losses loss(const torch::Tensor& view, const torch::Tensor& other_view) override;
 
@@ -108,6 +142,41 @@ class SimVae : public Objective {
   torch::nn::Sequential decoder_{nullptr};
   torch::Tensor means_;  // [C, latent_dim]
   std::int64_t latent_dim_;
+};
+
+// SimVAE (Bizeul et al. 2024, "A probabilistic model behind self-supervised learning";
+// alicebizeul/simvae, src/model/models.py SelfSup and priors.py Prior_Sup): each augmentation j
+// of an input has its own latent z_j ~ q(z | x_j) = N(μ(x_j), diag σ²(x_j)); the prior ties them
+// to the input's content y, estimated by their mean ȳ: log p(z_j | ȳ) = -||z_j - ȳ||² / (2 v)
+// and log p(ȳ) = -||ȳ||² / 2; the likelihood is Gaussian with a fixed variance,
+// p(x | z) = N(sigmoid(dec(z)), e^{log_var_x}). Terms (per input, summed over views):
+// reconstruction, and β · (-entropy of q - log prior). Clusters are read by a GMM fitted on the
+// training latents μ(x) (fit_read_out); until then its components are N(0, I) draws.
+// Departures: the GMM has diagonal covariances and 5 starts (the authors: scikit-learn's full
+// covariances, 20 starts).
+struct SimVaeOptions {
+  std::int64_t latent_dim = 10;  // the authors' zdim
+  double beta = 0.15;
+  double log_var_x = -4.6;       // log of the likelihood's variance
+  double var_z_y = 1.0;          // v: the spread of an augmentation's latent around ȳ
+};
+
+class SimVae : public Objective {
+ public:
+  // encoder: images -> [batch, 2 · latent_dim] (mean, log-variance); images are 1x28x28.
+  SimVae(torch::nn::AnyModule encoder, std::int64_t clusters, SimVaeOptions options = {});
+  torch::Tensor cluster_logits(const torch::Tensor& images) override;  // GMM log π_c + log N(μ(x))
+  Losses loss(const torch::Tensor& view, const torch::Tensor& other_view) override;
+  void fit_read_out(const torch::Tensor& train_images) override;
+  torch::Tensor latent_means(const torch::Tensor& images);  // μ(x), [batch, latent_dim]
+  // The per-input prior term log p(z_a | ȳ) + log p(z_b | ȳ) + log p(ȳ) of two views' latents.
+  static torch::Tensor log_prior(const torch::Tensor& z_a, const torch::Tensor& z_b, double var_z_y);
+
+ private:
+  torch::nn::AnyModule encoder_;
+  torch::nn::Sequential decoder_{nullptr};
+  SimVaeOptions options_;
+  torch::Tensor gmm_log_weights_, gmm_means_, gmm_variances_;  // buffers, saved with the model
 };
 
 // Mitigations of reasoning shortcuts that need no second view (DESIGN.md): terms on the

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config   # toolchain
   swi-prolog-nox                                 # embedded Prolog: loading and grounding
   libboost-graph-dev                             # dependency graphs, circuits
+  libboost-dev                                   # Boost.Math distributions: compare's statistics
   libcli11-dev                                   # command line
   nlohmann-json3-dev                             # JSON output, circuit cache (MessagePack)
   libtorch-dev                                   # tensors: bridge/, neural/ (CPU build)

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <ostream>
 #include <sstream>
@@ -57,6 +58,7 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
     const int classes = static_cast<int>(data.test.labels.max().item<std::int64_t>()) + 1;
 
     const std::int64_t n = data.train.size();
+    if (n == 0) throw UserError("DataError", "data.train_images", "no training images");
     const std::int64_t steps = (n + config.batch_size - 1) / config.batch_size;
     std::ostringstream history;
     std::vector<std::string> term_names;
@@ -66,6 +68,11 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
     std::int64_t trained = 0, step_count = 0;
     ClusterMetrics test;
     torch::Tensor test_logits;  // of the last evaluation
+    // GEDI's energy gap (Gedi::energy_gap) on a fixed sample of the training images.
+    auto* gedi = dynamic_cast<neural::Gedi*>(objective.get());
+    const bool with_gap = gedi && config.generative > 0;
+    const torch::Tensor gap_images = data.train.images.narrow(0, 0, std::min<std::int64_t>(512, n)).to(device);
+    double energy_gap = std::nan("");
     auto evaluate = [&] {
       test_logits = logits_of(*objective, data.test.images, device);
       test = cluster_metrics(test_logits.argmax(1), data.test.labels, static_cast<int>(config.clusters), classes);
@@ -97,25 +104,37 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
       train_seconds += seconds;
       trained += n;
       step_count += steps;
+      objective->fit_read_out(data.train.images.to(device));
       evaluate();
+      if (with_gap) energy_gap = gedi->energy_gap(gap_images);
       if (epoch == 1) {
         history << "epoch,loss";
         for (const std::string& t : term_names) history << "," << t;
-        history << ",train_seconds,test_accuracy,test_nmi,test_ari\n";
+        history << ",train_seconds,test_accuracy,test_nmi,test_ari" << (with_gap ? ",energy_gap" : "") << "\n";
       }
       history << epoch << "," << loss_sum / steps;
       for (const std::string& t : term_names) history << "," << (last_terms[t] = sums[t] / steps);
-      history << "," << seconds << "," << test.accuracy << "," << test.nmi << "," << test.ari << "\n";
+      history << "," << seconds << "," << test.accuracy << "," << test.nmi << "," << test.ari;
+      if (with_gap) history << "," << energy_gap;
+      history << "\n";
       losses.push_back(loss_sum / steps);
       accuracies.push_back(test.accuracy);
       nmis.push_back(test.nmi);
       log << "epoch " << epoch << ": loss " << fixed(loss_sum / steps, 4);
       for (const std::string& t : term_names) log << " (" << t << " " << fixed(last_terms[t], 4) << ")";
       log << ", test ACC " << fixed(test.accuracy, 4) << ", NMI " << fixed(test.nmi, 4) << ", ARI "
-          << fixed(test.ari, 4) << ", " << fixed(seconds, 1) << " s\n";
+          << fixed(test.ari, 4);
+      if (with_gap) log << ", energy gap " << fixed(energy_gap, 3);
+      log << ", " << fixed(seconds, 1) << " s\n";
     }
     if (config.epochs == 0) evaluate();
 
+    nlohmann::json val_json = nullptr;
+    if (data.validation.size() > 0) {
+      const ClusterMetrics v = cluster_metrics(logits_of(*objective, data.validation.images, device).argmax(1),
+                                               data.validation.labels, static_cast<int>(config.clusters), classes);
+      val_json = {{"accuracy", v.accuracy}, {"nmi", v.nmi}, {"ari", v.ari}};
+    }
     nlohmann::json test_json = {{"accuracy", test.accuracy}, {"nmi", test.nmi}, {"ari", test.ari},
                                 {"class_of_cluster", test.class_of}, {"confusion", test.confusion}};
     if (!config.ood_source.empty()) {
@@ -128,7 +147,7 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
       test_json["ood_source"] = config.ood_source;
       test_json["ood_images"] = m;
     }
-    if (auto* gedi = dynamic_cast<neural::Gedi*>(objective.get()); gedi && config.generative > 0) {
+    if (with_gap) {
       // Samples of the learnt density: SGLD chains continued from the replay buffer.
       objective->eval();
       const torch::Tensor samples =
@@ -151,6 +170,8 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
     nlohmann::json terms = nlohmann::json::object();
     for (const auto& [name, value] : last_terms) terms[name] = value;
     nlohmann::json metrics = {{"test", test_json},
+                              {"val", val_json},
+                              {"validation_images", data.validation.size()},
                               {"train_seconds", train_seconds},
                               {"step_seconds", step_count ? train_seconds / step_count : 0.0},
                               {"examples_per_second", train_seconds > 0 ? trained / train_seconds : 0.0},
@@ -159,6 +180,7 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
                               {"peak_rss_mib", peak_rss_mib()},
                               {"train_images", n},
                               {"test_images", data.test.size()}};
+    if (with_gap && std::isfinite(energy_gap)) metrics["energy_gap"] = energy_gap;
     return metrics;
   });
 }

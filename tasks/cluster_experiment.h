@@ -1,5 +1,5 @@
 #pragma once
-// `gedilog cluster`: a perception objective (GEDI, SwAV, SimVAE; neural/objectives.h) trained
+// `gedilog cluster`: a perception objective (GEDI, SwAV, a mixture-prior VAE; neural/objectives.h) trained
 // without labels on a train split, evaluated on the test split: clustering accuracy under the
 // best cluster -> class matching, NMI, ARI, a confusion PNG; out-of-distribution detection by
 // the energy -logsumexp f(x) against another dataset (AUROC); for GEDI a PNG of SGLD samples.

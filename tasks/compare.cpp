@@ -22,6 +22,7 @@
 #include "tasks/program_experiment.h"
 #include "tasks/plots.h"
 #include "tasks/run_store.h"
+#include "tasks/statistics.h"
 #include "tasks/toml_file.h"
 #include "tasks/training_run.h"
 
@@ -91,6 +92,9 @@ Grid load_grid(const std::string& file) {
       }
     } else if (key == "set") {
       g.set = strings(file, node, key);
+    } else if (key == "baseline") {
+      if (!node.is_string()) throw UserError("ConfigError", where(file, node), "'baseline' must be a variant's name");
+      g.baseline = *node.value<std::string>();
     } else if (key == "metrics") {
       g.metrics = strings(file, node, key);
     } else if (key == "task") {
@@ -99,7 +103,7 @@ Grid load_grid(const std::string& file) {
       g.variants = axis(node, key, false);
     } else {
       throw UserError("ConfigError", where(file, node),
-                      "unknown key '" + key + "' (known: experiment, seeds, set, metrics, task, variant)");
+                      "unknown key '" + key + "' (known: experiment, seeds, set, metrics, baseline, task, variant)");
     }
   }
   auto require = [&](bool ok, const std::string& msg) {
@@ -111,6 +115,10 @@ Grid load_grid(const std::string& file) {
   require(!g.seeds.empty(), "'seeds' must list at least one seed");
   require(!g.metrics.empty(), "'metrics' must name at least one metric");
   require(!g.variants.empty(), "at least one [[variant]] is required");
+  if (g.baseline.empty()) g.baseline = g.variants.front().name;
+  bool baseline_found = false;
+  for (const Grid::Axis& v : g.variants) baseline_found = baseline_found || v.name == g.baseline;
+  require(baseline_found, "'baseline' names no [[variant]]: '" + g.baseline + "'");
   for (const auto* names : {&g.tasks, &g.variants}) {
     std::set<std::string> seen;
     for (const Grid::Axis& x : *names) require(seen.insert(slug(x.name)).second, "two entries named '" + x.name + "'");
@@ -177,6 +185,163 @@ std::string label_of(const GridRun& r) {
   return (r.task.empty() ? "" : r.task + ", ") + r.variant + ", seed " + std::to_string(r.seed);
 }
 
+
+// The values of one metric in the finished runs of a cell, by seed.
+struct CellValues {
+  std::vector<double> values;
+  std::vector<std::int64_t> seeds;
+};
+
+nlohmann::json::json_pointer metric_pointer(const std::string& metric) {
+  std::string pointer = "/" + metric;
+  std::replace(pointer.begin(), pointer.end(), '.', '/');
+  return nlohmann::json::json_pointer(pointer);
+}
+
+// results.md, results.csv and results.png from the finished runs (metrics.json by folder key).
+// A metric is binary when every value it has in the grid is an integer (or boolean) 0 or 1.
+std::string write_results(const Grid& g, const std::vector<GridRun>& runs,
+                          const std::map<std::string, nlohmann::json>& finished, const std::string& out_dir) {
+  const std::size_t seeds = g.seeds.size();
+  const bool by_task = !g.tasks.empty();
+  auto cell_values = [&](std::size_t first, const std::string& metric) {
+    CellValues out;
+    const auto p = metric_pointer(metric);
+    for (std::size_t i = first; i < first + seeds; ++i) {
+      const auto it = finished.find(RunFolder::folder_key(runs[i].dir));
+      if (it == finished.end() || !it->second.contains(p)) continue;
+      const nlohmann::json& v = it->second.at(p);
+      if (v.is_boolean()) out.values.push_back(v.get<bool>() ? 1.0 : 0.0);
+      else if (v.is_number()) out.values.push_back(v.get<double>());
+      else continue;
+      out.seeds.push_back(runs[i].seed);
+    }
+    return out;
+  };
+  std::map<std::string, bool> binary;
+  for (const std::string& m : g.metrics) {
+    bool is_binary = false, seen = false;
+    for (const GridRun& r : runs) {
+      const auto it = finished.find(RunFolder::folder_key(r.dir));
+      if (it == finished.end() || !it->second.contains(metric_pointer(m))) continue;
+      const nlohmann::json& v = it->second.at(metric_pointer(m));
+      const bool zero_one = v.is_boolean() || (v.is_number_integer() && (v.get<std::int64_t>() == 0 || v.get<std::int64_t>() == 1));
+      is_binary = (seen ? is_binary : true) && zero_one;
+      seen = true;
+    }
+    binary[m] = is_binary;
+  }
+  // The baseline's cell of each task: its first run's index.
+  const std::size_t variants = g.variants.size();
+  std::size_t baseline = 0;
+  for (std::size_t v = 0; v < variants; ++v)
+    if (g.variants[v].name == g.baseline) baseline = v;
+  auto baseline_cell = [&](std::size_t first) { return first - first % (variants * seeds) + baseline * seeds; };
+
+  std::ostringstream md, tests, maps, csv;
+  md << "Grid `" << g.file << "`, seeds";
+  for (std::int64_t s : g.seeds) md << " " << s;
+  md << ". Per cell: the mean and its 95% interval (Student's t) over the seeds that finished; for"
+        " binary metrics (0 or 1 per run) the count and its 95% Wilson interval. `runs`: finished"
+        " runs of the cell.\n\n|"
+     << (by_task ? " task |" : "") << " variant | runs |";
+  csv << (by_task ? "task," : "") << "variant";
+  for (const std::string& m : g.metrics) {
+    md << " " << m << " |";
+    csv << "," << m << "_mean," << m << "_std," << m << "_n," << m << "_low," << m << "_high," << m << "_p";
+  }
+  md << "\n|" << (by_task ? "---|" : "") << "---|---|";
+  for (std::size_t i = 0; i < g.metrics.size(); ++i) md << "---|";
+  md << "\n";
+  csv << "\n";
+  tests << "\n## Against the baseline\n\nTwo-sided p-values of each variant against `" << g.variants[baseline].name
+        << "`" << (by_task ? " of the same task" : "")
+        << ": Fisher's exact test for binary metrics, Mann-Whitney's U for the others (exact without ties)."
+           " Not corrected for the number of comparisons.\n\n|"
+        << (by_task ? " task |" : "") << " variant |";
+  for (const std::string& m : g.metrics) tests << " " << m << " |";
+  tests << "\n|" << (by_task ? "---|" : "") << "---|";
+  for (std::size_t i = 0; i < g.metrics.size(); ++i) tests << "---|";
+  tests << "\n";
+  maps << "\n## Learned concept maps\n\nPer run, `test.concept_map`: true value -> the concept it is read as"
+          " most often.\n\n|" << (by_task ? " task |" : "") << " variant | seed | map |\n|" << (by_task ? "---|" : "")
+       << "---|---|---|\n";
+  bool any_map = false;
+
+  BarChart chart;
+  chart.metrics = g.metrics;
+  for (const Grid::Axis& v : g.variants) chart.series.push_back(v.name);
+  for (std::size_t first = 0; first < runs.size(); first += seeds) {  // a cell: its seeds
+    const GridRun& cell = runs[first];
+    const bool is_baseline = first == baseline_cell(first);
+    if (chart.groups.empty() || chart.groups.back() != cell.task) chart.groups.push_back(cell.task);
+    std::size_t finished_runs = 0;
+    for (std::size_t i = first; i < first + seeds; ++i) {
+      const auto it = finished.find(RunFolder::folder_key(runs[i].dir));
+      if (it == finished.end()) continue;
+      ++finished_runs;
+      const auto map = it->second.find("test") != it->second.end() && it->second["test"].contains("concept_map")
+                           ? it->second["test"]["concept_map"] : nlohmann::json();
+      if (!map.is_array()) continue;
+      std::string text;
+      for (std::size_t d = 0; d < map.size(); ++d)
+        if (map[d].get<int>() >= 0) text += (text.empty() ? "" : " ") + std::to_string(d) + "->" + std::to_string(map[d].get<int>());
+      maps << "|" << (by_task ? " " + cell.task + " |" : "") << " " << cell.variant << " | " << runs[i].seed << " | " << text
+           << " |\n";
+      any_map = true;
+    }
+    const std::string row_head = "|" + (by_task ? " " + cell.task + " |" : std::string()) + " " + cell.variant + " |";
+    md << row_head << " " << finished_runs << " |";
+    if (!is_baseline) tests << row_head;
+    csv << (by_task ? "\"" + cell.task + "\"," : "") << '"' << cell.variant << '"';
+    std::vector<std::pair<double, double>> bars;
+    for (const std::string& m : g.metrics) {
+      const CellValues c = cell_values(first, m), base = cell_values(baseline_cell(first), m);
+      const stats::MeanSummary s = stats::summarize(c.values);
+      double p = std::nan("");
+      if (!c.values.empty() && !base.values.empty() && !is_baseline) {
+        if (binary[m]) {
+          const auto k = static_cast<std::int64_t>(s.mean * s.n + 0.5), k0 = static_cast<std::int64_t>(stats::summarize(base.values).mean * base.values.size() + 0.5);
+          p = stats::fisher_exact(k, static_cast<std::int64_t>(s.n) - k, k0, static_cast<std::int64_t>(base.values.size()) - k0);
+        } else {
+          p = stats::mann_whitney(c.values, base.values);
+        }
+      }
+      if (!is_baseline) tests << " " << (std::isnan(p) ? "–" : fixed(p, 4)) << " |";
+      if (c.values.empty()) {
+        md << " – |";
+        csv << ",,,0,,,";
+        bars.emplace_back(std::nan(""), 0.0);
+        continue;
+      }
+      stats::Interval ci = s.ci;
+      if (binary[m]) {
+        const auto k = static_cast<std::int64_t>(s.mean * s.n + 0.5);
+        ci = stats::wilson_interval(k, static_cast<std::int64_t>(s.n));
+        md << " " << k << "/" << s.n << " [" << fixed(ci.low, 2) << ", " << fixed(ci.high, 2) << "] |";
+      } else if (s.n > 1) {
+        md << " " << fixed(s.mean, 4) << " [" << fixed(ci.low, 4) << ", " << fixed(ci.high, 4) << "] |";
+      } else {
+        md << " " << fixed(s.mean, 4) << " |";
+      }
+      csv << "," << s.mean << "," << s.sd << "," << s.n << "," << ci.low << "," << ci.high << ","
+          << (std::isnan(p) ? std::string() : std::to_string(p));
+      bars.emplace_back(s.mean, s.sd);
+    }
+    chart.values.push_back(bars);
+    md << "\n";
+    if (!is_baseline) tests << "\n";
+    csv << "\n";
+  }
+  if (variants > 1) md << tests.str();
+  if (any_map) md << maps.str();
+  md << "\n![mean ± std per cell](results.png)\n";
+  std::ofstream(fs::path(out_dir) / "results.md") << md.str();
+  std::ofstream(fs::path(out_dir) / "results.csv") << csv.str();
+  write_bar_chart_png((fs::path(out_dir) / "results.png").string(), chart);
+  return md.str();
+}
+
 }  // namespace
 
 std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& log, bool terminal,
@@ -234,66 +399,14 @@ std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& lo
   }
   while (!running.empty()) wait_one();
 
-  // The table, from runs.db.
-  const auto finished = finished_runs(db);
-  const bool by_task = !g.tasks.empty();
-  std::ostringstream md, csv;
-  md << "Grid `" << g.file << "`, seeds";
-  for (std::int64_t s : g.seeds) md << " " << s;
-  md << "; mean ± std (sample) over the seeds.\n\n|" << (by_task ? " task |" : "") << " variant |";
-  csv << (by_task ? "task," : "") << "variant";
-  for (const std::string& m : g.metrics) md << " " << m << " |", csv << "," << m << "_mean," << m << "_std," << m << "_n";
-  md << "\n|" << (by_task ? "---|" : "") << "---|";
-  for (std::size_t i = 0; i < g.metrics.size(); ++i) md << "---|";
-  md << "\n";
-  csv << "\n";
-  BarChart chart;
-  chart.metrics = g.metrics;
-  for (const Grid::Axis& v : g.variants) chart.series.push_back(v.name);
-  for (std::size_t first = 0; first < runs.size(); first += g.seeds.size()) {  // a cell: its seeds
-    const GridRun& cell = runs[first];
-    if (chart.groups.empty() || chart.groups.back() != cell.task) chart.groups.push_back(cell.task);
-    md << "|" << (by_task ? " " + cell.task + " |" : "") << " " << cell.variant << " |";
-    csv << (by_task ? "\"" + cell.task + "\"," : "") << '"' << cell.variant << '"';
-    std::vector<std::pair<double, double>> bars;
-    for (const std::string& m : g.metrics) {
-      std::string pointer = "/" + m;
-      for (char& ch : pointer) if (ch == '.') ch = '/';
-      const nlohmann::json::json_pointer p(pointer);
-      std::vector<double> values;
-      for (std::size_t i = first; i < first + g.seeds.size(); ++i) {
-        const auto it = finished.find(RunFolder::folder_key(runs[i].dir));
-        if (it != finished.end() && it->second.contains(p) && it->second.at(p).is_number())
-          values.push_back(it->second.at(p).get<double>());
-      }
-      double mean = 0, var = 0;
-      for (double x : values) mean += x / values.size();
-      for (double x : values) var += values.size() > 1 ? (x - mean) * (x - mean) / (values.size() - 1) : 0;
-      if (values.empty()) {
-        md << " – |";
-        csv << ",,,0";
-        bars.emplace_back(std::nan(""), 0.0);
-      } else {
-        md << " " << fixed(mean, 4) << " ± " << fixed(std::sqrt(var), 4) << " |";
-        csv << "," << mean << "," << std::sqrt(var) << "," << values.size();
-        bars.emplace_back(mean, std::sqrt(var));
-      }
-    }
-    chart.values.push_back(bars);
-    md << "\n";
-    csv << "\n";
-  }
-  md << "\n![mean ± std per cell](results.png)\n";
-  std::ofstream(fs::path(out_dir) / "results.md") << md.str();
-  std::ofstream(fs::path(out_dir) / "results.csv") << csv.str();
-  write_bar_chart_png((fs::path(out_dir) / "results.png").string(), chart);
+  const std::string md = write_results(g, runs, finished_runs(db), out_dir);
   if (!failed.empty()) {
     std::string names;
     for (const std::string& f : failed) names += (names.empty() ? "" : "; ") + f;
     throw UserError("RunFailed", out_dir,
                     std::to_string(failed.size()) + " run(s) failed (" + names + "); the others are in results.md");
   }
-  return md.str();
+  return md;
 }
 
 std::string slug(const std::string& name) {

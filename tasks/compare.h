@@ -1,15 +1,18 @@
 #pragma once
 // `gedilog compare GRID.toml --out DIR [--jobs K]`: experiments run over tasks x variants x
 // seeds, each run a folder DIR/[<task>-]<variant>-s<seed> recorded in DIR/runs.db; finished
-// runs are skipped, so an interrupted comparison resumes. The table of mean ± std per cell and
-// metric is read back from runs.db into DIR/results.md, DIR/results.csv and a bar chart,
-// DIR/results.png.
+// runs are skipped, so an interrupted comparison resumes. The results are read back from
+// runs.db into DIR/results.md (per cell and metric: the mean with its 95% t-interval, or for
+// binary metrics the count with its Wilson interval; p-values of each variant against the
+// baseline: Fisher's exact test or Mann-Whitney's U; the learned concept map of every run),
+// DIR/results.csv and a bar chart, DIR/results.png (tasks/statistics.h).
 //
 // A grid file:
 //   experiment = "cluster_mnist.toml"       # relative to the grid file
 //   seeds = [0, 1, 2]
 //   set = ["train.epochs=20"]                # overrides for every run (optional)
 //   metrics = ["test.accuracy", "test.nmi"]  # paths into metrics.json
+//   baseline = "GEDI"                        # optional: the variant others are tested against
 //   [[task]]                                 # optional: a second axis, each with its own
 //   name = "mnist-half"                      # experiment file and overrides
 //   experiment = "shortcuts/half.toml"
@@ -35,6 +38,7 @@ struct Grid {
   std::vector<std::int64_t> seeds;
   std::vector<std::string> set;
   std::vector<std::string> metrics;
+  std::string baseline;     // the variant every other is tested against (default: the first)
   std::vector<Axis> tasks;  // empty: the grid's experiment alone
   std::vector<Axis> variants;
 };

@@ -118,6 +118,7 @@ const std::map<std::string, Key>& schema() {
       {"data.dir", key<std::string>(&C::data_dir, "dir", "a string")},
       {"data.train_images", key<std::int64_t>(&C::train_images, "train_images", "an integer")},
       {"data.test_images", key<std::int64_t>(&C::test_images, "test_images", "an integer")},
+      {"data.validation", key<double>(&C::validation, "validation", "a number")},
       {"data.ood_source", key<std::string>(&C::ood_source, "ood_source", "a string")},
       {"augment.rotation", key<double>(&C::augment_rotation, "rotation", "a number")},
       {"augment.translation", key<double>(&C::augment_translation, "translation", "a number")},
@@ -129,16 +130,23 @@ const std::map<std::string, Key>& schema() {
       {"objective.generative", key<double>(&C::generative, "generative", "a number")},
       {"objective.invariance", key<double>(&C::invariance, "invariance", "a number")},
       {"objective.uniformity", key<double>(&C::uniformity, "uniformity", "a number")},
-      {"objective.head_norm", key<bool>(&C::head_norm, "head_norm", "true or false")},
+      {"objective.head", key<std::string>(&C::head, "head", "a string")},
+      {"objective.head_temperature", key<double>(&C::head_temperature, "head_temperature", "a number")},
+      {"objective.data_noise", key<double>(&C::data_noise, "data_noise", "a number")},
+      {"objective.energy_l2", key<double>(&C::energy_l2, "energy_l2", "a number")},
       {"objective.sgld_steps", key<std::int64_t>(&C::sgld_steps, "sgld_steps", "an integer")},
       {"objective.sgld_step_size", key<double>(&C::sgld_step_size, "sgld_step_size", "a number")},
       {"objective.sgld_noise", key<double>(&C::sgld_noise, "sgld_noise", "a number")},
       {"objective.sgld_buffer", key<std::int64_t>(&C::sgld_buffer, "sgld_buffer", "an integer")},
       {"objective.sgld_reinit", key<double>(&C::sgld_reinit, "sgld_reinit", "a number")},
+      {"objective.sgld_clamp", key<bool>(&C::sgld_clamp, "sgld_clamp", "true or false")},
       {"objective.feature_dim", key<std::int64_t>(&C::feature_dim, "feature_dim", "an integer")},
       {"objective.temperature", key<double>(&C::temperature, "temperature", "a number")},
       {"objective.sinkhorn_epsilon", key<double>(&C::sinkhorn_epsilon, "sinkhorn_epsilon", "a number")},
       {"objective.latent_dim", key<std::int64_t>(&C::latent_dim, "latent_dim", "an integer")},
+      {"objective.simvae_beta", key<double>(&C::simvae_beta, "simvae_beta", "a number")},
+      {"objective.simvae_log_var_x", key<double>(&C::simvae_log_var_x, "simvae_log_var_x", "a number")},
+      {"objective.simvae_var_z_y", key<double>(&C::simvae_var_z_y, "simvae_var_z_y", "a number")},
       {"train.epochs", key<std::int64_t>(&C::epochs, "epochs", "an integer")},
       {"train.batch_size", key<std::int64_t>(&C::batch_size, "batch_size", "an integer")},
       {"train.learning_rate", key<double>(&C::learning_rate, "learning_rate", "a number")},
@@ -217,13 +225,18 @@ void check(const ExperimentConfig& c, const std::string& location) {
   if (c.joint_supervision < 0 || c.joint_supervision > 1) fail("joint.supervision is a share of examples, in [0, 1]");
   if (c.joint_warmup < 0 || (c.joint_warmup > 0 && c.joint_objective <= 0))
     fail("joint.warmup counts epochs (>= 0) of the perception objective alone: it needs joint.objective > 0");
-  if (c.objective != "gedi" && c.objective != "swav" && c.objective != "simvae")
-    fail("objective.name must be \"gedi\", \"swav\" or \"simvae\"");
+  if (c.objective != "gedi" && c.objective != "swav" && c.objective != "simvae" && c.objective != "gmm-vae")
+    fail("objective.name must be \"gedi\", \"swav\", \"simvae\" or \"gmm-vae\"");
+  if (!(c.simvae_beta >= 0) || !(c.simvae_var_z_y > 0))
+    fail("objective.simvae_beta must be >= 0 and objective.simvae_var_z_y > 0");
   if (c.clusters < 2) fail("objective.clusters must be >= 2");
   if (c.generative < 0 || c.invariance < 0 || c.uniformity < 0)
     fail("objective.generative, objective.invariance and objective.uniformity must be >= 0");
   if (c.objective == "gedi" && c.generative + c.invariance + c.uniformity == 0)
     fail("objective: GEDI with every weight 0 has nothing to train");
+  if (c.head != "linear" && c.head != "batchnorm") fail("objective.head must be \"linear\" or \"batchnorm\"");
+  if (!(c.head_temperature > 0) || c.data_noise < 0 || c.energy_l2 < 0)
+    fail("objective.head_temperature must be > 0, objective.data_noise and objective.energy_l2 >= 0");
   if (c.sgld_steps < 0 || c.sgld_buffer < 1 || c.sgld_reinit < 0 || c.sgld_reinit > 1 || c.sgld_step_size < 0 ||
       c.sgld_noise < 0)
     fail("objective.sgld_*: steps >= 0, buffer >= 1, reinit in [0, 1], step size and noise >= 0");
@@ -243,6 +256,7 @@ void check(const ExperimentConfig& c, const std::string& location) {
   if (!(c.learning_rate > 0)) fail("train.learning_rate must be > 0");
   if (c.schedule != "constant" && c.schedule != "cosine") fail("train.schedule must be \"constant\" or \"cosine\"");
   if (c.train_images < 0 || c.test_images < 0) fail("data.*_images must be >= 0 (0: all)");
+  if (!(c.validation >= 0 && c.validation < 1)) fail("data.validation is a share of the training images, in [0, 1)");
   if (c.augment_rotation < 0 || c.augment_translation < 0 || c.augment_noise < 0)
     fail("augment.rotation, augment.translation and augment.noise must be >= 0");
   if (c.augment_scale < 0 || c.augment_scale >= 1) fail("augment.scale must be in [0, 1)");

@@ -44,6 +44,9 @@ struct ExperimentConfig {
   std::string data_dir;      // the package's / IDX folder (empty: the installed one)
   std::int64_t train_images = 0;  // 0: all
   std::int64_t test_images = 0;
+  // Share of the training images held out as the validation split (val.* in metrics.json), the
+  // same whatever the training seed. Hyper-parameters are chosen on it, never on test.
+  double validation = 0.1;
   std::string ood_source;  // task "cluster": test images of this source are the OOD set (empty: none)
   // [augment]: random affine maps and pixel noise on the training images (all 0: none)
   double augment_rotation = 0;     // degrees
@@ -52,7 +55,7 @@ struct ExperimentConfig {
   double augment_noise = 0;        // pixel noise standard deviation
   // [joint]: mitigations trained with the program's loss on the same images (0: off). The
   // objective's cluster head becomes the concept network when joint.objective > 0.
-  double joint_objective = 0;       // λ of the [objective] section's objective (GEDI, SwAV, SimVAE)
+  double joint_objective = 0;       // λ of the [objective] section's objective (GEDI, SwAV, gmm-vae)
   double joint_entropy = 0;         // λ of -H(batch-mean concept distribution)
   double joint_reconstruction = 0;  // λ of a decoder reconstructing each image from its concepts
   double joint_supervision = 0;     // share of training examples whose digits are given
@@ -62,21 +65,30 @@ struct ExperimentConfig {
   // [model]
   std::string network = "lenet";  // one of neural::kArchitectures
   // [objective]: the perception objective (task "cluster")
-  std::string objective = "gedi";  // "gedi" | "swav" | "simvae"
+  std::string objective = "gedi";  // "gedi" | "swav" | "simvae" | "gmm-vae"
   std::int64_t clusters = 10;      // C
-  double generative = 1;           // GEDI's weights; generative = 0: GEDI without the generative term
-  double invariance = 1;
-  double uniformity = 1;
-  bool head_norm = true;           // GEDI: batch-normalised cluster logits
-  std::int64_t sgld_steps = 20;    // SGLD (JEM defaults)
-  double sgld_step_size = 1;
-  double sgld_noise = 0.01;
+  // GEDI's weights (defaults: neural::GediWeights, from JEM's and the author's code);
+  // generative = 0: GEDI without the generative term.
+  double generative = 1;
+  double invariance = 0.025;
+  double uniformity = 0.5;
+  std::string head = "linear";     // GEDI: "linear" (logits / head_temperature) | "batchnorm"
+  double head_temperature = 0.1;
+  double data_noise = 0.015;       // GEDI: N(0, σ²) added to both views (JEM's, on [0, 1])
+  double energy_l2 = 1;            // GEDI: α of the energy regulariser (neural::GediOptions)
+  std::int64_t sgld_steps = 20;    // SGLD: JEM's settings rescaled to images in [0, 1] (neural/gedi.h)
+  double sgld_step_size = 0.25;
+  double sgld_noise = 0.005;
   std::int64_t sgld_buffer = 10000;
   double sgld_reinit = 0.05;
+  bool sgld_clamp = false;         // clamp chains into [0, 1] at every step (JEM does not)
   std::int64_t feature_dim = 128;  // SwAV: encoder features scored against the prototypes
   double temperature = 0.1;        // SwAV
   double sinkhorn_epsilon = 0.05;  // SwAV
-  std::int64_t latent_dim = 16;    // SimVAE
+  std::int64_t latent_dim = 10;    // SimVAE (the authors' zdim) and gmm-vae
+  double simvae_beta = 0.15;       // SimVAE (neural::SimVaeOptions, the authors' defaults)
+  double simvae_log_var_x = -4.6;
+  double simvae_var_z_y = 1.0;
   // [train]
   int epochs = 1;
   std::int64_t batch_size = 32;

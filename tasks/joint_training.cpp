@@ -54,6 +54,7 @@ JointModel make_joint_model(const ExperimentConfig& config, std::int64_t concept
     objective = make_objective(c);
     ConceptHead head(objective, concepts);
     m.cluster_order = head->order();
+    m.objective = objective;
     m.concept_network = torch::nn::AnyModule(head);
     m.needs_other_view = true;
   } else {

@@ -2,7 +2,7 @@
 // The [joint] section of an experiment: what training through a program adds against reasoning
 // shortcuts, on the same images as the program's loss -log P(query):
 //   λ_obj · the [objective] section's objective (GEDI, GEDI without its generative term, SwAV,
-//           SimVAE) on two augmented views, its cluster head being the concept network,
+//           gmm-vae) on two augmented views, its cluster head being the concept network,
 //   λ_ent · -H(batch-mean concept distribution),
 //   λ_rec · reconstruction of each image from its concept distribution,
 //   λ_sup · cross-entropy on the digits of the supervised share of examples.
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bridge/trainer.h"
+#include "neural/objectives.h"
 #include "tasks/experiment.h"
 
 namespace gedilog::tasks {
@@ -22,6 +23,7 @@ struct JointModel {
   // With an objective: concept k reads the objective's cluster cluster_order[k] ([concepts]
   // int64, a buffer of the network, saved with it); undefined otherwise.
   torch::Tensor cluster_order;
+  std::shared_ptr<neural::Objective> objective;  // with joint.objective > 0: its read-out is refitted after each epoch
   bridge::AuxiliaryLoss auxiliary;       // empty when no mitigation is on
   std::vector<torch::Tensor> extra_parameters;
   bool needs_other_view = false;         // the objective compares two views

@@ -3,6 +3,8 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <array>
+#include <map>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/maximum_weighted_matching.hpp>
 #include <cmath>
@@ -13,24 +15,46 @@ namespace gedilog::tasks {
 
 ConceptMetrics concept_metrics(const torch::Tensor& predicted, const torch::Tensor& truth, int classes) {
   ConceptMetrics m;
-  const torch::Tensor p = predicted.to(torch::kCPU, torch::kLong), t = truth.to(torch::kCPU, torch::kLong);
+  const torch::Tensor p = predicted.to(torch::kCPU, torch::kLong).contiguous(), t = truth.to(torch::kCPU, torch::kLong).contiguous();
   const std::int64_t n = t.size(0);
   m.accuracy = n ? p.eq(t).sum().item<double>() / n : 0.0;
   const torch::Tensor counts =
       torch::zeros({classes * classes}, torch::kDouble).index_add_(0, t * classes + p, torch::ones({n}, torch::kDouble));
   const auto c = counts.view({classes, classes});
-  int present = 0, predicted_present = 0;
   for (int i = 0; i < classes; ++i) {
     const double row = c[i].sum().item<double>();
-    present += row > 0;
-    predicted_present += row > 0 && c.select(1, i).sum().item<double>() > 0;
     std::vector<double> r;
     for (int j = 0; j < classes; ++j) r.push_back(row > 0 ? c[i][j].item<double>() / row : 0.0);
     m.confusion.push_back(r);
   }
-  // Values predicted at least once, among those present in the truth.
-  m.collapse = present ? 1.0 - static_cast<double>(predicted_present) / present : 0.0;
+  int columns = 0;
+  double coverage = 0;
+  for (int j = 0; j < classes; ++j) {
+    if (c[j].sum().item<double>() == 0 && c.select(1, j).sum().item<double>() == 0) continue;  // value absent
+    ++columns;
+    double best = 0;
+    for (int i = 0; i < classes; ++i) best = std::max(best, m.confusion[i][j]);
+    coverage += best;
+  }
+  m.collapse = columns ? 1.0 - coverage / columns : 0.0;
+  m.f1 = macro_f1({t.data_ptr<std::int64_t>(), t.data_ptr<std::int64_t>() + n}, {p.data_ptr<std::int64_t>(), p.data_ptr<std::int64_t>() + n});
   return m;
+}
+
+double macro_f1(const std::vector<std::int64_t>& truth, const std::vector<std::int64_t>& predicted) {
+  if (truth.size() != predicted.size()) throw std::invalid_argument("macro_f1: as many predictions as truths");
+  std::map<std::int64_t, std::array<double, 3>> tally;  // value -> TP, FP, FN
+  for (std::size_t i = 0; i < truth.size(); ++i) {
+    if (truth[i] == predicted[i]) {
+      tally[truth[i]][0] += 1;
+    } else {
+      tally[predicted[i]][1] += 1;
+      tally[truth[i]][2] += 1;
+    }
+  }
+  double sum = 0;
+  for (const auto& [value, t] : tally) sum += 2 * t[0] / (2 * t[0] + t[1] + t[2]);
+  return tally.empty() ? 0.0 : sum / static_cast<double>(tally.size());
 }
 
 double expected_calibration_error(const std::vector<double>& confidence, const std::vector<bool>& correct, int bins) {
@@ -54,6 +78,12 @@ std::vector<int> learned_map(const std::vector<std::vector<double>>& confusion) 
     map.push_back(best == row.end() || *best == 0 ? -1 : static_cast<int>(best - row.begin()));
   }
   return map;
+}
+
+bool is_identity(const std::vector<int>& map) {
+  for (std::size_t v = 0; v < map.size(); ++v)
+    if (map[v] >= 0 && map[v] != static_cast<int>(v)) return false;
+  return true;
 }
 
 bool is_one_to_one(const std::vector<int>& map) {

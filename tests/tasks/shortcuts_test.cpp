@@ -229,6 +229,7 @@ TEST_CASE("every mitigation trains jointly with the program, alone or combined",
       {"gedi", {"joint.objective=1"}},
       {"gedi-nogen", {"joint.objective=1", "objective.generative=0"}},
       {"swav", {"joint.objective=1", "objective.name=swav"}},
+      {"gmm-vae", {"joint.objective=1", "objective.name=gmm-vae"}},
       {"simvae", {"joint.objective=1", "objective.name=simvae"}},
       {"entropy", {"joint.entropy=1"}},
       {"reconstruction", {"joint.reconstruction=1"}},
@@ -248,7 +249,8 @@ TEST_CASE("every mitigation trains jointly with the program, alone or combined",
     const auto& test = m.at("test");
     CHECK(test.at("examples") == 32);
     CHECK(m.at("ood").at("examples") == 168);
-    for (const char* k : {"label_accuracy", "concept_accuracy", "concept_collapse", "concept_ece"}) {
+    for (const char* k : {"label_accuracy", "label_f1", "concept_accuracy", "concept_f1", "concept_collapse",
+                          "concept_ece", "map_one_to_one", "map_identity"}) {
       CHECK(test.at(k).get<double>() >= 0);
       CHECK(test.at(k).get<double>() <= 1);
     }
@@ -274,7 +276,7 @@ TEST_CASE("every shipped grid loads with each cell's configuration checked", "[t
   const std::string examples = std::string(GEDILOG_SOURCE_DIR) + "/examples/";
   // tasks x variants x seeds
   const std::map<std::string, std::size_t> runs = {
-      {"shortcuts.toml", 3 * 11 * 3}, {"shortcuts_gedi_seeds.toml", 2 * 4 * 5}, {"gedi_ablation.toml", 8 * 3}};
+      {"shortcuts.toml", 3 * 12 * 3}, {"shortcuts_gedi_seeds.toml", 2 * 4 * 5}, {"gedi_ablation.toml", 8 * 5}};
   for (const auto& [file, expected] : runs) {
     CAPTURE(file);
     CHECK(grid_runs(load_grid(examples + file), "out").size() == expected);
@@ -310,10 +312,14 @@ set = ["joint.entropy=1"]
   CHECK(fs::exists(dir.path("cmp/half-entropy-s1/metrics.json")));
   CHECK(fs::exists(dir.path("cmp/evenodd-none-s0.log")));
   CHECK(fs::exists(dir.path("cmp/results.png")));
+  // Each variant against the baseline (the first) of its task, and every run's learned map.
+  CHECK_THAT(table, Catch::Contains("## Against the baseline"));
+  CHECK_THAT(table, Catch::Contains("## Learned concept maps"));
+  CHECK_THAT(table, Catch::Contains("| half | entropy | 1 | 0->"));
   for (const std::string row : {"| evenodd | none |", "| half | entropy |"}) {
     const auto at = table.find(row);
     REQUIRE(at != std::string::npos);
-    CHECK(table.substr(at, table.find('\n', at) - at).find(" ± ") != std::string::npos);
+    CHECK(table.substr(at, table.find('\n', at) - at).find(" [") != std::string::npos);
   }
   // A failing cell is named; the others are still tabulated.
   const std::string bad = dir.write("bad.toml", std::string(R"(
