@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <limits>
 #include <memory>
 #include <ostream>
@@ -253,6 +254,23 @@ void load(FileModel& m, const std::string& run_dir) {
 
 std::string percent(double v) { return fixed(100 * v, 2) + "%"; }
 
+// data.validation of the training examples, held out by a seeded shuffle (the same for every
+// training seed): {train, validation}. Examples, not images, are held out: an image a
+// validation example reads may also be read by a training example.
+std::pair<std::vector<FileExample>, std::vector<FileExample>> split_examples(std::vector<FileExample> all, double share) {
+  const auto held = static_cast<std::size_t>(share * static_cast<double>(all.size()) + 0.5);
+  std::mt19937_64 rng(20261201);
+  std::shuffle(all.begin(), all.end(), rng);
+  std::vector<FileExample> validation(std::make_move_iterator(all.end() - static_cast<std::ptrdiff_t>(held)),
+                                      std::make_move_iterator(all.end()));
+  all.resize(all.size() - held);
+  return {std::move(all), std::move(validation)};
+}
+
+json set_json(const SetResult& r, std::size_t examples) {
+  return {{"accuracy", r.accuracy}, {"loss", r.loss}, {"examples", examples}, {"concept_accuracy", r.concept_accuracy}};
+}
+
 }  // namespace
 
 nlohmann::json train_file_task(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log,
@@ -261,17 +279,21 @@ nlohmann::json train_file_task(const ExperimentConfig& config, const std::string
   return run.complete([&] {
     const RunStart start = start_run(config, /*with_data=*/false);
     const symbolic::Program program = symbolic::Program::load(config.program);
-    const std::vector<FileExample> train = read_examples(config.train_file, program);
+    const auto split = split_examples(read_examples(config.train_file, program), config.validation);
+    const std::vector<FileExample>& train = split.first;
+    const std::vector<FileExample>& validation = split.second;
     const std::vector<FileExample> test = read_examples(config.test_file, program);
-    FileModel m(config, {&train, &test}, start.device, program);
-    const ImagePool pool({&train, &test}, config);
+    FileModel m(config, {&train, &validation, &test}, start.device, program);
+    const ImagePool pool({&train, &validation, &test}, config);
     check_examples(m, train);
+    check_examples(m, validation);
     check_examples(m, test);
     log << "program " << config.program << ": " << m.templates.size() << " query templates ("
         << m.cache.stats().compiled << " compiled in " << fixed(m.cache.stats().compile_seconds, 2) << " s, "
         << m.cache.stats().disk_hits << " from the cache), circuit " << m.neural->circuit().circuit.num_nodes()
         << " nodes; " << m.networks.size() << " network(s), " << m.neural->facts().size() << " learnable fact(s); "
-        << train.size() << " training examples, " << test.size() << " test examples, " << pool.images.size(0)
+        << train.size() << " training examples, " << validation.size() << " validation, " << test.size()
+        << " test examples, " << pool.images.size(0)
         << " images\n";
 
     bridge::Trainer trainer(*m.neural, {config.learning_rate, {}, {}, config.fact_learning_rate});
@@ -280,10 +302,10 @@ nlohmann::json train_file_task(const ExperimentConfig& config, const std::string
     const std::vector<std::int64_t> trainable = provable(m, train);
 
     std::ostringstream history;
-    history << "epoch,loss,train_seconds,examples_per_second,test_accuracy,test_loss\n";
+    history << "epoch,loss,train_seconds,examples_per_second,test_accuracy,test_loss,val_accuracy\n";
     double train_seconds = 0;
     std::int64_t trained = 0;
-    SetResult result;
+    SetResult result, val;
     for (int epoch = 1; epoch <= config.epochs; ++epoch) {
       trainer.set_learning_rate(learning_rate_at(config, epoch));
       const torch::Tensor order = torch::randperm(static_cast<std::int64_t>(trainable.size()), generator);
@@ -302,9 +324,10 @@ nlohmann::json train_file_task(const ExperimentConfig& config, const std::string
       if (terminal) log << "\n";
       train_seconds += r.seconds;
       trained += r.examples;
-      result = evaluate(m, test, pool.rows[1], pool);
+      result = evaluate(m, test, pool.rows[2], pool);
+      if (!validation.empty()) val = evaluate(m, validation, pool.rows[1], pool);
       history << epoch << "," << r.loss << "," << r.seconds << "," << r.examples / std::max(r.seconds, 1e-12) << ","
-              << result.accuracy << "," << result.loss << "\n";
+              << result.accuracy << "," << result.loss << "," << val.accuracy << "\n";
       log << "epoch " << epoch << ": loss " << fixed(r.loss, 4) << ", test accuracy " << percent(result.accuracy)
           << ", test loss " << fixed(result.loss, 4);
       for (const auto& [name, acc] : result.concept_accuracy.items())
@@ -312,15 +335,15 @@ nlohmann::json train_file_task(const ExperimentConfig& config, const std::string
       for (const bridge::LearnableFact& f : m.neural->facts()) log << ", P(" << f.name << ") " << fixed(f.probabilities()[0], 3);
       log << ", " << fixed(r.examples / std::max(r.seconds, 1e-12), 0) << " examples/s\n";
     }
-    if (config.epochs == 0) result = evaluate(m, test, pool.rows[1], pool);
+    if (config.epochs == 0) {
+      result = evaluate(m, test, pool.rows[2], pool);
+      if (!validation.empty()) val = evaluate(m, validation, pool.rows[1], pool);
+    }
 
     save(m, run);
     run.write("history.csv", history.str());
-    return json{{"test",
-                 {{"accuracy", result.accuracy},
-                  {"loss", result.loss},
-                  {"examples", test.size()},
-                  {"concept_accuracy", result.concept_accuracy}}},
+    return json{{"test", set_json(result, test.size())},
+                {"val", validation.empty() ? json(nullptr) : set_json(val, validation.size())},
                 {"facts", facts_json(*m.neural)},
                 {"train_seconds", train_seconds},
                 {"examples_per_second", train_seconds > 0 ? trained / train_seconds : 0.0},
@@ -329,6 +352,7 @@ nlohmann::json train_file_task(const ExperimentConfig& config, const std::string
                 {"templates", m.templates.size()},
                 {"circuit_nodes", m.neural->circuit().circuit.num_nodes()},
                 {"train_examples", train.size()},
+                {"validation_examples", validation.size()},
                 {"peak_rss_mib", peak_rss_mib()}};
   });
 }
@@ -341,8 +365,7 @@ nlohmann::json evaluate_file_task(const std::string& run_dir) {
   const ImagePool pool({&test}, config);
   check_examples(m, test);
   load(m, run_dir);
-  const SetResult r = evaluate(m, test, pool.rows[0], pool);
-  return {{"accuracy", r.accuracy}, {"loss", r.loss}, {"examples", test.size()}, {"concept_accuracy", r.concept_accuracy}};
+  return set_json(evaluate(m, test, pool.rows[0], pool), test.size());
 }
 
 void predict_file_task(const std::string& run_dir, const std::string& examples_file, std::ostream& out) {

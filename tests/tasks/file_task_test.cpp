@@ -147,6 +147,10 @@ TEST_CASE("Two neural predicates with different networks and domains train toget
   CHECK(m["test"]["accuracy"].get<double>() > 0.9);
   CHECK(m["test"]["concept_accuracy"]["digit_net"].get<double>() > 0.9);
   CHECK(m["test"]["concept_accuracy"]["size_net"].is_null());  // small / large are not the data's classes
+  // data.validation (10%) of the 400 training examples are held out and scored as val.
+  CHECK(m["train_examples"] == 360);
+  CHECK(m["val"]["examples"] == 40);
+  CHECK(m["val"]["accuracy"].get<double>() > 0.8);
   CHECK(evaluate_file_task(dir.path("run"))["accuracy"] == m["test"]["accuracy"]);
 
   // predict: a ground query (its probability) and one left open (every answer).
@@ -197,7 +201,8 @@ TEST_CASE("A learnable fact converges to its frequency in the data", "[tasks][fi
     train += std::string("{\"query\": \"coin\", \"probability\": ") + (i % 10 < 7 ? "1" : "0") + "}\n";
   const std::string toml = write_task(dir, "t(_)::heads.\ncoin :- heads.\n", train, train, "", 30, 10);
   std::ostringstream log;
-  const nlohmann::json m = train_file_task(load_experiment(toml, {}), dir.path("run"), log, false);
+  // All 100 examples train (no validation split): the frequency is theirs, 0.7.
+  const nlohmann::json m = train_file_task(load_experiment(toml, {"data.validation=0"}), dir.path("run"), log, false);
   INFO(log.str());
   REQUIRE(m["facts"].size() == 1);
   CHECK(m["facts"][0]["name"] == "heads");

@@ -276,7 +276,7 @@ TEST_CASE("every shipped grid loads with each cell's configuration checked", "[t
   const std::string examples = std::string(GEDILOG_SOURCE_DIR) + "/examples/";
   // tasks x variants x seeds
   const std::map<std::string, std::size_t> runs = {
-      {"shortcuts.toml", 3 * 12 * 3}, {"shortcuts_gedi_seeds.toml", 2 * 4 * 5}, {"gedi_ablation.toml", 8 * 5}};
+      {"shortcuts.toml", 3 * 12 * 3}, {"shortcuts_gedi_seeds.toml", 2 * 4 * 5}, {"gedi_ablation.toml", 9 * 5}};
   for (const auto& [file, expected] : runs) {
     CAPTURE(file);
     CHECK(grid_runs(load_grid(examples + file), "out").size() == expected);
