@@ -186,16 +186,15 @@ std::string label_of(const GridRun& r) {
 }
 
 
-// The values of one metric in the finished runs of a cell, by seed.
-struct CellValues {
-  std::vector<double> values;
-  std::vector<std::int64_t> seeds;
-};
-
 nlohmann::json::json_pointer metric_pointer(const std::string& metric) {
   std::string pointer = "/" + metric;
   std::replace(pointer.begin(), pointer.end(), '.', '/');
   return nlohmann::json::json_pointer(pointer);
+}
+
+// How many of 0/1 values are 1.
+std::int64_t successes(const std::vector<double>& values) {
+  return static_cast<std::int64_t>(std::count(values.begin(), values.end(), 1.0));
 }
 
 // results.md, results.csv and results.png from the finished runs (metrics.json by folder key).
@@ -204,32 +203,32 @@ std::string write_results(const Grid& g, const std::vector<GridRun>& runs,
                           const std::map<std::string, nlohmann::json>& finished, const std::string& out_dir) {
   const std::size_t seeds = g.seeds.size();
   const bool by_task = !g.tasks.empty();
+  // The value of a metric in run i's metrics.json, or null (unfinished run, no such entry).
+  auto value_of = [&](std::size_t i, const nlohmann::json::json_pointer& p) -> const nlohmann::json* {
+    const auto it = finished.find(RunFolder::folder_key(runs[i].dir));
+    return it == finished.end() || !it->second.contains(p) ? nullptr : &it->second.at(p);
+  };
   auto cell_values = [&](std::size_t first, const std::string& metric) {
-    CellValues out;
+    std::vector<double> out;
     const auto p = metric_pointer(metric);
     for (std::size_t i = first; i < first + seeds; ++i) {
-      const auto it = finished.find(RunFolder::folder_key(runs[i].dir));
-      if (it == finished.end() || !it->second.contains(p)) continue;
-      const nlohmann::json& v = it->second.at(p);
-      if (v.is_boolean()) out.values.push_back(v.get<bool>() ? 1.0 : 0.0);
-      else if (v.is_number()) out.values.push_back(v.get<double>());
-      else continue;
-      out.seeds.push_back(runs[i].seed);
+      const nlohmann::json* v = value_of(i, p);
+      if (v && v->is_boolean()) out.push_back(v->get<bool>() ? 1.0 : 0.0);
+      else if (v && v->is_number()) out.push_back(v->get<double>());
     }
     return out;
   };
   std::map<std::string, bool> binary;
   for (const std::string& m : g.metrics) {
-    bool is_binary = false, seen = false;
-    for (const GridRun& r : runs) {
-      const auto it = finished.find(RunFolder::folder_key(r.dir));
-      if (it == finished.end() || !it->second.contains(metric_pointer(m))) continue;
-      const nlohmann::json& v = it->second.at(metric_pointer(m));
-      const bool zero_one = v.is_boolean() || (v.is_number_integer() && (v.get<std::int64_t>() == 0 || v.get<std::int64_t>() == 1));
-      is_binary = (seen ? is_binary : true) && zero_one;
+    const auto p = metric_pointer(m);
+    bool is_binary = true, seen = false;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      const nlohmann::json* v = value_of(i, p);
+      if (!v) continue;
       seen = true;
+      is_binary = is_binary && (v->is_boolean() || (v->is_number_integer() && (*v == 0 || *v == 1)));
     }
-    binary[m] = is_binary;
+    binary[m] = seen && is_binary;
   }
   // The baseline's cell of each task: its first run's index.
   const std::size_t variants = g.variants.size();
@@ -256,7 +255,8 @@ std::string write_results(const Grid& g, const std::vector<GridRun>& runs,
   csv << "\n";
   tests << "\n## Against the baseline\n\nTwo-sided p-values of each variant against `" << g.variants[baseline].name
         << "`" << (by_task ? " of the same task" : "")
-        << ": Fisher's exact test for binary metrics, Mann-Whitney's U for the others (exact without ties)."
+        << ": Fisher's exact test for binary metrics, Mann-Whitney's U for the others (exact without ties"
+           " for up to 40 values)."
            " Not corrected for the number of comparisons.\n\n|"
         << (by_task ? " task |" : "") << " variant |";
   for (const std::string& m : g.metrics) tests << " " << m << " |";
@@ -277,15 +277,12 @@ std::string write_results(const Grid& g, const std::vector<GridRun>& runs,
     if (chart.groups.empty() || chart.groups.back() != cell.task) chart.groups.push_back(cell.task);
     std::size_t finished_runs = 0;
     for (std::size_t i = first; i < first + seeds; ++i) {
-      const auto it = finished.find(RunFolder::folder_key(runs[i].dir));
-      if (it == finished.end()) continue;
-      ++finished_runs;
-      const auto map = it->second.find("test") != it->second.end() && it->second["test"].contains("concept_map")
-                           ? it->second["test"]["concept_map"] : nlohmann::json();
-      if (!map.is_array()) continue;
+      finished_runs += finished.count(RunFolder::folder_key(runs[i].dir));
+      const nlohmann::json* map = value_of(i, metric_pointer("test.concept_map"));
+      if (!map || !map->is_array()) continue;
       std::string text;
-      for (std::size_t d = 0; d < map.size(); ++d)
-        if (map[d].get<int>() >= 0) text += (text.empty() ? "" : " ") + std::to_string(d) + "->" + std::to_string(map[d].get<int>());
+      for (std::size_t d = 0; d < map->size(); ++d)
+        if ((*map)[d].get<int>() >= 0) text += (text.empty() ? "" : " ") + std::to_string(d) + "->" + std::to_string((*map)[d].get<int>());
       maps << "|" << (by_task ? " " + cell.task + " |" : "") << " " << cell.variant << " | " << runs[i].seed << " | " << text
            << " |\n";
       any_map = true;
@@ -296,19 +293,15 @@ std::string write_results(const Grid& g, const std::vector<GridRun>& runs,
     csv << (by_task ? "\"" + cell.task + "\"," : "") << '"' << cell.variant << '"';
     std::vector<std::pair<double, double>> bars;
     for (const std::string& m : g.metrics) {
-      const CellValues c = cell_values(first, m), base = cell_values(baseline_cell(first), m);
-      const stats::MeanSummary s = stats::summarize(c.values);
+      const std::vector<double> c = cell_values(first, m), base = cell_values(baseline_cell(first), m);
+      const stats::MeanSummary s = stats::summarize(c);
+      const auto n = static_cast<std::int64_t>(c.size()), n0 = static_cast<std::int64_t>(base.size());
+      const std::int64_t k = successes(c), k0 = successes(base);
       double p = std::nan("");
-      if (!c.values.empty() && !base.values.empty() && !is_baseline) {
-        if (binary[m]) {
-          const auto k = static_cast<std::int64_t>(s.mean * s.n + 0.5), k0 = static_cast<std::int64_t>(stats::summarize(base.values).mean * base.values.size() + 0.5);
-          p = stats::fisher_exact(k, static_cast<std::int64_t>(s.n) - k, k0, static_cast<std::int64_t>(base.values.size()) - k0);
-        } else {
-          p = stats::mann_whitney(c.values, base.values);
-        }
-      }
+      if (!c.empty() && !base.empty() && !is_baseline)
+        p = binary[m] ? stats::fisher_exact(k, n - k, k0, n0 - k0) : stats::mann_whitney(c, base);
       if (!is_baseline) tests << " " << (std::isnan(p) ? "–" : fixed(p, 4)) << " |";
-      if (c.values.empty()) {
+      if (c.empty()) {
         md << " – |";
         csv << ",,,0,,,";
         bars.emplace_back(std::nan(""), 0.0);
@@ -316,8 +309,7 @@ std::string write_results(const Grid& g, const std::vector<GridRun>& runs,
       }
       stats::Interval ci = s.ci;
       if (binary[m]) {
-        const auto k = static_cast<std::int64_t>(s.mean * s.n + 0.5);
-        ci = stats::wilson_interval(k, static_cast<std::int64_t>(s.n));
+        ci = stats::wilson_interval(k, n);
         md << " " << k << "/" << s.n << " [" << fixed(ci.low, 2) << ", " << fixed(ci.high, 2) << "] |";
       } else if (s.n > 1) {
         md << " " << fixed(s.mean, 4) << " [" << fixed(ci.low, 4) << ", " << fixed(ci.high, 4) << "] |";

@@ -150,18 +150,25 @@ nlohmann::json summary_json(const SetMetrics& m) {
           {"examples", m.examples}};
 }
 
-// Every evaluation set of a task with the network as it is: test, OOD, rsbench's second OOD
-// set, validation.
+// Every evaluation set of a task, drawn once: test, OOD, rsbench's second OOD set (all over
+// the test images) and validation (over the validation images).
+struct EvaluationSets {
+  std::vector<TaskExample> test, ood, ood_sums, validation;
+  explicit EvaluationSets(const ProgramTask& task)
+      : test(task.test_set()), ood(task.ood_set()), ood_sums(task.ood_sums_set()), validation(task.validation_set()) {}
+};
+
+// The metrics of every evaluation set with the network as it is.
 struct Evaluation {
   SetMetrics test, ood, ood_sums, validation;
 };
 
 Evaluation evaluate_all(bridge::NeuralProgram& model, torch::nn::AnyModule& net, const TrainTest& data,
-                        const ProgramTask& task, torch::Device device) {
-  return {evaluate(model, net, data.test, task.test_set(), task, device),
-          evaluate(model, net, data.test, task.ood_set(), task, device),
-          evaluate(model, net, data.test, task.ood_sums_set(), task, device),
-          evaluate(model, net, data.validation, task.validation_set(), task, device)};
+                        const EvaluationSets& sets, const ProgramTask& task, torch::Device device) {
+  return {evaluate(model, net, data.test, sets.test, task, device),
+          evaluate(model, net, data.test, sets.ood, task, device),
+          evaluate(model, net, data.test, sets.ood_sums, task, device),
+          evaluate(model, net, data.validation, sets.validation, task, device)};
 }
 
 // The metrics.json entries of an Evaluation: test, ood, ood_sums (with its sums), val.
@@ -216,6 +223,7 @@ nlohmann::json train_program_task(const ExperimentConfig& config, const std::str
     std::int64_t trained = 0;
     int renamed = 0;  // concepts that align_clusters moved to another cluster, over the epochs
     bridge::EpochReport last;
+    const EvaluationSets sets(*task);
     Evaluation e;
     for (int epoch = 1; epoch <= config.epochs; ++epoch) {
       trainer.set_learning_rate(learning_rate_at(config, epoch));
@@ -247,7 +255,7 @@ nlohmann::json train_program_task(const ExperimentConfig& config, const std::str
           log << "aligned clusters to concepts: " << a.renamed << " concepts renamed, mean log P(query) "
               << fixed(a.before, 4) << " -> " << fixed(a.after, 4) << "\n";
       }
-      e = evaluate_all(model, net, data, *task, device);
+      e = evaluate_all(model, net, data, sets, *task, device);
       const SetMetrics &test = e.test, &ood = e.ood;
       losses.push_back(r.loss);
       label_accuracies.push_back(test.label_accuracy);
@@ -271,7 +279,7 @@ nlohmann::json train_program_task(const ExperimentConfig& config, const std::str
           << ", circuit fwd " << share(t.circuit_forward) << ", circuit bwd " << share(t.circuit_backward)
           << ", network bwd " << share(t.network_backward) << ", optimizer " << share(t.optimizer) << "\n";
     }
-    if (config.epochs == 0) e = evaluate_all(model, net, data, *task, device);
+    if (config.epochs == 0) e = evaluate_all(model, net, data, sets, *task, device);
 
     torch::serialize::OutputArchive archive;
     net.ptr()->save(archive);
@@ -339,7 +347,7 @@ nlohmann::json evaluate_program_task(const std::string& run_dir) {
   bridge::CircuitCache cache(program, bridge::Inputs::kNeural, config.cache_dir);
   bridge::NeuralProgram model(cache.merged(task->templates()), {{kConceptNetwork, net}}, device);
   nlohmann::json all;
-  add_evaluation(all, evaluate_all(model, net, data, *task, device), *task);
+  add_evaluation(all, evaluate_all(model, net, data, EvaluationSets(*task), *task, device), *task);
   nlohmann::json out = all["test"];
   out.erase("confusion");
   for (const char* set : {"ood", "ood_sums", "val"})
