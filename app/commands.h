@@ -8,7 +8,10 @@ namespace gedilog::app {
 
 void setup_query(CLI::App& app);
 void setup_compile(CLI::App& app);
-void setup_train(CLI::App& app);  // train, eval and cluster
+void setup_train(CLI::App& app);  // train and cluster
+void setup_eval(CLI::App& app);
+void setup_predict(CLI::App& app);
+void setup_images(CLI::App& app);
 void setup_compare(CLI::App& app);
 void setup_shortcuts(CLI::App& app);
 

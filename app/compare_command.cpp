@@ -29,7 +29,7 @@ void setup_compare(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   cmd->callback([o] {
     const tasks::Grid grid = tasks::load_grid(o->grid);
-    std::signal(SIGINT, [](int) { tasks::request_interrupt(); });
+    tasks::stop_on_signals();
     const tasks::CompareOptions options{o->jobs, fs::read_symlink("/proc/self/exe").string()};
     std::cout << tasks::run_grid(grid, o->out, std::cerr, ::isatty(STDERR_FILENO), options) << "\nresults: " << o->out
               << "/results.md\n";

@@ -9,7 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
-#include "symbolic/error.h"
+#include "app/engine_options.h"
+#include "core/error.h"
 #include "symbolic/inference.h"
 #include "symbolic/program.h"
 
@@ -22,8 +23,7 @@ struct CompileOptions {
   bool stats = false;
   bool json = false;
   std::string dot;
-  std::size_t max_nodes = symbolic::Mdd::kDefaultNodeLimit;
-  std::string compiler = "auto";
+  EngineOptions engine;
 };
 
 void write_dot(const std::string& path, const symbolic::GroundProgram& ground,
@@ -45,12 +45,13 @@ void write_dot(const std::string& path, const symbolic::GroundProgram& ground,
 void run_compile(const CompileOptions& options) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
+  symbolic::Program::set_grounding_seconds(options.engine.max_seconds);
   const auto program = symbolic::Program::load(options.file);
   const auto ground = program.ground();
   const double ground_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   symbolic::CompilerChoice choice;
   const auto compiled = symbolic::compile_queries(
-      ground, {symbolic::parse_compiler(options.compiler), options.max_nodes}, &choice);
+      ground, {symbolic::parse_compiler(options.engine.compiler), options.engine.max_nodes}, &choice);
   if (!options.dot.empty()) write_dot(options.dot, ground, compiled);
 
   if (options.json) {
@@ -96,12 +97,7 @@ void setup_compile(CLI::App& app) {
   cmd->add_flag("--stats", options->stats, "Print circuit sizes and compile times per query");
   cmd->add_flag("--json", options->json, "Print the statistics as JSON");
   cmd->add_option("--dot", options->dot, "Write the circuits for Graphviz to this file");
-  cmd->add_option("--max-nodes", options->max_nodes, "Largest decision diagram or DNNF allowed")
-      ->capture_default_str();
-  cmd->add_option("--compiler", options->compiler,
-                  "Knowledge compiler: mdd (fixed order), ddnnf (decomposition), auto")
-      ->check(CLI::IsMember({"auto", "mdd", "ddnnf"}))
-      ->capture_default_str();
+  add_engine_options(cmd, options->engine);
   cmd->callback([options] { run_compile(*options); });
 }
 

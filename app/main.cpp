@@ -3,7 +3,7 @@
 #include <new>
 
 #include "app/commands.h"
-#include "symbolic/error.h"
+#include "core/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"gedilog: neuro-symbolic learning with exact probabilistic logic"};
@@ -11,6 +11,9 @@ int main(int argc, char** argv) {
   gedilog::app::setup_query(app);
   gedilog::app::setup_compile(app);
   gedilog::app::setup_train(app);
+  gedilog::app::setup_eval(app);
+  gedilog::app::setup_predict(app);
+  gedilog::app::setup_images(app);
   gedilog::app::setup_compare(app);
   gedilog::app::setup_shortcuts(app);
   try {

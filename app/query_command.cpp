@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/engine_options.h"
 #include "symbolic/inference.h"
 #include "symbolic/program.h"
 
@@ -16,8 +17,7 @@ namespace {
 struct QueryOptions {
   std::string file;
   bool json = false;
-  std::size_t max_nodes = symbolic::Mdd::kDefaultNodeLimit;
-  std::string compiler = "auto";
+  EngineOptions engine;
 };
 
 // 12 significant digits: tiny probabilities such as 7.4e-65 keep their precision.
@@ -28,9 +28,10 @@ std::string format_probability(double p) {
 }
 
 void run_query(const QueryOptions& options) {
+  symbolic::Program::set_grounding_seconds(options.engine.max_seconds);
   const auto program = symbolic::Program::load(options.file);
   const auto results = symbolic::solve(
-      program.ground(), {symbolic::parse_compiler(options.compiler), options.max_nodes});
+      program.ground(), {symbolic::parse_compiler(options.engine.compiler), options.engine.max_nodes});
   if (options.json) {
     nlohmann::json queries = nlohmann::json::array();
     for (const auto& r : results) queries.push_back({{"query", r.query}, {"probability", r.probability}});
@@ -47,12 +48,7 @@ void setup_query(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("query", "Print the probability of each query of a ProbLog program");
   cmd->add_option("file", options->file, "ProbLog program (.pl)")->required()->check(CLI::ExistingFile);
   cmd->add_flag("--json", options->json, "Machine-readable output");
-  cmd->add_option("--max-nodes", options->max_nodes, "Largest decision diagram or DNNF allowed")
-      ->capture_default_str();
-  cmd->add_option("--compiler", options->compiler,
-                  "Knowledge compiler: mdd (fixed order), ddnnf (decomposition), auto")
-      ->check(CLI::IsMember({"auto", "mdd", "ddnnf"}))
-      ->capture_default_str();
+  add_engine_options(cmd, options->engine);
   cmd->callback([options] { run_query(*options); });
 }
 

@@ -14,7 +14,7 @@
 #include <iostream>
 
 #include "bench/random_bayesian_network.h"
-#include "symbolic/error.h"
+#include "core/error.h"
 #include "symbolic/inference.h"
 #include "symbolic/program.h"
 

@@ -17,7 +17,7 @@
 #include <random>
 #include <sstream>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 #include "symbolic/inference.h"
 #include "symbolic/program.h"
 

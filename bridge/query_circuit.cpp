@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 #include "symbolic/inference.h"
 
 namespace gedilog::bridge {
@@ -25,13 +25,6 @@ const InputVariable& QueryCircuit::input_of_column(std::int64_t column) const {
   for (const InputVariable& in : inputs)
     if (column >= in.first_column && column < in.first_column + in.size()) return in;
   throw InternalError("no input variable has column " + std::to_string(column));
-}
-
-std::int64_t InputVariable::slot() const {
-  long long k = -1;
-  const bool placeholder = std::sscanf(inputs.c_str(), "[in(%lld)]", &k) == 1 && k >= 0 &&
-                           inputs == "[in(" + std::to_string(k) + ")]";
-  return placeholder ? k : -1;
 }
 
 std::vector<double> QueryCircuit::fixed_columns() const {
@@ -76,10 +69,14 @@ QueryCircuit merge(const std::vector<const QueryCircuit*>& parts) {
 
 // --- cache ---------------------------------------------------------------------------------
 
+// The cache's JSON of an input variable, its fields as named in the structs.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(InputVariable, name, location, value_names, probabilities, learnable, network,
+                                   inputs, input_slots, key, first_column)
+
 namespace {
 
 // Bump when the layout of a cache entry or the meaning of a compiled circuit changes.
-constexpr int kCacheFormat = 4;
+constexpr int kCacheFormat = 5;  // 5: checksummed entries, input slots read from terms
 
 // FNV-1a: a stable 64-bit hash (std::hash is not stable across builds).
 std::uint64_t fnv1a(const std::string& data, std::uint64_t h = 14695981039346656037ull) {
@@ -98,13 +95,14 @@ std::string read_file(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// The FNV-1a of an entry's circuit, as MessagePack: a flipped bit anywhere in it shows.
+std::string checksum(const json& circuit) {
+  const std::vector<std::uint8_t> bytes = json::to_msgpack(circuit);
+  return hex(fnv1a(std::string(bytes.begin(), bytes.end())));
+}
+
 json to_json(const QueryCircuit& qc) {
-  json inputs = json::array();
-  for (const InputVariable& in : qc.inputs)
-    inputs.push_back({{"name", in.name}, {"location", in.location}, {"network", in.network},
-                      {"inputs", in.inputs}, {"values", in.values},
-                      {"probabilities", in.probabilities}, {"learnable", in.learnable}, {"key", in.key},
-                      {"first_column", in.first_column}});
+  const json inputs = qc.inputs;
   json layers = json::array();
   for (const auto& layer : qc.circuit.layers)
     layers.push_back({{"offsets", layer.offsets}, {"children", layer.children},
@@ -120,22 +118,43 @@ json to_json(const QueryCircuit& qc) {
           {"evidence_root", qc.evidence_root}};
 }
 
+// Whether every index of a circuit read back points where it may: a damaged entry must be
+// recompiled, not evaluated (out-of-range children read other memory; a wrong column reads
+// another image's probabilities).
+bool well_formed(const QueryCircuit& qc) {
+  const symbolic::LayeredCircuit& c = qc.circuit;
+  if (c.num_columns < 0) return false;
+  for (const InputVariable& in : qc.inputs)
+    if (in.first_column < 0 || in.size() < 1 || in.first_column + in.size() > c.num_columns ||
+        (!in.probabilities.empty() && static_cast<std::int64_t>(in.probabilities.size()) != in.size()))
+      return false;
+  std::int64_t previous = 0;  // the first layer reads the inputs only
+  for (const symbolic::LayeredCircuit::Layer& layer : c.layers) {
+    if (layer.offsets.empty() || layer.offsets.front() != 0 ||
+        layer.offsets.back() != static_cast<std::int64_t>(layer.children.size()) || layer.num_sums < 0 ||
+        layer.num_sums > layer.size())
+      return false;
+    for (std::size_t i = 1; i < layer.offsets.size(); ++i)
+      if (layer.offsets[i] < layer.offsets[i - 1]) return false;
+    for (std::int64_t child : layer.children)
+      if (child < 0 || child >= previous + c.num_inputs()) return false;
+    previous = layer.size();
+  }
+  const std::int64_t last = c.layers.empty() ? c.num_inputs() : c.layers.back().size();
+  for (std::int64_t r : c.roots)
+    if (r < 0 || r >= last) return false;
+  if (qc.joint_root.size() != qc.queries.size() || qc.evidence_root.size() != qc.queries.size()) return false;
+  const auto roots = static_cast<std::int64_t>(c.roots.size());
+  for (std::size_t q = 0; q < qc.queries.size(); ++q)
+    if (qc.joint_root[q] < 0 || qc.joint_root[q] >= roots || qc.evidence_root[q] < -1 || qc.evidence_root[q] >= roots)
+      return false;
+  return true;
+}
+
 QueryCircuit from_json(const json& j) {
   QueryCircuit qc;
   j.at("queries").get_to(qc.queries);
-  for (const json& in : j.at("inputs")) {
-    InputVariable v;
-    in.at("name").get_to(v.name);
-    in.at("location").get_to(v.location);
-    in.at("network").get_to(v.network);
-    in.at("inputs").get_to(v.inputs);
-    in.at("values").get_to(v.values);
-    in.at("probabilities").get_to(v.probabilities);
-    in.at("learnable").get_to(v.learnable);
-    in.at("key").get_to(v.key);
-    in.at("first_column").get_to(v.first_column);
-    qc.inputs.push_back(std::move(v));
-  }
+  j.at("inputs").get_to(qc.inputs);
   j.at("num_columns").get_to(qc.circuit.num_columns);
   j.at("constants").get_to(qc.circuit.constants);
   for (const json& l : j.at("layers")) {
@@ -181,14 +200,19 @@ std::shared_ptr<const QueryCircuit> CircuitCache::get(const std::string& query_t
   std::shared_ptr<const QueryCircuit> circuit;
   const std::string file = directory_.empty() ? "" : file_of(key);
   if (!file.empty() && fs::exists(file)) {
-    // An unreadable or foreign entry (a hash collision, an interrupted write) is recompiled.
+    // An unreadable, damaged or foreign entry (a hash collision, an interrupted write, a
+    // flipped bit: its checksum or an index out of range) is recompiled.
     try {
       const json entry = json::from_msgpack(read_file(file));
       if (entry.at("program").get<std::string>() == program_hash_ &&
           entry.at("template").get<std::string>() == key &&
-          entry.at("all_inputs").get<bool>() == (inputs_ == Inputs::kAll)) {
-        circuit = std::make_shared<const QueryCircuit>(from_json(entry.at("circuit")));
-        ++stats_.disk_hits;
+          entry.at("all_inputs").get<bool>() == (inputs_ == Inputs::kAll) &&
+          entry.at("checksum").get<std::string>() == checksum(entry.at("circuit"))) {
+        auto read = std::make_shared<const QueryCircuit>(from_json(entry.at("circuit")));
+        if (well_formed(*read)) {
+          circuit = std::move(read);
+          ++stats_.disk_hits;
+        }
       }
     } catch (const json::exception&) {
     }
@@ -201,10 +225,12 @@ std::shared_ptr<const QueryCircuit> CircuitCache::get(const std::string& query_t
     ++stats_.compiled;
     if (!file.empty()) {
       // Written aside and renamed: a reader never sees half an entry.
+      const json body = to_json(*circuit);
       const json entry = {{"program", program_hash_},
                           {"template", key},
                           {"all_inputs", inputs_ == Inputs::kAll},
-                          {"circuit", to_json(*circuit)}};
+                          {"checksum", checksum(body)},
+                          {"circuit", body}};
       const std::vector<std::uint8_t> bytes = json::to_msgpack(entry);
       const std::string tmp = file + ".tmp" + std::to_string(::getpid());
       std::ofstream(tmp, std::ios::binary)
@@ -239,8 +265,9 @@ std::shared_ptr<const QueryCircuit> CircuitCache::compile(const std::string& que
     const symbolic::RandomVariable& v = gp.variables[i];
     if (inputs_ == Inputs::kNeural && !v.is_neural() && !v.learnable) continue;
     first[i] = qc->num_columns();
-    qc->inputs.push_back({v.name, v.location, v.network, v.inputs, v.value_names,
-                          v.probabilities, v.learnable, v.key, first[i]});
+    InputVariable in{v};
+    in.first_column = first[i];
+    qc->inputs.push_back(std::move(in));
     qc->circuit.num_columns += v.domain_size();
   }
   symbolic::LayeredCircuitBuilder builder(inputs_ == Inputs::kAll

@@ -24,21 +24,14 @@ enum class Inputs {
 };
 
 // A random variable whose values are the input columns [first_column, first_column + size).
-struct InputVariable {
-  std::string name;                   // e.g. "mnist_net([in(0)])", or an AD's heads
-  std::string location;               // FILE:LINE of its clause
-  std::string network;                // neural variables: the network; empty otherwise
-  std::string inputs;                 // neural variables: the inputs, e.g. "[in(0)]"
-  std::vector<std::string> values;    // value names
-  std::vector<double> probabilities;  // fixed variables: their probabilities; learnable: the start
-  bool learnable = false;             // a learnable fact's (t(_)::f) distribution
-  std::string key;                    // the same key in two templates: the same variable
+// A random variable of the ground program (symbolic::RandomVariable: name, network, input
+// slots, value names, probabilities, key) and the circuit columns of its values.
+struct InputVariable : symbolic::RandomVariable {
   std::int64_t first_column = 0;
 
-  bool is_neural() const { return !network.empty(); }
-  std::int64_t size() const { return static_cast<std::int64_t>(values.size()); }
-  // K when the inputs are the one placeholder in(K) ("[in(K)]"), else -1.
-  std::int64_t slot() const;
+  std::int64_t size() const { return domain_size(); }
+  // K when the inputs are the one placeholder in(K), else -1.
+  std::int64_t slot() const { return input_slots.size() == 1 ? input_slots[0] : -1; }
 };
 
 // One or several query templates in one multi-rooted layered circuit.

@@ -7,7 +7,7 @@
 #include <limits>
 #include <unordered_map>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 
 namespace gedilog::bridge {
 

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cmath>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 
 namespace gedilog::bridge {
 
@@ -49,7 +49,7 @@ NeuralProgram::NeuralProgram(QueryCircuit circuit, std::map<std::string, torch::
       std::vector<double> start = in.probabilities;
       for (double& p : start) p = std::log(std::max(p, 1e-6));
       fact_of_.back() = static_cast<std::int64_t>(facts_.size());
-      facts_.push_back({in.name, in.location, in.key, in.values,
+      facts_.push_back({in.name, in.location, in.key, in.value_names,
                         torch::tensor(start, torch::kFloat32).to(device).requires_grad_(true)});
       slot_.push_back(-1);
       continue;

@@ -25,29 +25,30 @@ torch::Tensor uniformity_loss(const torch::Tensor& logits) {
 
 SgldSampler::SgldSampler(std::vector<std::int64_t> sample_shape, SgldOptions options,
                          torch::Device device)
-    : shape_(std::move(sample_shape)), options_(options), device_(device) {
+    : shape_(std::move(sample_shape)), options_(options) {
   if (options_.buffer_size < 1 || options_.steps < 0 || options_.reinit < 0 || options_.reinit > 1)
     throw std::invalid_argument("SGLD options: buffer_size >= 1, steps >= 0, reinit in [0, 1]");
-  buffer_ = noise(options_.buffer_size);
+  buffer_ = noise(options_.buffer_size, device);
 }
 
-torch::Tensor SgldSampler::noise(std::int64_t count) const {
+torch::Tensor SgldSampler::noise(std::int64_t count, torch::Device device) const {
   std::vector<std::int64_t> shape{count};
   shape.insert(shape.end(), shape_.begin(), shape_.end());
-  return torch::rand(shape, torch::TensorOptions().device(device_)) * (options_.high - options_.low) +
+  return torch::rand(shape, torch::TensorOptions().device(device)) * (options_.high - options_.low) +
          options_.low;
 }
 
 torch::Tensor SgldSampler::sample(std::int64_t batch,
                                   const std::function<torch::Tensor(const torch::Tensor&)>& energy_of) {
+  const torch::Device device = buffer_.device();  // where its owner moved it
   const torch::Tensor index =
-      torch::randint(options_.buffer_size, {batch}, torch::TensorOptions().dtype(torch::kLong).device(device_));
+      torch::randint(options_.buffer_size, {batch}, torch::TensorOptions().dtype(torch::kLong).device(device));
   torch::Tensor x = buffer_.index_select(0, index);
-  const torch::Tensor restart = torch::rand({batch}, torch::TensorOptions().device(device_)) < options_.reinit;
+  const torch::Tensor restart = torch::rand({batch}, torch::TensorOptions().device(device)) < options_.reinit;
   restarted_ += restart.sum().item<std::int64_t>();
   std::vector<std::int64_t> mask_shape(x.dim(), 1);
   mask_shape[0] = batch;
-  x = torch::where(restart.view(mask_shape), noise(batch), x);
+  x = torch::where(restart.view(mask_shape), noise(batch, device), x);
 
   torch::AutoGradMode grad_mode(true);
   for (int step = 0; step < options_.steps; ++step) {

@@ -51,16 +51,17 @@ class SgldSampler {
   torch::Tensor sample(std::int64_t batch,
                        const std::function<torch::Tensor(const torch::Tensor&)>& energy_of);
 
+  // The replay buffer, [buffer_size, sample_shape...], updated in place: a module that owns the
+  // sampler registers it as a buffer, so that to(device) moves it and checkpoints hold it.
   const torch::Tensor& buffer() const { return buffer_; }
   const SgldOptions& options() const { return options_; }
   std::int64_t restarted() const { return restarted_; }  // chains restarted from noise so far
 
  private:
-  torch::Tensor noise(std::int64_t count) const;
+  torch::Tensor noise(std::int64_t count, torch::Device device) const;
 
   std::vector<std::int64_t> shape_;
   SgldOptions options_;
-  torch::Device device_;
   torch::Tensor buffer_;
   std::int64_t restarted_ = 0;
 };

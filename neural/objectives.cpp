@@ -1,5 +1,6 @@
 #include "neural/objectives.h"
 
+#include "neural/batched.h"
 #include "neural/gmm.h"
 
 #include <torch/torch.h>
@@ -25,6 +26,7 @@ Gedi::Gedi(torch::nn::AnyModule encoder, std::int64_t clusters, GediOptions opti
     : encoder_(std::move(encoder)), options_(options), sampler_(std::move(image_shape), options.sgld) {
   TORCH_CHECK(options_.head_temperature > 0, "GEDI: head temperature must be > 0");
   register_module("encoder", encoder_.ptr());
+  register_buffer("sgld_buffer", sampler_.buffer());
   if (options_.head == GediHead::kBatchNorm) {
     running_mean_ = register_buffer("running_mean", torch::zeros({clusters}));
     running_var_ = register_buffer("running_var", torch::ones({clusters}));
@@ -53,11 +55,8 @@ torch::Tensor Gedi::energy_of(const torch::Tensor& images) { return energy(clust
 double Gedi::energy_gap(const torch::Tensor& data) {
   if (!last_negatives_.defined()) return std::nan("");
   torch::NoGradGuard no_grad;
-  const bool was_training = is_training();
-  eval();
-  const double gap = (energy_of(last_negatives_).mean() - energy_of(data).mean()).item<double>();
-  train(was_training);
-  return gap;
+  const EvalMode eval_mode(*this);
+  return (energy_of(last_negatives_).mean() - energy_of(data).mean()).item<double>();
 }
 
 Losses Gedi::loss(const torch::Tensor& view, const torch::Tensor& other_view) {
@@ -72,10 +71,10 @@ Losses Gedi::loss(const torch::Tensor& view, const torch::Tensor& other_view) {
   if (w.generative != 0) {
     // Negatives are drawn with the network in eval mode (the energy SGLD follows is the one
     // the data are scored by), then scored with the data in one forward pass.
-    const bool was_training = is_training();
-    eval();
-    last_negatives_ = sampler_.sample(batch, [this](const torch::Tensor& v) { return energy_of(v); });
-    train(was_training);
+    {
+      const EvalMode eval_mode(*this);
+      last_negatives_ = sampler_.sample(batch, [this](const torch::Tensor& v) { return energy_of(v); });
+    }
     const torch::Tensor both = head(encoder_.forward(torch::cat({x, last_negatives_})), batch);
     logits = both.narrow(0, 0, batch);
     const torch::Tensor data_energy = energy(logits), negative_energy = energy(both.narrow(0, batch, batch));
@@ -225,14 +224,9 @@ Losses SimVae::loss(const torch::Tensor& view, const torch::Tensor& other_view) 
 
 void SimVae::fit_read_out(const torch::Tensor& train_images) {
   torch::NoGradGuard no_grad;
-  const bool was_training = is_training();
-  eval();
-  std::vector<torch::Tensor> parts;
-  for (std::int64_t i = 0; i < train_images.size(0); i += 1000)
-    parts.push_back(latent_means(train_images.narrow(0, i, std::min<std::int64_t>(1000, train_images.size(0) - i))));
-  train(was_training);
+  const torch::Tensor latents = forward_in_chunks(
+      *this, [this](const torch::Tensor& x) { return latent_means(x); }, train_images, train_images.device());
   torch::Generator generator = torch::make_generator<torch::CPUGeneratorImpl>(20261201);
-  const torch::Tensor latents = torch::cat(parts).cpu();
   const DiagonalGmm g = fit_gmm(latents, gmm_means_.size(0), generator);
   gmm_log_weights_.copy_(g.log_weights);
   gmm_means_.copy_(g.means);

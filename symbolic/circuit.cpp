@@ -5,7 +5,7 @@
 #include <ostream>
 #include <unordered_map>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 
 namespace gedilog::symbolic {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 
 namespace gedilog::symbolic {
 

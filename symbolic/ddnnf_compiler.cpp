@@ -8,7 +8,7 @@
 #include <unordered_map>
 
 #include "symbolic/dependencies.h"
-#include "symbolic/error.h"
+#include "core/error.h"
 
 namespace gedilog::symbolic {
 

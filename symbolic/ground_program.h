@@ -6,6 +6,7 @@
 // disjunction of its rules; a rule is a conjunction of literals. Leaves are choices of random
 // variables: every annotated-disjunction instance (and every probabilistic fact) is one
 // categorical variable.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,10 @@ struct RandomVariable {
   // trained by gradient (gedilog train); exact inference refuses it.
   bool learnable = false;
   std::string network;  // neural variables: the network's name
-  std::string inputs;   // neural variables: the inputs, as Prolog text
+  std::string inputs;   // neural variables: the inputs, as Prolog text (for messages)
+  // Neural variables: per input, K where it is the placeholder in(K) of a query template, -1
+  // where it is any other term (read from the term, not from its text).
+  std::vector<std::int64_t> input_slots;
   // Identity within the program (its clause and the clause variables' bindings; for a neural
   // variable its network and inputs): the same key in two groundings is the same variable.
   std::string key;

@@ -6,7 +6,7 @@
 
 #include "symbolic/compiler.h"
 #include "symbolic/ddnnf_compiler.h"
-#include "symbolic/error.h"
+#include "core/error.h"
 
 namespace gedilog::symbolic {
 

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <tuple>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 
 namespace gedilog::symbolic {
 

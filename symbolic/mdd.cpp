@@ -5,7 +5,7 @@
 #include <string>
 #include <utility>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 
 namespace gedilog::symbolic {
 

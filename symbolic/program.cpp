@@ -9,11 +9,14 @@ Program Program::load(const std::string& file) {
   program.file_ = file;
   program.module_ = prolog::load_program(file);
   program.neural_ = prolog::neural_declarations(program.module_);
+  program.learnable_ = prolog::learnable_declarations(program.module_);
   program.sources_ = prolog::source_files(program.module_);
   return program;
 }
 
 GroundProgram Program::ground() const { return ground({}); }
+
+void Program::set_grounding_seconds(double seconds) { prolog::set_grounding_seconds(seconds); }
 
 GroundProgram Program::ground(const std::vector<std::string>& queries, const std::vector<std::string>& evidence) const {
   return prolog::ground(module_, file_, queries, evidence);

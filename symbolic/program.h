@@ -18,6 +18,12 @@ struct NeuralDeclaration {
   std::string location;             // FILE:LINE
 };
 
+// t(_)::f. (or an annotated disjunction of learnable heads): what training learns.
+struct LearnableDeclaration {
+  std::string heads;     // e.g. "heads", or "a; b"
+  std::string location;  // FILE:LINE
+};
+
 // A query whose neural inputs are placeholders in(0), in(1), ... (e.g. addition(in(0),in(1),7)),
 // with the evidence observed beside it: what a circuit is compiled for, once, and shared by
 // every example that differs only in its inputs.
@@ -36,8 +42,15 @@ class Program {
   // Loads FILE; throws UserError naming FILE:LINE for syntax errors, bad probabilities, ...
   static Program load(const std::string& file);
 
+  // Seconds one grounding (ground(), and each template a cache compiles) may take before it
+  // stops with a ResourceError naming the program: `len(L, 3)` over an open list or
+  // `p(X) :- p(s(X))` never end. Process-wide; 0: no limit.
+  static constexpr double kDefaultGroundingSeconds = 300;
+  static void set_grounding_seconds(double seconds);
+
   const std::string& file() const { return file_; }
   const std::vector<NeuralDeclaration>& neural_declarations() const { return neural_; }
+  const std::vector<LearnableDeclaration>& learnable_declarations() const { return learnable_; }
   // The files it was read from: FILE and the files it consults (what a cache key hashes).
   const std::vector<std::string>& source_files() const { return sources_; }
 
@@ -60,6 +73,7 @@ class Program {
   std::string file_;
   std::string module_;  // the Prolog module holding the program
   std::vector<NeuralDeclaration> neural_;
+  std::vector<LearnableDeclaration> learnable_;
   std::vector<std::string> sources_;
 };
 

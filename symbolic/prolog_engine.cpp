@@ -3,9 +3,10 @@
 #include <SWI-Prolog.h>
 
 #include <cstring>
+#include <atomic>
 #include <mutex>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 
 namespace gedilog::symbolic::prolog {
 
@@ -147,6 +148,7 @@ RandomVariable read_variable(term_t v) {
   } else {
     var.network = text_of(arg(1, dist));
     var.inputs = text_of(arg(2, dist));
+    for_each(arg(3, dist), [&](term_t slot) { var.input_slots.push_back(int_of(slot)); });
   }
   for_each(arg(4, v), [&](term_t n) { var.value_names.push_back(text_of(n)); });
   var.key = text_of(arg(5, v));
@@ -192,18 +194,28 @@ void put_strings(term_t list, const std::vector<std::string>& texts, bool atoms 
   }
 }
 
+std::atomic<double>& grounding_limit() {
+  static std::atomic<double> seconds{Program::kDefaultGroundingSeconds};
+  return seconds;
+}
+
+double grounding_seconds() { return grounding_limit(); }
+
 }  // namespace
+
+void set_grounding_seconds(double seconds) { grounding_limit() = seconds; }
 
 GroundProgram ground(const std::string& module, const std::string& file,
                      const std::vector<std::string>& queries, const std::vector<std::string>& evidence) {
   std::lock_guard<std::mutex> lock(prolog_mutex());
   ensure_initialised();
   Frame frame;
-  term_t args = PL_new_term_refs(4);
+  term_t args = PL_new_term_refs(5);
   PL_put_atom_chars(args, module.c_str());
   put_strings(args + 1, queries);
   put_strings(args + 2, evidence);
-  term_t gp = call_api("api_ground", args, 4, file);
+  PL_put_float(args + 3, grounding_seconds());
+  term_t gp = call_api("api_ground", args, 5, file);
 
   GroundProgram program;
   program.source = file;
@@ -281,6 +293,13 @@ std::vector<NeuralDeclaration> neural_declarations(const std::string& module) {
     decl.location = text_of(arg(6, d));
     decls.push_back(std::move(decl));
   });
+  return decls;
+}
+
+std::vector<LearnableDeclaration> learnable_declarations(const std::string& module) {
+  std::vector<LearnableDeclaration> decls;
+  for_each_answer("api_learnable", module,
+                  [&](term_t d) { decls.push_back({text_of(arg(1, d)), text_of(arg(2, d))}); });
   return decls;
 }
 

@@ -20,12 +20,16 @@ std::string load_program(const std::string& file);
 GroundProgram ground(const std::string& module, const std::string& file,
                      const std::vector<std::string>& queries, const std::vector<std::string>& evidence);
 
+// Seconds one grounding may take (0: no limit); Program::set_grounding_seconds.
+void set_grounding_seconds(double seconds);
+
 // The template of a query whose variables `inputs` stand for neural inputs (Program::make_template).
 QueryTemplate make_template(const std::string& module, const std::string& query,
                             const std::vector<std::string>& inputs, const std::vector<std::string>& evidence,
                             const std::string& location, std::vector<int>& slots);
 
 std::vector<NeuralDeclaration> neural_declarations(const std::string& module);
+std::vector<LearnableDeclaration> learnable_declarations(const std::string& module);
 
 // The files the program was read from (its own, then those it consults).
 std::vector<std::string> source_files(const std::string& module);

@@ -3,14 +3,16 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cmath>
 #include <map>
 #include <ostream>
 #include <sstream>
 
 #include "bridge/trainer.h"
+#include "neural/batched.h"
 #include "neural/gedi.h"
-#include "symbolic/error.h"
+#include "core/error.h"
 #include "tasks/metrics.h"
 #include "tasks/plots.h"
 #include "tasks/run_store.h"
@@ -22,20 +24,51 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Cluster logits of every image, in chunks, in eval mode: [n, C] on the CPU.
+// Cluster logits of every image: [n, C] on the CPU.
 torch::Tensor logits_of(neural::Objective& objective, const torch::Tensor& images, torch::Device device) {
-  torch::NoGradGuard no_grad;
-  objective.eval();
-  std::vector<torch::Tensor> parts;
-  for (std::int64_t i = 0; i < images.size(0); i += 1000)
-    parts.push_back(objective.cluster_logits(images.narrow(0, i, std::min<std::int64_t>(1000, images.size(0) - i)).to(device)).cpu());
-  objective.train();
-  return torch::cat(parts);
+  return neural::forward_in_chunks(
+      objective, [&](const torch::Tensor& x) { return objective.cluster_logits(x); }, images, device);
 }
 
 std::vector<double> to_vector(const torch::Tensor& t) {
   const torch::Tensor c = t.to(torch::kCPU, torch::kDouble).contiguous();
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+}
+
+int classes_of(const TrainTest& data) { return static_cast<int>(data.test.labels.max().item<std::int64_t>()) + 1; }
+
+ClusterMetrics cluster_metrics_of(neural::Objective& objective, const ImageSet& set, const ExperimentConfig& config,
+                                  int classes, torch::Device device) {
+  return cluster_metrics(logits_of(objective, set.images, device).argmax(1), set.labels,
+                         static_cast<int>(config.clusters), classes);
+}
+
+// metrics.json's "test" (ACC, NMI, ARI, the matching, the confusion matrix and, with
+// data.ood_source, the energy score's AUROC against that source's test images) and "val".
+nlohmann::json evaluate_sets(neural::Objective& objective, const TrainTest& data, const ExperimentConfig& config,
+                             torch::Device device) {
+  const int classes = classes_of(data);
+  const torch::Tensor test_logits = logits_of(objective, data.test.images, device);
+  const ClusterMetrics test =
+      cluster_metrics(test_logits.argmax(1), data.test.labels, static_cast<int>(config.clusters), classes);
+  nlohmann::json val = nullptr;
+  if (data.validation.size() > 0) {
+    const ClusterMetrics v = cluster_metrics_of(objective, data.validation, config, classes, device);
+    val = {{"accuracy", v.accuracy}, {"nmi", v.nmi}, {"ari", v.ari}};
+  }
+  nlohmann::json out = {{"accuracy", test.accuracy}, {"nmi", test.nmi}, {"ari", test.ari},
+                        {"class_of_cluster", test.class_of}, {"confusion", test.confusion}};
+  if (!config.ood_source.empty()) {
+    // Energy score -E(x) = logsumexp f(x): high on the training distribution.
+    const TrainTest other = load_source(config.ood_source, "");
+    const std::int64_t m = std::min(other.test.size(), data.test.size());
+    const torch::Tensor in = torch::logsumexp(test_logits, 1);
+    const torch::Tensor out_scores = torch::logsumexp(logits_of(objective, other.test.images.narrow(0, 0, m), device), 1);
+    out["ood_auroc"] = auroc(to_vector(in), to_vector(out_scores));
+    out["ood_source"] = config.ood_source;
+    out["ood_images"] = m;
+  }
+  return {{"test", out}, {"val", val}};
 }
 
 }  // namespace
@@ -55,7 +88,7 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
     torch::optim::Adam adam(objective->parameters(), torch::optim::AdamOptions(config.learning_rate));
     torch::Generator generator = torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.seed) + 1);
     const neural::AugmentOptions augment = augment_options(config);
-    const int classes = static_cast<int>(data.test.labels.max().item<std::int64_t>()) + 1;
+    const int classes = classes_of(data);
 
     const std::int64_t n = data.train.size();
     if (n == 0) throw UserError("DataError", "data.train_images", "no training images");
@@ -67,16 +100,12 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
     double train_seconds = 0;
     std::int64_t trained = 0, step_count = 0;
     ClusterMetrics test;
-    torch::Tensor test_logits;  // of the last evaluation
     // GEDI's energy gap (Gedi::energy_gap) on a fixed sample of the training images.
     auto* gedi = dynamic_cast<neural::Gedi*>(objective.get());
     const bool with_gap = gedi && config.generative > 0;
     const torch::Tensor gap_images = data.train.images.narrow(0, 0, std::min<std::int64_t>(512, n)).to(device);
     double energy_gap = std::nan("");
-    auto evaluate = [&] {
-      test_logits = logits_of(*objective, data.test.images, device);
-      test = cluster_metrics(test_logits.argmax(1), data.test.labels, static_cast<int>(config.clusters), classes);
-    };
+    auto evaluate = [&] { test = cluster_metrics_of(*objective, data.test, config, classes, device); };
     for (int epoch = 1; epoch <= config.epochs; ++epoch) {
       const auto epoch_start = Clock::now();
       bridge::set_learning_rate(adam, learning_rate_at(config, epoch));
@@ -129,24 +158,7 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
     }
     if (config.epochs == 0) evaluate();
 
-    nlohmann::json val_json = nullptr;
-    if (data.validation.size() > 0) {
-      const ClusterMetrics v = cluster_metrics(logits_of(*objective, data.validation.images, device).argmax(1),
-                                               data.validation.labels, static_cast<int>(config.clusters), classes);
-      val_json = {{"accuracy", v.accuracy}, {"nmi", v.nmi}, {"ari", v.ari}};
-    }
-    nlohmann::json test_json = {{"accuracy", test.accuracy}, {"nmi", test.nmi}, {"ari", test.ari},
-                                {"class_of_cluster", test.class_of}, {"confusion", test.confusion}};
-    if (!config.ood_source.empty()) {
-      // Energy score -E(x) = logsumexp f(x): high on the training distribution.
-      const TrainTest other = load_source(config.ood_source, "");
-      const std::int64_t m = std::min(other.test.size(), data.test.size());
-      const torch::Tensor in = torch::logsumexp(test_logits, 1);
-      const torch::Tensor out = torch::logsumexp(logits_of(*objective, other.test.images.narrow(0, 0, m), device), 1);
-      test_json["ood_auroc"] = auroc(to_vector(in), to_vector(out));
-      test_json["ood_source"] = config.ood_source;
-      test_json["ood_images"] = m;
-    }
+    const nlohmann::json evaluation = evaluate_sets(*objective, data, config, device);
     if (with_gap) {
       // Samples of the learnt density: SGLD chains continued from the replay buffer.
       objective->eval();
@@ -162,15 +174,15 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
 
     torch::serialize::OutputArchive archive;
     objective->save(archive);
-    archive.save_to(run.path("model.pt"));
+    write_checkpoint(run, archive);
     run.write("history.csv", history.str());
     write_confusion_png(run.path("confusion.png"), test.confusion);
     write_curves_png(run.path("curves.png"), {losses, accuracies, nmis});
 
     nlohmann::json terms = nlohmann::json::object();
     for (const auto& [name, value] : last_terms) terms[name] = value;
-    nlohmann::json metrics = {{"test", test_json},
-                              {"val", val_json},
+    nlohmann::json metrics = {{"test", evaluation.at("test")},
+                              {"val", evaluation.at("val")},
                               {"validation_images", data.validation.size()},
                               {"train_seconds", train_seconds},
                               {"step_seconds", step_count ? train_seconds / step_count : 0.0},
@@ -183,6 +195,24 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
     if (with_gap && std::isfinite(energy_gap)) metrics["energy_gap"] = energy_gap;
     return metrics;
   });
+}
+
+}  // namespace gedilog::tasks
+
+namespace gedilog::tasks {
+
+nlohmann::json evaluate_cluster(const std::string& run_dir) {
+  const ExperimentConfig config = load_experiment((std::filesystem::path(run_dir) / "config.toml").string(), {});
+  const torch::Device device = training_device(config);
+  const std::shared_ptr<neural::Objective> objective = make_objective(config);
+  read_checkpoint((std::filesystem::path(run_dir) / "model.pt").string(),
+                  [&](torch::serialize::InputArchive& archive) { objective->load(archive); });
+  objective->to(device);
+  const nlohmann::json sets = evaluate_sets(*objective, load_data(config), config, device);
+  nlohmann::json out = sets.at("test");
+  out.erase("confusion");
+  if (!sets.at("val").is_null()) out["val"] = sets.at("val");
+  return out;
 }
 
 }  // namespace gedilog::tasks

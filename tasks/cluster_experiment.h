@@ -16,4 +16,8 @@ namespace gedilog::tasks {
 nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log,
                              bool terminal);
 
+// Re-evaluates a finished cluster run's checkpoint: its test metrics (ACC, NMI, ARI, the
+// matching, OOD AUROC with data.ood_source) and, under "val", the validation split's.
+nlohmann::json evaluate_cluster(const std::string& run_dir);
+
 }  // namespace gedilog::tasks

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -16,10 +18,9 @@
 #include <sstream>
 #include <thread>
 
-#include "symbolic/error.h"
-#include "tasks/cluster_experiment.h"
+#include "core/error.h"
 #include "tasks/experiment.h"
-#include "tasks/program_experiment.h"
+#include "tasks/run_experiment.h"
 #include "tasks/plots.h"
 #include "tasks/run_store.h"
 #include "tasks/statistics.h"
@@ -149,12 +150,12 @@ std::vector<GridRun> grid_runs(const Grid& g, const std::string& out_dir) {
 
 namespace {
 
-// The child process of one run (jobs > 1): `gedilog train|cluster EXPERIMENT --set ... --out
-// DIR`, its output into `log_file`, OMP_NUM_THREADS = `threads`. Returns -1 (and says why in
-// `error`) when it cannot start.
-pid_t spawn_run(const CompareOptions& o, const GridRun& r, const std::string& command, const std::string& log_file,
-                int threads, std::string& error) {
-  std::vector<std::string> args = {o.executable, command, r.experiment};
+// The child process of one run (jobs > 1): `gedilog train EXPERIMENT --set ... --out DIR`
+// (run_experiment, as in process), its output into `log_file`, OMP_NUM_THREADS = `threads`.
+// Returns -1 (and says why in `error`) when it cannot start.
+pid_t spawn_run(const CompareOptions& o, const GridRun& r, const std::string& log_file, int threads,
+                std::string& error) {
+  std::vector<std::string> args = {o.executable, "train", r.experiment};
   for (const std::string& s : r.overrides) args.insert(args.end(), {"--set", s});
   args.insert(args.end(), {"--out", r.dir});
   std::vector<char*> argv;
@@ -162,8 +163,10 @@ pid_t spawn_run(const CompareOptions& o, const GridRun& r, const std::string& co
   argv.push_back(nullptr);
   std::vector<std::string> env_strings;
   for (char** e = environ; *e; ++e)
-    if (std::string(*e).rfind("OMP_NUM_THREADS=", 0) != 0) env_strings.emplace_back(*e);
+    if (std::string(*e).rfind("OMP_NUM_THREADS=", 0) != 0 && std::string(*e).rfind("GEDILOG_PARENT_PID=", 0) != 0)
+      env_strings.emplace_back(*e);
   env_strings.push_back("OMP_NUM_THREADS=" + std::to_string(threads));
+  env_strings.push_back(parent_pid_entry());  // the child stops when this process dies
   std::vector<char*> envp;
   for (std::string& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -346,9 +349,23 @@ std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& lo
   std::map<pid_t, std::size_t> running;  // child -> its run
   const int jobs = std::max(1, options.jobs);
   const int threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / jobs);
+  // Ctrl-C or SIGTERM: the children are told to stop (each records its run as failed) and
+  // waited for, so that none runs on into a resume.
+  auto stop_children = [&] {
+    for (const auto& [pid, run] : running) ::kill(pid, SIGTERM);
+    while (!running.empty()) {
+      int status = 0;
+      const pid_t pid = ::waitpid(-1, &status, 0);
+      if (pid > 0) running.erase(pid);
+      else if (errno != EINTR) break;
+    }
+    throw_if_interrupted(out_dir);
+  };
   auto wait_one = [&] {
     int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, 0);
+    pid_t pid = -1;
+    while ((pid = ::waitpid(-1, &status, 0)) < 0 && errno == EINTR)
+      if (interrupted()) stop_children();
     if (pid < 0) return;
     const GridRun& r = runs[running.at(pid)];
     running.erase(pid);
@@ -365,12 +382,11 @@ std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& lo
     }
     log << head << " -> " << r.dir << "\n";
     const ExperimentConfig c = load_experiment(r.experiment, r.overrides);
-    const std::string command = c.task == "cluster" ? "cluster" : "train";
     if (jobs > 1) {
       while (static_cast<int>(running.size()) >= jobs) wait_one();
-      throw_if_interrupted(out_dir);
+      if (interrupted()) stop_children();
       std::string error;
-      const pid_t pid = spawn_run(options, r, command, r.dir + ".log", threads, error);
+      const pid_t pid = spawn_run(options, r, r.dir + ".log", threads, error);
       if (pid > 0) {
         running[pid] = i;
       } else {
@@ -381,8 +397,7 @@ std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& lo
     }
     std::ostringstream quiet;  // per-epoch lines go to the run's history.csv
     try {
-      if (command == "cluster") train_cluster(c, r.dir, terminal ? log : quiet, terminal);
-      else train_program_task(c, r.dir, terminal ? log : quiet, terminal);
+      run_experiment(c, r.dir, terminal ? log : quiet, terminal);
     } catch (const UserError& e) {
       throw_if_interrupted(out_dir);  // Ctrl-C ends the grid; any other failure ends one run
       log << "FAILED: " << label_of(r) << ": " << e.what() << "\n";
@@ -390,8 +405,14 @@ std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& lo
     }
   }
   while (!running.empty()) wait_one();
+  if (interrupted()) stop_children();
 
-  const std::string md = write_results(g, runs, finished_runs(db), out_dir);
+  // Every run is in the table or named here: none is dropped silently.
+  const std::map<std::string, nlohmann::json> finished = finished_runs(db);
+  for (const GridRun& r : runs)
+    if (!finished.count(RunFolder::folder_key(r.dir)) && fs::exists(fs::path(r.dir) / "metrics.json"))
+      failed.push_back(label_of(r) + ": its metrics.json has no finished row in runs.db");
+  const std::string md = write_results(g, runs, finished, out_dir);
   if (!failed.empty()) {
     std::string names;
     for (const std::string& f : failed) names += (names.empty() ? "" : "; ") + f;

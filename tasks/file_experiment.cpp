@@ -2,9 +2,12 @@
 
 #include <torch/torch.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
+#include <set>
 #include <limits>
 #include <memory>
 #include <ostream>
@@ -13,10 +16,13 @@
 #include "bridge/query_circuit.h"
 #include "bridge/tensor_circuit.h"
 #include "bridge/trainer.h"
+#include "neural/batched.h"
 #include "neural/encoders.h"
-#include "symbolic/error.h"
+#include "core/error.h"
 #include "symbolic/program.h"
 #include "tasks/file_task.h"
+#include "tasks/joint_training.h"
+#include "tasks/metrics.h"
 #include "tasks/run_store.h"
 #include "tasks/training_run.h"
 
@@ -49,14 +55,30 @@ struct FileModel {
   std::vector<std::int64_t> first_query;  // per template: its first answer in the circuit, -1: no proof
   std::vector<std::int64_t> answers;      // per template: its number of answers
   std::vector<std::vector<Read>> reads;   // per template
+  // [joint]: the mitigations act on the program's one network, whose concept network
+  // joint.concept_network is (the objective's cluster head when joint.objective > 0).
+  std::string joint_network;  // empty: no mitigation
+  JointModel joint;
   std::unique_ptr<bridge::NeuralProgram> neural;
+  std::int64_t slots_read = 0;  // 1 + the largest K of an input in(K) the merged circuit reads
 
   FileModel(const ExperimentConfig& c, const std::vector<const std::vector<FileExample>*>& sets, torch::Device device,
             const symbolic::Program& p)
       : config(c), program(p), cache(program, bridge::Inputs::kNeural, c.cache_dir) {
     domain = check_networks(config, program);
-    for (const NetworkSpec& n : config.networks)
-      networks.emplace(n.name, neural::make_encoder(n.architecture, domain.at(n.name)));
+    const bool mitigated = mitigation_name(config) != "none";  // one network (load_experiment checks)
+    for (const NetworkSpec& n : config.networks) {
+      if (!mitigated) {
+        networks.emplace(n.name, neural::make_encoder(n.architecture, domain.at(n.name)));
+        continue;
+      }
+      ExperimentConfig with_architecture = config;
+      with_architecture.network = n.architecture;
+      joint = make_joint_model(with_architecture, domain.at(n.name), n.name);
+      for (const auto& module : joint.extra_modules) module->to(device);
+      joint_network = n.name;
+      networks.emplace(n.name, joint.concept_network);
+    }
     for (const auto* set : sets)
       for (const FileExample& e : *set)
         if (template_index.try_emplace(e.query_template.key(), templates.size()).second)
@@ -82,6 +104,7 @@ struct FileModel {
       }
     }
     neural = std::make_unique<bridge::NeuralProgram>(bridge::merge(provable), networks, device);
+    for (std::int64_t k : neural->slots()) slots_read = std::max(slots_read, k + 1);
   }
 
   std::size_t template_of(const FileExample& e) const { return template_index.at(e.query_template.key()); }
@@ -111,12 +134,21 @@ void check_examples(const FileModel& m, const std::vector<FileExample>& set) {
   }
 }
 
+// joint.supervision: which training examples give their images' concepts, and each pool row's
+// concept (its class's index in the network's domain; -1 where the class is not a value).
+struct Supervision {
+  std::vector<bool> example;
+  std::vector<std::int64_t> concept_of_row;
+};
+
 bridge::Batch make_batch(const FileModel& m, const std::vector<FileExample>& set,
                          const std::vector<std::vector<std::int64_t>>& rows, const std::vector<std::int64_t>& which,
-                         const ImagePool& pool) {
-  std::size_t width = 1;
+                         const ImagePool& pool, const Supervision* supervision = nullptr) {
+  // Every slot the merged circuit reads, even where these examples have fewer (a one-image
+  // query predicted alone beside two-image templates): the extra slots are not read.
+  std::size_t width = std::max<std::size_t>(1, static_cast<std::size_t>(m.slots_read));
   for (std::int64_t e : which) width = std::max(width, rows[e].size());
-  std::vector<std::int64_t> distinct, in, query;
+  std::vector<std::int64_t> distinct, in, query, given;
   std::vector<float> target;
   std::unordered_map<std::int64_t, std::int64_t> local;
   for (std::int64_t e : which) {
@@ -126,7 +158,8 @@ bridge::Batch make_batch(const FileModel& m, const std::vector<FileExample>& set
         continue;
       }
       auto [it, fresh] = local.try_emplace(rows[e][k], static_cast<std::int64_t>(distinct.size()));
-      if (fresh) distinct.push_back(rows[e][k]);
+      if (fresh) distinct.push_back(rows[e][k]), given.push_back(-1);
+      if (supervision && supervision->example[e]) given[it->second] = supervision->concept_of_row[rows[e][k]];
       in.push_back(it->second);
     }
     query.push_back(std::max<std::int64_t>(0, m.first_query[m.template_of(set[e])]));
@@ -137,6 +170,7 @@ bridge::Batch make_batch(const FileModel& m, const std::vector<FileExample>& set
   b.inputs = torch::tensor(in, torch::kLong).view({static_cast<std::int64_t>(which.size()), static_cast<std::int64_t>(width)});
   b.query = torch::tensor(query, torch::kLong);
   b.target = torch::tensor(target);
+  if (supervision) b.given = torch::tensor(given, torch::kLong);
   return b;
 }
 
@@ -151,8 +185,28 @@ std::vector<std::int64_t> provable(const FileModel& m, const std::vector<FileExa
 struct SetResult {
   std::vector<double> log_p;  // per example: log P(query | evidence)
   double accuracy = 0, loss = 0;
-  json concept_accuracy = json::object();  // network -> share right, or null
+  // network -> over the images whose class is a value of its domain (null: none is): the
+  // share right, macro F1 and rsbench's collapse (tasks/metrics.h)
+  json concept_accuracy = json::object(), concept_f1 = json::object(), concept_collapse = json::object();
 };
+
+// Per pool row: its dataset class as an index into `network`'s domain (the dataset's class
+// names, tasks::class_names), -1 where that class is not a value of the domain.
+std::vector<std::int64_t> concepts_of_rows(const FileModel& m, const std::string& network, const ImagePool& pool) {
+  std::vector<std::string> values;
+  for (const symbolic::NeuralDeclaration& d : m.program.neural_declarations())
+    if (d.network == network) values = d.domain;
+  std::map<std::string, std::vector<std::string>> classes;  // by source
+  const auto labels = pool.labels.accessor<std::int64_t, 1>();
+  std::vector<std::int64_t> out;
+  for (std::int64_t row = 0; row < pool.labels.size(0); ++row) {
+    const std::string& source = pool.sources[row];
+    if (!classes.count(source)) classes[source] = class_names(source);
+    const auto it = std::find(values.begin(), values.end(), classes[source].at(labels[row]));
+    out.push_back(it == values.end() ? -1 : static_cast<std::int64_t>(it - values.begin()));
+  }
+  return out;
+}
 
 SetResult evaluate(FileModel& m, const std::vector<FileExample>& set, const std::vector<std::vector<std::int64_t>>& rows,
                    const ImagePool& pool) {
@@ -179,42 +233,56 @@ SetResult evaluate(FileModel& m, const std::vector<FileExample>& set, const std:
                .mean()
                .item<double>();
 
-  // Concepts: each network's argmax on the images it reads, named as the dataset's classes.
+  // Concepts: each network's argmax on the images it reads (each once), where the dataset's
+  // class is a value of the network's domain.
   for (auto& [name, net] : m.networks) {
+    const std::vector<std::int64_t> truth_of = concepts_of_rows(m, name, pool);
     std::vector<std::int64_t> used;
     std::unordered_map<std::int64_t, bool> seen;
     for (std::size_t e = 0; e < set.size(); ++e)
-      for (const Read& read : m.reads[m.template_of(set[e])])
-        if (read.network == name && seen.try_emplace(rows[e][read.slot], true).second) used.push_back(rows[e][read.slot]);
-    std::vector<std::string> values;
-    for (const symbolic::NeuralDeclaration& d : m.program.neural_declarations())
-      if (d.network == name) values = d.domain;
-    std::map<std::string, std::vector<std::string>> classes;  // by source
-    std::int64_t scored = 0, correct = 0;
-    for (std::size_t i = 0; i < used.size(); i += 1000) {
-      const torch::Tensor index =
-          torch::tensor(std::vector<std::int64_t>(used.begin() + i, used.begin() + std::min(used.size(), i + 1000)));
-      const torch::Tensor guess = net.forward(pool.images.index_select(0, index).to(m.neural->device())).argmax(1).cpu();
-      for (std::int64_t j = 0; j < index.size(0); ++j) {
-        const std::int64_t row = index[j].item<std::int64_t>();
-        const std::string& source = pool.sources[row];
-        if (!classes.count(source)) classes[source] = class_names(source);
-        const std::string truth = classes[source].at(pool.labels[row].item<std::int64_t>());
-        if (std::find(values.begin(), values.end(), truth) == values.end()) continue;  // not a concept of the domain
-        ++scored;
-        correct += values.at(guess[j].item<std::int64_t>()) == truth;
+      for (const Read& read : m.reads[m.template_of(set[e])]) {
+        const std::int64_t row = rows[e][read.slot];
+        if (read.network == name && truth_of[row] >= 0 && seen.try_emplace(row, true).second) used.push_back(row);
       }
+    if (used.empty()) {
+      r.concept_accuracy[name] = r.concept_f1[name] = r.concept_collapse[name] = nullptr;
+      continue;
     }
-    r.concept_accuracy[name] = scored ? json(static_cast<double>(correct) / scored) : json(nullptr);
+    const torch::Tensor guesses =
+        neural::forward_in_chunks(*net.ptr(), [&](const torch::Tensor& x) { return net.forward(x); },
+                                  pool.images.index_select(0, torch::tensor(used, torch::kLong)), m.neural->device())
+            .argmax(1);
+    std::vector<std::int64_t> truth;
+    for (std::int64_t row : used) truth.push_back(truth_of[row]);
+    const ConceptMetrics c =
+        concept_metrics(guesses, torch::tensor(truth, torch::kLong), static_cast<int>(m.domain.at(name)));
+    r.concept_accuracy[name] = c.accuracy;
+    r.concept_f1[name] = c.f1;
+    r.concept_collapse[name] = c.collapse;
   }
   return r;
 }
 
-json facts_json(const bridge::NeuralProgram& neural) {
+// The program's learnable facts no example's query depends on: nothing trains them.
+std::vector<symbolic::LearnableDeclaration> untrained_facts(const FileModel& m) {
+  std::vector<symbolic::LearnableDeclaration> out;
+  for (const symbolic::LearnableDeclaration& d : m.program.learnable_declarations()) {
+    bool used = false;
+    for (const bridge::LearnableFact& f : m.neural->facts()) used = used || f.location == d.location;
+    if (!used) out.push_back(d);
+  }
+  return out;
+}
+
+// Every learnable fact of the program: those trained with their values and probabilities,
+// the others named with "trained": false.
+json facts_json(const FileModel& m) {
   json facts = json::array();
-  for (const bridge::LearnableFact& f : neural.facts())
+  for (const bridge::LearnableFact& f : m.neural->facts())
     facts.push_back({{"name", f.name}, {"location", f.location}, {"key", f.key}, {"values", f.values},
-                     {"probabilities", f.probabilities()}});
+                     {"probabilities", f.probabilities()}, {"trained", true}});
+  for (const symbolic::LearnableDeclaration& d : untrained_facts(m))
+    facts.push_back({{"name", d.heads}, {"location", d.location}, {"trained", false}});
   return facts;
 }
 
@@ -225,31 +293,36 @@ void save(const FileModel& m, RunFolder& run) {
     net.ptr()->save(part);
     archive.write(name, part);
   }
-  archive.save_to(run.path("model.pt"));
-  run.write("facts.json", facts_json(*m.neural).dump(2) + "\n");
+  write_checkpoint(run, archive);
+  run.write("facts.json", facts_json(m).dump(2) + "\n");
 }
 
 // The networks and facts of a finished run's checkpoint.
 void load(FileModel& m, const std::string& run_dir) {
-  const std::string model_file = (fs::path(run_dir) / "model.pt").string();
-  if (!fs::exists(model_file)) throw UserError("FileNotFound", model_file, "no checkpoint: not a finished run");
-  torch::serialize::InputArchive archive;
-  archive.load_from(model_file);
-  for (auto& [name, net] : m.networks) {
-    torch::serialize::InputArchive part;
-    archive.read(name, part);
-    net.ptr()->load(part);
-    net.ptr()->to(m.neural->device());
-  }
-  std::ifstream in(fs::path(run_dir) / "facts.json");
-  const json facts = json::parse(in);
+  read_checkpoint((fs::path(run_dir) / "model.pt").string(), [&](torch::serialize::InputArchive& archive) {
+    for (auto& [name, net] : m.networks) {
+      torch::serialize::InputArchive part;
+      archive.read(name, part);
+      net.ptr()->load(part);
+      net.ptr()->to(m.neural->device());
+    }
+  });
+  const std::string facts_file = (fs::path(run_dir) / "facts.json").string();
+  std::ifstream in(facts_file);
+  if (!in) throw UserError("FileNotFound", facts_file, "no learnt facts: not a finished run folder");
   torch::NoGradGuard no_grad;
-  for (bridge::LearnableFact& f : m.neural->facts())
-    for (const json& saved : facts)
-      if (saved.at("key") == f.key) {
-        const torch::Tensor p = torch::tensor(saved.at("probabilities").get<std::vector<double>>(), torch::kFloat32);
-        f.logits.copy_(p.clamp_min(1e-6).log());
-      }
+  try {
+    const json facts = json::parse(in);
+    for (bridge::LearnableFact& f : m.neural->facts())
+      for (const json& saved : facts)
+        if (saved.value("key", "") == f.key) {
+          const auto p = saved.at("probabilities").get<std::vector<double>>();
+          if (p.size() != f.values.size()) throw UserError("DataError", facts_file, f.name + ": wrong number of values");
+          f.logits.copy_(torch::tensor(p, torch::kFloat32).clamp_min(1e-6).log());
+        }
+  } catch (const json::exception& e) {
+    throw UserError("DataError", facts_file, std::string("damaged: ") + e.what());
+  }
 }
 
 std::string percent(double v) { return fixed(100 * v, 2) + "%"; }
@@ -268,8 +341,53 @@ std::pair<std::vector<FileExample>, std::vector<FileExample>> split_examples(std
 }
 
 json set_json(const SetResult& r, std::size_t examples) {
-  return {{"accuracy", r.accuracy}, {"loss", r.loss}, {"examples", examples}, {"concept_accuracy", r.concept_accuracy}};
+  return {{"accuracy", r.accuracy},         {"loss", r.loss},
+          {"examples", examples},           {"concept_accuracy", r.concept_accuracy},
+          {"concept_f1", r.concept_f1},     {"concept_collapse", r.concept_collapse}};
 }
+
+// What [joint] adds to training a task defined by files, around each epoch: the supervised
+// examples' concepts, and after the epoch the objective's read-out refitted on the training
+// images and its clusters renamed to fit the program (align_clusters, on true examples).
+class Mitigation {
+ public:
+  Mitigation(const FileModel& m, const std::vector<FileExample>& train, const ImagePool& pool) {
+    if (m.joint_network.empty()) return;
+    const ExperimentConfig& c = m.config;
+    if (c.joint_supervision > 0 && c.joint_supervision_weight > 0) {
+      // The first share of the (shuffled) training examples give their images' concepts.
+      const auto given = static_cast<std::size_t>(c.joint_supervision * static_cast<double>(train.size()) + 0.5);
+      supervision_.emplace(Supervision{std::vector<bool>(train.size(), false), concepts_of_rows(m, m.joint_network, pool)});
+      for (std::size_t e = 0; e < given; ++e) supervision_->example[e] = true;
+    }
+    std::set<std::int64_t> rows;
+    for (const auto& example : pool.rows[0]) rows.insert(example.begin(), example.end());
+    training_rows_ = torch::tensor(std::vector<std::int64_t>(rows.begin(), rows.end()), torch::kLong);
+    for (std::size_t e = 0; e < train.size() && aligning_.size() < 2000; ++e)
+      if (train[e].target > 0.5 && m.first_query[m.template_of(train[e])] >= 0)
+        aligning_.push_back(static_cast<std::int64_t>(e));
+  }
+
+  const Supervision* supervision() const { return supervision_ ? &*supervision_ : nullptr; }
+
+  // Returns how many concepts changed cluster.
+  int after_epoch(FileModel& m, const std::vector<FileExample>& train, const ImagePool& pool, std::ostream& log) const {
+    if (!m.joint.objective) return 0;
+    m.joint.objective->fit_read_out(pool.images.index_select(0, training_rows_).to(m.neural->device()));
+    if (!m.config.joint_align || aligning_.empty()) return 0;
+    const Alignment a = align_clusters(*m.neural, make_batch(m, train, pool.rows[0], aligning_, pool), m.joint,
+                                       m.joint_network);
+    if (a.renamed)
+      log << "aligned clusters to concepts: " << a.renamed << " concepts renamed, mean log P(query) "
+          << fixed(a.before, 4) << " -> " << fixed(a.after, 4) << "\n";
+    return a.renamed;
+  }
+
+ private:
+  std::optional<Supervision> supervision_;
+  torch::Tensor training_rows_;         // the pool rows training examples read
+  std::vector<std::int64_t> aligning_;  // true, provable training examples (at most 2 000)
+};
 
 }  // namespace
 
@@ -296,18 +414,26 @@ nlohmann::json train_file_task(const ExperimentConfig& config, const std::string
         << " test examples, " << pool.images.size(0)
         << " images\n";
 
-    bridge::Trainer trainer(*m.neural, {config.learning_rate, {}, {}, config.fact_learning_rate});
+    for (const symbolic::LearnableDeclaration& d : untrained_facts(m))
+      log << "warning: " << d.location << ": learnable fact " << d.heads
+          << " is used by no example's query: it is not trained (facts.json lists it as untrained)\n";
+    bridge::Trainer trainer(*m.neural,
+                            {config.learning_rate, m.joint.auxiliary, m.joint.extra_parameters, config.fact_learning_rate});
     const neural::AugmentOptions augment = augment_options(config);
     torch::Generator generator = torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.seed) + 1);
     const std::vector<std::int64_t> trainable = provable(m, train);
+    const Mitigation mitigation(m, train, pool);
 
     std::ostringstream history;
     history << "epoch,loss,train_seconds,examples_per_second,test_accuracy,test_loss,val_accuracy\n";
     double train_seconds = 0;
     std::int64_t trained = 0;
+    int renamed = 0;  // concepts align_clusters moved to another cluster, over the epochs
+    bridge::EpochReport last;
     SetResult result, val;
     for (int epoch = 1; epoch <= config.epochs; ++epoch) {
       trainer.set_learning_rate(learning_rate_at(config, epoch));
+      trainer.set_program_weight(epoch <= config.joint_warmup ? 0.0 : 1.0);
       const torch::Tensor order = torch::randperm(static_cast<std::int64_t>(trainable.size()), generator);
       const std::int64_t n = order.size(0), batches = (n + config.batch_size - 1) / config.batch_size;
       const bridge::EpochReport r = trainer.train_epoch(
@@ -316,20 +442,23 @@ nlohmann::json train_file_task(const ExperimentConfig& config, const std::string
             std::vector<std::int64_t> which;
             for (std::int64_t j = i * config.batch_size; j < std::min(n, (i + 1) * config.batch_size); ++j)
               which.push_back(trainable[order[j].item<std::int64_t>()]);
-            bridge::Batch b = make_batch(m, train, pool.rows[0], which, pool);
-            b.images = neural::augment(b.images, augment, generator);
+            bridge::Batch b = make_batch(m, train, pool.rows[0], which, pool, mitigation.supervision());
+            augment_batch(b, augment, generator, m.joint.needs_other_view);
             return b;
           },
           on_training_step(out_dir, log, terminal, epoch, config.epochs, batches));
       if (terminal) log << "\n";
       train_seconds += r.seconds;
       trained += r.examples;
+      last = r;
+      renamed += mitigation.after_epoch(m, train, pool, log);
       result = evaluate(m, test, pool.rows[2], pool);
       if (!validation.empty()) val = evaluate(m, validation, pool.rows[1], pool);
       history << epoch << "," << r.loss << "," << r.seconds << "," << r.examples / std::max(r.seconds, 1e-12) << ","
               << result.accuracy << "," << result.loss << "," << val.accuracy << "\n";
-      log << "epoch " << epoch << ": loss " << fixed(r.loss, 4) << ", test accuracy " << percent(result.accuracy)
-          << ", test loss " << fixed(result.loss, 4);
+      log << "epoch " << epoch << ": loss " << fixed(r.loss, 4);
+      for (const auto& [name, value] : r.terms) log << ", " << name << " " << fixed(value, 4);
+      log << ", test accuracy " << percent(result.accuracy) << ", test loss " << fixed(result.loss, 4);
       for (const auto& [name, acc] : result.concept_accuracy.items())
         if (!acc.is_null()) log << ", " << name << " concept accuracy " << percent(acc.get<double>());
       for (const bridge::LearnableFact& f : m.neural->facts()) log << ", P(" << f.name << ") " << fixed(f.probabilities()[0], 3);
@@ -342,9 +471,12 @@ nlohmann::json train_file_task(const ExperimentConfig& config, const std::string
 
     save(m, run);
     run.write("history.csv", history.str());
-    return json{{"test", set_json(result, test.size())},
+    return json{{"mitigation", mitigation_name(config)},
+                {"last_epoch_terms", last.terms},
+                {"concepts_renamed", renamed},
+                {"test", set_json(result, test.size())},
                 {"val", validation.empty() ? json(nullptr) : set_json(val, validation.size())},
-                {"facts", facts_json(*m.neural)},
+                {"facts", facts_json(m)},
                 {"train_seconds", train_seconds},
                 {"examples_per_second", train_seconds > 0 ? trained / train_seconds : 0.0},
                 {"wall_seconds", start.wall_seconds()},
@@ -395,11 +527,21 @@ void predict_file_task(const std::string& run_dir, const std::string& examples_f
     const bridge::Batch b = make_batch(m, set, pool.rows[0], {static_cast<std::int64_t>(e)}, pool);
     const torch::Tensor leaves = m.neural->leaves(b, m.neural->network_log_probs(b));
     const torch::Tensor all = bridge::log_probabilities(circuit, m.neural->tensors(), leaves)[0].to(torch::kFloat64);
-    // An answer's text with the inputs named as in the example again.
+    // An answer's text with the inputs named as in the example again: each placeholder term
+    // in(K), not the tail of a longer name such as min(0).
     auto named = [&](std::string text) {
-      for (std::size_t k = 0; k < x.names.size(); ++k)
-        for (std::size_t at; (at = text.find("in(" + std::to_string(k) + ")")) != std::string::npos;)
-          text.replace(at, 4 + std::to_string(k).size(), x.names[k]);
+      for (std::size_t k = 0; k < x.names.size(); ++k) {
+        const std::string placeholder = "in(" + std::to_string(k) + ")";
+        for (std::size_t at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at)) {
+          const bool inside_name = at > 0 && (std::isalnum(static_cast<unsigned char>(text[at - 1])) || text[at - 1] == '_');
+          if (inside_name) {
+            at += placeholder.size();
+            continue;
+          }
+          text.replace(at, placeholder.size(), x.names[k]);
+          at += x.names[k].size();
+        }
+      }
       return text;
     };
     nlohmann::ordered_json answers = nlohmann::ordered_json::array();
@@ -421,7 +563,7 @@ void predict_file_task(const std::string& run_dir, const std::string& examples_f
                                             : in.network + "(" + (slots[i] < static_cast<std::int64_t>(x.names.size())
                                                                        ? x.names[slots[i]]
                                                                        : in.inputs) + ")";
-      explanation[name] = in.values[v];
+      explanation[name] = in.value_names[v];
     }
     line["explanation"] = explanation;
     out << line.dump() << "\n";

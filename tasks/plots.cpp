@@ -9,7 +9,7 @@
 #include <iomanip>
 #include <sstream>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 
 namespace gedilog::tasks {
 

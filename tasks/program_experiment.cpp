@@ -10,7 +10,8 @@
 #include "bridge/query_circuit.h"
 #include "bridge/tensor_circuit.h"
 #include "bridge/trainer.h"
-#include "symbolic/error.h"
+#include "neural/batched.h"
+#include "core/error.h"
 #include "symbolic/program.h"
 #include "tasks/joint_training.h"
 #include "tasks/metrics.h"
@@ -73,19 +74,16 @@ SetMetrics evaluate(bridge::NeuralProgram& model, torch::nn::AnyModule& net, con
   m.examples = static_cast<std::int64_t>(examples.size());
   if (examples.empty()) return m;
   torch::NoGradGuard no_grad;
-  net.ptr()->eval();
+  const neural::EvalMode eval_mode(*net.ptr());  // also for program_answers below
   std::vector<std::int64_t> used;
   std::unordered_map<std::int64_t, std::int64_t> row;
   for (const TaskExample& e : examples)
     for (std::int64_t i : e.images)
       if (row.try_emplace(i, static_cast<std::int64_t>(used.size())).second) used.push_back(i);
   const torch::Tensor images = set.images.index_select(0, torch::tensor(used, torch::kLong));
-  std::vector<torch::Tensor> probs;
-  for (std::int64_t i = 0; i < images.size(0); i += 1000)
-    probs.push_back(
-        torch::softmax(net.forward(images.narrow(0, i, std::min<std::int64_t>(1000, images.size(0) - i)).to(device)), 1)
-            .cpu());
-  const auto [confidence, predicted] = torch::cat(probs).max(1);
+  const torch::Tensor probs = torch::softmax(
+      neural::forward_in_chunks(*net.ptr(), [&](const torch::Tensor& x) { return net.forward(x); }, images, device), 1);
+  const auto [confidence, predicted] = probs.max(1);
   const auto p = predicted.accessor<std::int64_t, 1>();
   const auto c = confidence.accessor<float, 1>();
   const auto labels = set.labels.accessor<std::int64_t, 1>();
@@ -236,9 +234,7 @@ nlohmann::json train_program_task(const ExperimentConfig& config, const std::str
           [&](std::int64_t i) {
             bridge::Batch batch =
                 make_batch(examples, i * config.batch_size, std::min(n, (i + 1) * config.batch_size), data.train);
-            const torch::Tensor original = batch.images;
-            batch.images = neural::augment(original, augment, augment_generator);
-            if (joint.needs_other_view) batch.other_view = neural::augment(original, augment, augment_generator);
+            augment_batch(batch, augment, augment_generator, joint.needs_other_view);
             return batch;
           },
           on_training_step(out_dir, log, terminal, epoch, config.epochs, batches));
@@ -283,7 +279,7 @@ nlohmann::json train_program_task(const ExperimentConfig& config, const std::str
 
     torch::serialize::OutputArchive archive;
     net.ptr()->save(archive);
-    archive.save_to(run.path("model.pt"));
+    write_checkpoint(run, archive);
     run.write("history.csv", history.str());
     write_confusion_png(run.path("confusion.png"), e.test.concepts.confusion);
     write_curves_png(run.path("curves.png"), {losses, label_accuracies, concept_accuracies});
@@ -332,16 +328,13 @@ std::vector<std::int64_t> program_answers(bridge::NeuralProgram& model, const Im
 
 nlohmann::json evaluate_program_task(const std::string& run_dir) {
   const std::string config_file = (fs::path(run_dir) / "config.toml").string();
-  const std::string model_file = (fs::path(run_dir) / "model.pt").string();
-  if (!fs::exists(model_file)) throw UserError("FileNotFound", model_file, "no checkpoint: not a finished run");
   const ExperimentConfig config = load_experiment(config_file, {});
   const TrainTest data = load_data(config);
   const std::unique_ptr<ProgramTask> task = make_task(config, data);
   torch::nn::AnyModule net = make_joint_model(config, task->concepts(), kConceptNetwork).concept_network;
-  torch::serialize::InputArchive archive;
-  archive.load_from(model_file);
-  net.ptr()->load(archive);
-  const torch::Device device(config.device);
+  read_checkpoint((fs::path(run_dir) / "model.pt").string(),
+                  [&](torch::serialize::InputArchive& archive) { net.ptr()->load(archive); });
+  const torch::Device device = training_device(config);
   net.ptr()->to(device);
   const symbolic::Program program = symbolic::Program::load(task->program_file());
   bridge::CircuitCache cache(program, bridge::Inputs::kNeural, config.cache_dir);

@@ -6,7 +6,7 @@
 #include <random>
 #include <set>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 #include "tasks/mnist_addition.h"
 
 namespace gedilog::tasks {

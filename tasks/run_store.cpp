@@ -1,13 +1,15 @@
 #include "tasks/run_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 
 namespace gedilog::tasks {
 
@@ -50,6 +52,15 @@ RunFolder::RunFolder(const std::string& dir, const std::string& config_toml, con
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw UserError("IOError", dir, "cannot create the run folder: " + ec.message());
+  lock_ = ::open(path(".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_ < 0) throw UserError("IOError", path(".lock"), "cannot create the run folder's lock");
+  if (::flock(lock_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(lock_);
+    lock_ = -1;
+    throw UserError("RunBusy", dir, "another gedilog process is training into this folder");
+  }
+  if (fs::exists(fs::path(dir) / "metrics.json"))  // finished while we waited for nothing: checked again under the lock
+    throw UserError("RunExists", dir, "holds a finished run (metrics.json); choose another --out");
   write("config.toml", config_toml);
 
   const std::string db_file = database_of(dir);
@@ -65,6 +76,10 @@ RunFolder::RunFolder(const std::string& dir, const std::string& config_toml, con
       "datetime('now'), ?)",
       {folder_key(dir), task, std::to_string(seed), config_toml}, db_file);
   row_ = sqlite3_last_insert_rowid(db_);
+  run(db_,
+      "UPDATE runs SET status = 'failed', ended = datetime('now'), message = 'stale: its process ended without "
+      "recording how' WHERE folder = ? AND status = 'running' AND id != ?",
+      {folder_key(dir), std::to_string(row_)}, db_file);
 }
 
 RunFolder::~RunFolder() {
@@ -75,6 +90,7 @@ RunFolder::~RunFolder() {
     }
   }
   if (db_) sqlite3_close(db_);
+  if (lock_ >= 0) ::close(lock_);  // releases the flock
 }
 
 std::string RunFolder::folder_key(const std::string& dir) { return fs::absolute(dir).lexically_normal().string(); }
@@ -86,7 +102,11 @@ void RunFolder::write(const std::string& name, const std::string& text) const {
   {
     std::ofstream out(tmp, std::ios::binary);
     out << text;
-    if (!out) throw UserError("IOError", file, "cannot write");
+    out.close();  // a full disk shows at the flush
+    if (!out) {
+      fs::remove(tmp);
+      throw UserError("IOError", file, "cannot write (disk full?)");
+    }
   }
   fs::rename(tmp, file);
 }
@@ -98,8 +118,24 @@ void RunFolder::set_status(const std::string& status, const std::string& metrics
 }
 
 void RunFolder::finish(const nlohmann::json& metrics) {
-  write("metrics.json", metrics.dump(2) + "\n");
-  set_status("finished", metrics.dump(), "");
+  const std::string file = path("metrics.json"), aside = file + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(aside, std::ios::binary);
+    out << metrics.dump(2) << "\n";
+    out.close();
+    if (!out) {
+      fs::remove(aside);
+      throw UserError("IOError", file, "cannot write (disk full?)");
+    }
+  }
+  try {
+    set_status("finished", metrics.dump(), "");
+  } catch (...) {
+    fs::remove(aside);
+    ended_ = false;  // the destructor or complete() records the failure, if the database lets it
+    throw;
+  }
+  fs::rename(aside, file);
 }
 
 void RunFolder::fail(const std::string& message) { set_status("failed", "", message); }
@@ -110,7 +146,10 @@ nlohmann::json RunFolder::complete(const std::function<nlohmann::json()>& train)
     finish(metrics);
     return metrics;
   } catch (const std::exception& e) {
-    fail(e.what());
+    try {
+      fail(e.what());
+    } catch (...) {  // the first error is the one to report
+    }
     throw;
   }
 }
@@ -124,6 +163,7 @@ std::map<std::string, nlohmann::json> finished_runs(const std::string& db_file) 
     sqlite3_close(db);
     throw UserError("DatabaseError", db_file, message);
   }
+  sqlite3_busy_timeout(db, 10000);  // a run finishing meanwhile holds the write lock briefly
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v2(db, "SELECT folder, metrics FROM runs WHERE status = 'finished' ORDER BY id", -1, &stmt,
                          nullptr) != SQLITE_OK) {

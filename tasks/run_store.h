@@ -2,7 +2,8 @@
 // A run folder and its record in the results store (DESIGN.md, "Runs, results"): DIR holds the
 // resolved config, history, figures, checkpoint and, written last, metrics.json; every run is
 // a row of runs.db (SQLite) beside the run folders, with its status. A run that fails leaves
-// no metrics.json and is marked failed.
+// no metrics.json and is marked failed. One process at a time trains into a folder (it holds
+// DIR/.lock, which the kernel frees when the process ends, however it ends).
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -14,7 +15,9 @@ namespace gedilog::tasks {
 
 class RunFolder {
  public:
-  // Creates DIR; refuses a DIR that already holds a finished run (DIR/metrics.json).
+  // Creates DIR; refuses a DIR that already holds a finished run (DIR/metrics.json) or that
+  // another process is training into (RunBusy). Earlier rows of DIR still marked running are
+  // stale (their process is gone, or it would hold the lock): they become failed.
   RunFolder(const std::string& dir, const std::string& config_toml, const std::string& task,
             std::int64_t seed);
   ~RunFolder();
@@ -24,7 +27,8 @@ class RunFolder {
   std::string path(const std::string& name) const;
   // Writes DIR/name whole or not at all (written aside, then renamed).
   void write(const std::string& name, const std::string& text) const;
-  // metrics.json, then the record: finished.
+  // The record (finished, with the metrics), then metrics.json: a folder with metrics.json
+  // always has its finished row, and a database that cannot be written fails the run.
   void finish(const nlohmann::json& metrics);
   // The record: failed, with the reason. Called by the destructor if neither was.
   void fail(const std::string& message);
@@ -39,6 +43,7 @@ class RunFolder {
   void set_status(const std::string& status, const std::string& metrics, const std::string& message);
 
   std::string dir_;
+  int lock_ = -1;  // DIR/.lock, flock'ed
   sqlite3* db_ = nullptr;
   std::int64_t row_ = -1;
   bool ended_ = false;

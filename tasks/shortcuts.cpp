@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "bridge/query_circuit.h"
-#include "symbolic/error.h"
+#include "core/error.h"
 #include "symbolic/program.h"
 #include "tasks/program_task.h"
 
@@ -14,8 +14,8 @@ std::vector<bool> pair_truth_table(const bridge::QueryCircuit& circuit, int valu
   // The columns of the two images' variables.
   std::int64_t first[2] = {-1, -1};
   for (const bridge::InputVariable& in : circuit.inputs) {
-    const int k = in.inputs == "[in(0)]" ? 0 : in.inputs == "[in(1)]" ? 1 : -1;
-    if (k < 0 || in.size() != values)
+    const std::int64_t k = in.slot();
+    if ((k != 0 && k != 1) || in.size() != values)
       throw UserError("NeuralPredicate", in.location,
                       "a digit-pair program has one neural predicate over " + std::to_string(values) +
                           " values on in(0) and in(1); got " + in.name);

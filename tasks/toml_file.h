@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 
 namespace gedilog::tasks {
 

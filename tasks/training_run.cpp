@@ -1,16 +1,27 @@
 #include "tasks/training_run.h"
 
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <torch/torch.h>
 
+#include <zlib.h>
+
 #include <atomic>
+#include <fstream>
+#include <iterator>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <cmath>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
 
+#include "bridge/trainer.h"
 #include "neural/encoders.h"
-#include "symbolic/error.h"
+#include "core/error.h"
+#include "tasks/run_store.h"
 
 namespace gedilog::tasks {
 
@@ -55,7 +66,13 @@ TrainTest load_data(const ExperimentConfig& c) {
 }
 
 torch::Device training_device(const ExperimentConfig& c) {
-  const torch::Device device(c.device);
+  const torch::Device device = [&] {
+    try {
+      return torch::Device(c.device);
+    } catch (const c10::Error&) {
+      throw UserError("ConfigError", "train.device", "'" + c.device + "' is not a device (cpu, cuda or cuda:N)");
+    }
+  }();
   if (device.is_cuda() && !torch::cuda::is_available())
     throw UserError("ConfigError", "train.device",
                     "CUDA is not available in this build (Debian's LibTorch is CPU-only; see scripts/build_cuda.sh)");
@@ -115,12 +132,35 @@ neural::AugmentOptions augment_options(const ExperimentConfig& c) {
   return o;
 }
 
+void augment_batch(bridge::Batch& batch, const neural::AugmentOptions& augment, torch::Generator& generator,
+                   bool other_view) {
+  const torch::Tensor original = batch.images;
+  batch.images = neural::augment(original, augment, generator);
+  if (other_view) batch.other_view = neural::augment(original, augment, generator);
+}
+
 double learning_rate_at(const ExperimentConfig& c, int epoch) {
   if (c.schedule != "cosine" || c.epochs <= 1) return c.learning_rate;
   return c.learning_rate * 0.5 * (1 + std::cos(M_PI * (epoch - 1) / c.epochs));
 }
 
 void request_interrupt() { g_interrupted = true; }
+bool interrupted() { return g_interrupted; }
+
+void stop_on_signals() {
+  struct sigaction action {};
+  action.sa_handler = [](int) { request_interrupt(); };
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: waitpid returns EINTR
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  if (const char* parent = std::getenv("GEDILOG_PARENT_PID")) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (std::to_string(::getppid()) != parent) request_interrupt();  // the parent died before prctl
+  }
+}
+
+std::string parent_pid_entry() { return "GEDILOG_PARENT_PID=" + std::to_string(::getpid()); }
 
 void throw_if_interrupted(const std::string& run_dir) {
   if (g_interrupted)
@@ -139,6 +179,45 @@ std::function<void(std::int64_t, double)> on_training_step(const std::string& ru
     throw_if_interrupted(run_dir);
     if (terminal) show_progress(log, epoch, epochs, step, steps, loss);
   };
+}
+
+namespace {
+
+std::string crc32_of(const std::string& bytes) {
+  const uLong crc = ::crc32(::crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data()),
+                            static_cast<uInt>(bytes.size()));
+  return std::to_string(crc);
+}
+
+}  // namespace
+
+void write_checkpoint(RunFolder& run, torch::serialize::OutputArchive& archive) {
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  run.write("model.pt", bytes.str());
+  run.write("model.pt.crc32", crc32_of(bytes.str()) + "\n");
+}
+
+void read_checkpoint(const std::string& file, const std::function<void(torch::serialize::InputArchive&)>& read) {
+  if (!std::filesystem::is_regular_file(file))
+    throw UserError("FileNotFound", file, "no checkpoint: not a finished run folder");
+  std::ifstream in(file, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  std::ifstream sum_file(file + ".crc32");
+  std::string sum;
+  if (sum_file >> sum && sum != crc32_of(bytes))  // runs of earlier versions have none
+    throw UserError("CheckpointError", file, "damaged: its CRC-32 is not the one written beside it (model.pt.crc32)");
+  try {
+    std::istringstream stream(bytes);
+    torch::serialize::InputArchive archive;
+    archive.load_from(stream);
+    read(archive);
+  } catch (const c10::Error& e) {
+    const std::string why = e.what_without_backtrace();
+    throw UserError("CheckpointError", file,
+                    "cannot be read into this run's networks (damaged, or saved by another architecture or "
+                    "version): " + why.substr(0, why.find('\n')));
+  }
 }
 
 double peak_rss_mib() {

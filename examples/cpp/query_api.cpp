@@ -11,7 +11,7 @@
 
 #include "bridge/query_circuit.h"
 #include "bridge/tensor_circuit.h"
-#include "symbolic/error.h"
+#include "core/error.h"
 #include "symbolic/program.h"
 
 int main(int argc, char** argv) try {
@@ -39,8 +39,7 @@ int main(int argc, char** argv) try {
     // 3. Bind the leaf tensor: each neural variable's log-probabilities, [batch, 10].
     const torch::Tensor leaves = bridge::bind_inputs(
         queries, 2, /*log_space=*/true, [&](const bridge::InputVariable& in) {
-          const int image = in.inputs == "[in(0)]" ? 0 : 1;
-          return torch::log_softmax(logits.select(1, image), 1);
+          return torch::log_softmax(logits.select(1, in.slot()), 1);  // in(K) reads image K
         });
     // 4. Evaluate: log P(query) for every example and query, [batch, queries].
     const torch::Tensor log_p = bridge::log_probabilities(queries, circuit, leaves);
@@ -55,7 +54,7 @@ int main(int argc, char** argv) try {
   // 6. Explain: the most probable digits under each example's sum.
   torch::NoGradGuard no_grad;
   const torch::Tensor leaves = bridge::bind_inputs(queries, 2, true, [&](const bridge::InputVariable& in) {
-    return torch::log_softmax(logits.select(1, in.inputs == "[in(0)]" ? 0 : 1), 1);
+    return torch::log_softmax(logits.select(1, in.slot()), 1);
   });
   for (int example = 0; example < 2; ++example) {
     const torch::Tensor best = bridge::explain_query(queries, circuit, leaves, example);

@@ -30,6 +30,8 @@
 
 :- use_module(library(lists)).
 :- use_module(library(apply)).
+:- use_module(library(occurs)).
+:- use_module(library(time)).
 
 :- dynamic program_counter/1.
 program_counter(0).
@@ -65,7 +67,62 @@ init_module(M) :-
     M:op(1200, xfx, <-),
     M:op(900, fy, not),
     M:op(1000, xfx, '::\\+'),
-    problog_builtins(M).
+    problog_builtins(M),
+    refuse_side_effects(M).
+
+% A program, often someone else's, must not reach the process (halt, shell), the file system,
+% the terminal (gedilog's --json output) or the standard input. Each such built-in is redefined
+% in the program's module, where the program's calls resolve (through call/N and findall/3
+% too), to raise a PermissionError; format/3 into a text (atom(A), string(S), codes(C), ...)
+% stays allowed.
+side_effect(halt/0).          side_effect(halt/1).         side_effect(abort/0).
+side_effect(shell/0).         side_effect(shell/1).        side_effect(shell/2).
+side_effect(process_create/3).
+side_effect(write/1).         side_effect(write/2).        side_effect(writeln/1).
+side_effect(writeln/2).       side_effect(writeq/1).       side_effect(writeq/2).
+side_effect(print/1).         side_effect(print/2).        side_effect(write_canonical/1).
+side_effect(write_canonical/2). side_effect(write_term/2). side_effect(write_term/3).
+side_effect(nl/0).            side_effect(nl/1).           side_effect(tab/1).
+side_effect(tab/2).           side_effect(put_char/1).     side_effect(put_char/2).
+side_effect(format/1).        side_effect(format/2).       side_effect(print_message/2).
+side_effect(portray_clause/1). side_effect(portray_clause/2). side_effect(listing/0).
+side_effect(listing/1).       side_effect(read/1).         side_effect(read_term/2).
+side_effect(open/3).          side_effect(open/4).         side_effect(close/1).
+side_effect(see/1).           side_effect(tell/1).         side_effect(append/1).
+side_effect(delete_file/1).   side_effect(rename_file/2).  side_effect(make_directory/1).
+side_effect(delete_directory/1). side_effect(working_directory/2). side_effect(chdir/1).
+side_effect(setenv/2).        side_effect(unsetenv/1).     side_effect(consult/1).
+side_effect(thread_create/3). side_effect(thread_create/2).
+
+refuse_side_effects(M) :-
+    forall(side_effect(N/A),
+           ( functor(H, N, A),
+             M:redefine_system_predicate(H),
+             M:assertz((H :- gedilog:side_effect_refused(N/A))) )),
+    M:redefine_system_predicate(format(_, _, _)),
+    M:assertz((format(Sink, F, As) :- gedilog:format_into_text(Sink, F, As))).
+
+% Module:Goal into an existing module other than the program's (system:halt) would run that
+% module's predicate, past refuse_side_effects/1: refused where it is written. ProbLog's
+% scoped atoms (scope1:a) name no module and stay plain terms. (A qualified goal built at run
+% time, e.g. with =.. or term_to_atom/2, is not caught: library(sandbox)'s analysis would be.)
+refuse_outside_calls(Term, Loc, M) :-
+    (   sub_term(Sub, Term), compound(Sub), Sub = Mod:_, atom(Mod), Mod \== M, current_module(Mod)
+    ->  user_error('PermissionError', Loc, '~q reaches into module ~q: a program may only call its own predicates and the built-ins', [Sub, Mod])
+    ;   true
+    ).
+
+side_effect_refused(PI) :-
+    throw(gedilog_error('PermissionError', '',
+          "~q reaches the process, a file, the terminal or the input, which a program may not"-[PI])).
+
+format_into_text(Sink, F, As) :-
+    (   nonvar(Sink), text_sink(Sink) -> format(Sink, F, As)
+    ;   side_effect_refused(format/3)
+    ).
+
+text_sink(atom(_)).  text_sink(string(_)).  text_sink(codes(_)).  text_sink(codes(_, _)).  text_sink(chars(_)).
+text_sink(chars(_, _)).
 
 % Built-ins whose ProbLog meaning differs from SWI-Prolog's, or that SWI-Prolog lacks.
 problog_builtins(M) :-
@@ -110,7 +167,45 @@ declare_dynamic(M, Name/Arity) :- dynamic(M:Name/Arity).
 
 load_file(File, M) :-
     assertz(M:'$source_file'(File)),
+    check_nesting(File),
     setup_call_cleanup(open(File, read, S), read_clauses(S, File, M), close(S)).
+
+% SWI-Prolog's reader recurses on the C stack for each bracket, and gedilog runs it without its
+% C-stack guard (--no-signals, DESIGN.md pitfalls): 100 000 nested parentheses crash the
+% process. Brackets nested deeper than this are refused before reading, at their line.
+max_nesting(5000).
+
+check_nesting(File) :-
+    read_file_to_codes(File, Codes, []),
+    max_nesting(Max),
+    nesting(Codes, code, 0, 1, Max, File).
+
+% nesting(Codes, State, Depth, Line, Max, File); State: code, quote(Q), line_comment, block_comment.
+nesting([], _, _, _, _, _).
+nesting([C|Cs], State, D, L, Max, F) :-
+    (   C == 0'\n -> L1 is L + 1 ; L1 = L ),
+    nesting_step(State, C, Cs, State1, Rest, D, D1),
+    (   D1 > Max
+    ->  user_error('ParseError', F:L, 'brackets nested deeper than ~w', [Max])
+    ;   nesting(Rest, State1, D1, L1, Max, F)
+    ).
+
+nesting_step(code, 0'%, Cs, line_comment, Cs, D, D) :- !.
+nesting_step(code, 0'/, [0'*|Cs], block_comment, Cs, D, D) :- !.
+nesting_step(code, 0'0, [0'\'|Cs], code, Rest, D, D) :- !,   % 0'c, 0'\\c: a character code
+    (   Cs = [0'\\, _|Rest] -> true ; Cs = [_|Rest] -> true ; Rest = [] ).
+nesting_step(code, Q, Cs, quote(Q), Cs, D, D) :- memberchk(Q, [0'\', 0'", 0'`]), !.
+nesting_step(code, C, Cs, code, Cs, D, D1) :- memberchk(C, [0'(, 0'[, 0'{]), !, D1 is D + 1.
+nesting_step(code, C, Cs, code, Cs, D, D1) :- memberchk(C, [0'), 0'], 0'}]), !, D1 is max(0, D - 1).
+nesting_step(code, _, Cs, code, Cs, D, D).
+nesting_step(quote(Q), 0'\\, [_|Cs], quote(Q), Cs, D, D) :- !.
+nesting_step(quote(Q), Q, [Q|Cs], quote(Q), Cs, D, D) :- !.      % a doubled quote
+nesting_step(quote(Q), Q, Cs, code, Cs, D, D) :- !.
+nesting_step(quote(Q), _, Cs, quote(Q), Cs, D, D).
+nesting_step(line_comment, 0'\n, Cs, code, Cs, D, D) :- !.
+nesting_step(line_comment, _, Cs, line_comment, Cs, D, D).
+nesting_step(block_comment, 0'*, [0'/|Cs], code, Cs, D, D) :- !.
+nesting_step(block_comment, _, Cs, block_comment, Cs, D, D).
 
 read_clauses(S, File, M) :-
     repeat,
@@ -119,6 +214,7 @@ read_clauses(S, File, M) :-
     (   T == end_of_file
     ->  !
     ;   stream_position_data(line_count, P, Line),
+        refuse_outside_calls(T, File:Line, M),
         add_clause(T, File:Line, M),
         fail
     ).
@@ -757,13 +853,14 @@ variable(Key, Info, V) :-
 
 % v(Name, Location, Distribution, ValueNames):
 %   Distribution = probs([P...])            annotated disjunctions and probabilistic facts
-%                | neural(Net, InputsText)   neural annotated disjunctions
+%                | neural(Net, InputsText, Slots)   neural annotated disjunctions; Slots: per
+%                  input, K where it is the placeholder in(K), else -1
 % A learnable AD's values are its heads and "none"; t(P) starts at P, t(_) at an equal share
 % of what the t(P)s leave.
 variable_description(ad(Exprs, Heads, Loc), v(Name, L, learnable(Ps), Names)) :-
     Exprs = [E|_], nonvar(E), learnable(E), !,
     loc_atom(Loc, L),
-    findall(P, ( member(t(P0), Exprs), nonvar(P0) ), Known0),
+    findall(P0, ( member(t(P0), Exprs), nonvar(P0) ), Known0),
     evaluate_probabilities(Known0, L, Known),
     sum_list(Known, Given),
     aggregate_all(count, ( member(t(P0), Exprs), var(P0) ), Unknown),
@@ -785,17 +882,28 @@ variable_description(ad(Exprs, Heads, Loc), v(Name, L, probs(Ps), Names)) :-
     ;   Ps = Ps0, Names = Names0
     ),
     atomic_list_concat(Names0, '; ', Name).
-variable_description(nn(Net, Inputs, Domain, Loc), v(Name, L, neural(Net, InputsText), Names)) :-
+variable_description(nn(Net, Inputs, Domain, Loc), v(Name, L, neural(Net, InputsText, Slots), Names)) :-
     loc_atom(Loc, L),
     term_text(Inputs, InputsText),
+    (   is_list(Inputs) -> maplist(input_slot, Inputs, Slots) ; Slots = [] ),
     maplist(term_text, Domain, Names),
     format(string(Name), '~q(~w)', [Net, InputsText]).
+
+input_slot(Input, K) :- nonvar(Input), Input = in(K), integer(K), K >= 0, !.
+input_slot(_, -1).
 
 term_text(T, S) :-
     copy_term(T, C), numbervars(C, 0, _),
     with_output_to(string(S), write_term(C, [quoted(true), numbervars(true), spacing(standard)])).
 
 %% API for C++ --------------------------------------------------------------------------------
+
+% Goal within Seconds of wall-clock time (0: no limit); beyond, grounding_time_limit(Seconds).
+within_seconds(Seconds, Goal) :-
+    (   Seconds =< 0
+    ->  call(Goal)
+    ;   catch(call_with_time_limit(Seconds, Goal), time_limit_exceeded, throw(grounding_time_limit(Seconds)))
+    ).
 
 guarded(Goal, Result) :-
     catch(( call(Goal) -> Result = ok ; Result = error('InternalError', '', "goal failed") ),
@@ -804,6 +912,8 @@ guarded(Goal, Result) :-
 
 error_result(gedilog_error(Kind, Loc, Msg0), error(Kind, Loc, Msg)) :- !,
     (   Msg0 = F-Args -> format(string(Msg), F, Args) ; Msg = Msg0 ).
+error_result(grounding_time_limit(S), error('ResourceError', '', Msg)) :- !,
+    format(string(Msg), 'grounding took more than ~w s (--max-seconds): the program may not terminate, e.g. a recursion that builds ever larger terms or walks an open list', [S]).
 error_result(error(resource_error(R), _), error('ResourceError', '', Msg)) :- !,
     format(string(Msg), 'out of ~w (the program may not terminate)', [R]).
 error_result(error(existence_error(procedure, QPI), _), error('UnknownClause', '', Msg)) :- !,
@@ -828,16 +938,17 @@ api_load(File, Result) :-
     guarded(load_program(File, M), R0),
     (   R0 == ok -> Result = ok(M) ; Result = R0 ).
 
-% api_ground(+M, +QueryTexts, +EvidenceTexts, -Result): QueryTexts = [] grounds the program's
+% api_ground(+M, +QueryTexts, +EvidenceTexts, +Seconds, -Result): QueryTexts = [] grounds the program's
 % own queries; EvidenceTexts are ground goals observed true ("\\+ G": G observed false), beside
 % the program's evidence.
-api_ground(M, QueryTexts, EvidenceTexts, Result) :-
+api_ground(M, QueryTexts, EvidenceTexts, Seconds, Result) :-
     abolish_all_tables,
     b_setval(gedilog_proof_depth, 0),
     nb_setval(gedilog_module, M),
-    guarded(( query_specs(M, QueryTexts, Specs),
-              maplist(evidence_spec(M), EvidenceTexts, Extra),
-              ground_program(M, Specs, Extra, GP) ), R0),
+    guarded(within_seconds(Seconds,
+                           ( query_specs(M, QueryTexts, Specs),
+                             maplist(evidence_spec(M), EvidenceTexts, Extra),
+                             ground_program(M, Specs, Extra, GP) )), R0),
     abolish_all_tables,
     clear_ground_program,
     (   R0 == ok -> Result = ok(GP) ; Result = R0 ).
@@ -898,12 +1009,24 @@ read_with_names(M, Loc, Text, T-Bindings) :-
 parse_query(M, Text, Q) :-
     catch(term_string(Q, Text, [module(M)]), E,
           ( message_to_string(E, Msg),
-            user_error('ParseError', '<query>', 'cannot parse query ~q: ~w', [Text, Msg]) )).
+            user_error('ParseError', '<query>', 'cannot parse query ~q: ~w', [Text, Msg]) )),
+    refuse_outside_calls(Q, '<query>', M).
 
 % The files a program was read from: its own and those it consults, in reading order.
 api_sources(M, Files) :- findall(F, M:'$source_file'(F), Files).
 
 % The nn/4 declarations of a program: nn(Net, InputsText, VarText, DomainTexts, HeadText, Loc).
+% The learnable annotated disjunctions of a program (t(_)::f, t(0.3)::a; t(_)::b): l(HeadsText,
+% Location), one per clause.
+api_learnable(M, Decls) :-
+    findall(Id-l(Name, L),
+            ( M:'$clause'(_, _, ad(Id, _, _, [P|_], Heads), Loc), nonvar(P), learnable(P),
+              copy_term(Heads, Hs), numbervars(Hs, 0, _),
+              maplist(term_text, Hs, Texts), atomic_list_concat(Texts, '; ', Name), loc_atom(Loc, L) ),
+            Pairs),
+    sort(1, @<, Pairs, Unique),
+    pairs_values(Unique, Decls).
+
 api_neural(M, Decls) :-
     findall(nn(Net, I, V, D, H, L),
             ( M:'$clause'(H0, _, nn(Net, I0, V0, D0), Loc),

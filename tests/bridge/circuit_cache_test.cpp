@@ -8,7 +8,7 @@
 
 #include "bridge/query_circuit.h"
 #include "bridge/tensor_circuit.h"
-#include "symbolic/error.h"
+#include "core/error.h"
 #include "symbolic/inference.h"
 #include "symbolic/program.h"
 #include "temp_files.h"
@@ -31,7 +31,7 @@ std::vector<std::string> sum_templates() {
 torch::Tensor bind(const QueryCircuit& qc, const std::vector<torch::Tensor>& per_input) {
   return bind_inputs(qc, per_input[0].size(0), true, [&](const InputVariable& in) {
     CHECK(in.network == "mnist_net");
-    return per_input.at(in.inputs == "[in(0)]" ? 0 : 1).log();
+    return per_input.at(in.slot()).log();
   });
 }
 
@@ -66,6 +66,32 @@ TEST_CASE("the circuit cache compiles each template once and keeps it across run
     const QueryCircuit again = cache.merged(templates);
     CHECK(cache.stats().compiled == 19);
     CHECK(again.circuit.num_nodes() == first_run.circuit.num_nodes());
+  }
+  SECTION("a flipped bit anywhere in an entry is recompiled, never evaluated") {
+    // Every entry, a bit at 40 positions spread over it: the checksum (or the parse) fails and
+    // the template compiles again; the merged circuit computes what it did.
+    const TensorCircuit reference(first_run.circuit, torch::kCPU, torch::kFloat64);
+    const torch::Tensor p = torch::softmax(torch::arange(10, torch::kFloat64).view({1, 10}), 1);
+    const torch::Tensor expected = log_probabilities(first_run, reference, bind(first_run, {p, p.flip(1)}));
+    for (int trial = 0; trial < 40; ++trial) {
+      CAPTURE(trial);
+      for (const auto& entry : std::filesystem::directory_iterator(cache_dir)) {
+        std::fstream f(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
+        const auto size = static_cast<std::int64_t>(std::filesystem::file_size(entry.path()));
+        const std::int64_t at = (trial * 7919 + 13) % size;
+        f.seekg(at);
+        char byte = 0;
+        f.get(byte);
+        f.seekp(at);
+        f.put(static_cast<char>(byte ^ (1 << (trial % 8))));
+      }
+      CircuitCache cache(program, Inputs::kNeural, cache_dir);
+      const QueryCircuit again = cache.merged(templates);
+      CHECK(cache.stats().compiled == 19);
+      CHECK(cache.stats().disk_hits == 0);
+      const TensorCircuit tc(again.circuit, torch::kCPU, torch::kFloat64);
+      CHECK(torch::allclose(log_probabilities(again, tc, bind(again, {p, p.flip(1)})), expected));
+    }
   }
   SECTION("an edited program is recompiled") {
     const auto edited =
@@ -110,7 +136,7 @@ TEST_CASE("query API: bind the network's outputs, evaluate, backward, explain", 
   logits1[1][4] = 5;
   logits0.requires_grad_(true);
   const torch::Tensor inputs = bind_inputs(qc, 2, true, [&](const InputVariable& in) {
-    return torch::log_softmax(in.inputs == "[in(0)]" ? logits0 : logits1, 1);
+    return torch::log_softmax(in.slot() == 0 ? logits0 : logits1, 1);
   });
   const torch::Tensor logp = log_probabilities(qc, tc, inputs);  // [2, 2]
   REQUIRE(logp.sizes() == torch::IntArrayRef({2, 2}));

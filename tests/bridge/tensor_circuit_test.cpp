@@ -9,7 +9,7 @@
 
 #include "bridge/query_circuit.h"
 #include "bridge/tensor_circuit.h"
-#include "symbolic/error.h"
+#include "core/error.h"
 #include "symbolic/inference.h"
 #include "symbolic/program.h"
 #include "symbolic/random_programs.h"

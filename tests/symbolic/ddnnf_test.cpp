@@ -12,7 +12,7 @@
 
 #include "bench/random_bayesian_network.h"
 #include "random_programs.h"
-#include "symbolic/error.h"
+#include "core/error.h"
 #include "symbolic/inference.h"
 #include "symbolic/program.h"
 #include "circuit_testing.h"

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -12,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 #include "temp_files.h"
 #include "symbolic/inference.h"
 #include "symbolic/program.h"
@@ -163,6 +164,67 @@ TEST_CASE("engine: non-ground probabilistic clauses", "[engine]") {
     CHECK(f.kind == "NonGroundProbabilisticClause");
     CHECK(f.location == line_of(file, 3));
   }
+}
+
+TEST_CASE("engine: a program cannot end, write to or leave the process", "[engine][sandbox]") {
+  // Each would exit gedilog (0 or 7, no output), corrupt --json, or run a command.
+  const std::vector<std::string> bodies = {
+      "halt", "halt(7)", "abort", "shell('echo HIJACKED')", "write(hello)", "format('~w', [x])", "nl",
+      "X = halt, call(X)", "findall(X, (member(X, [1]), write(X)), _)", "open('/tmp/gedilog_sandbox', write, _)",
+      "read(_)", "format(user_error, '~w', [x])"};
+  for (const std::string& body : bodies) {
+    CAPTURE(body);
+    const std::string file = files().write("side_effect.pl", "0.5::a.\nq :- a, " + body + ".\nquery(q).\n");
+    const Failure f = failure_of_file(file);
+    INFO(f.message);
+    CHECK(f.kind == "PermissionError");
+    CHECK(f.location.rfind(file, 0) == 0);
+  }
+  // Nor can it call into another module's predicates (past the refusals above).
+  const std::string qualified = files().write("qualified.pl", "0.5::a.\nq :- a, system:halt.\nquery(q).\n");
+  const Failure f = failure_of_file(qualified);
+  CHECK(f.kind == "PermissionError");
+  CHECK(f.location == line_of(qualified, 2));
+  // Text formatting is not a side effect.
+  const auto p = solve_text("format_atom.pl", "0.5::a.\nq :- a, format(atom(A), '~w-~w', [x, y]), A == 'x-y'.\nquery(q).\n");
+  CHECK(p.at("q") == Approx(0.5).epsilon(kExact));
+}
+
+TEST_CASE("engine: brackets nested too deep are a ParseError, not a crash", "[engine][sandbox]") {
+  // 100 000 nested parentheses overflowed SWI-Prolog's reader on the C stack (SIGSEGV).
+  const int depth = 100000;
+  for (const auto& [open, close] : std::vector<std::pair<std::string, std::string>>{{"(", ")"}, {"[", "]"}, {"f(", ")"}}) {
+    CAPTURE(open);
+    std::string text = "ok.\ndeep(";
+    for (int i = 0; i < depth; ++i) text += open;
+    text += "a";
+    for (int i = 0; i < depth; ++i) text += close;
+    text += ").\nquery(deep(_)).\n";
+    const std::string file = files().write("deep.pl", text);
+    const Failure f = failure_of_file(file);
+    CHECK(f.kind == "ParseError");
+    CHECK(f.location == line_of(file, 2));
+  }
+  // Brackets inside quotes, comments and character codes do not count; moderate depth reads.
+  std::string text = "% ((((((\nq :- X = '((((', Y = 0'(, atom(X), integer(Y), Z = f(f(f(f(a)))), Z = f(_).\nquery(q).\n";
+  CHECK(solve_text("quoted.pl", text).at("q") == Approx(1.0));
+}
+
+TEST_CASE("engine: a grounding that does not end stops at --max-seconds with a ResourceError", "[engine][sandbox]") {
+  Program::set_grounding_seconds(1);
+  for (const std::string& text : {std::string("0.5::a.\np(X) :- a, p(s(X)).\nquery(p(z)).\n"),
+                                  std::string("len([], 0).\nlen([_|T], N) :- len(T, M), N is M + 1.\n"
+                                              "0.5::a.\nq :- a, len(L, 3), L == [].\nquery(q).\n")}) {
+    CAPTURE(text);
+    const std::string file = files().write("endless.pl", text);
+    const auto start = std::chrono::steady_clock::now();
+    const Failure f = failure_of_file(file);
+    INFO(f.message);
+    CHECK(f.kind == "ResourceError");
+    CHECK(f.location.rfind(file, 0) == 0);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));  // stopped, not run to memory's end
+  }
+  Program::set_grounding_seconds(Program::kDefaultGroundingSeconds);
 }
 
 TEST_CASE("engine: unknown predicates", "[engine]") {

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 
 namespace gedilog::symbolic {
 namespace {

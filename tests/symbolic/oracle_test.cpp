@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "symbolic/error.h"
+#include "core/error.h"
 #include "symbolic/inference.h"
 #include "symbolic/program.h"
 #include "random_programs.h"

