@@ -17,7 +17,12 @@ void setup_predict(CLI::App& app) {
   cmd->add_option("examples", o->second, "Example file (.jsonl or .csv; probability may be left out)")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->callback([o] { tasks::predict_file_task(o->first, o->second, std::cout); });
+  auto semiring = std::make_shared<std::string>("probability");
+  cmd->add_option("--semiring", *semiring,
+                  "probability: P(query | evidence); max-product: the probability of its most probable explanation")
+      ->check(CLI::IsMember({"probability", "max-product"}))
+      ->capture_default_str();
+  cmd->callback([o, semiring] { tasks::predict_file_task(o->first, o->second, std::cout, *semiring); });
 }
 
 }  // namespace gedilog::app

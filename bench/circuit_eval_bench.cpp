@@ -223,11 +223,11 @@ int main(int argc, char** argv) {
       const torch::Tensor log_inputs = random_log_inputs(c.qc, batch);
       {
         torch::NoGradGuard no_grad;
-        row.forward = median_seconds([&] { tc.forward(log_inputs, bridge::Semiring::kLogProbability); }, repeats);
+        row.forward = median_seconds([&] { tc.forward(log_inputs, bridge::Semiring::log_probability()); }, repeats);
       }
       const torch::Tensor leaf = log_inputs.clone().requires_grad_(true);
       row.backward = median_seconds([&] {
-        torch::Tensor loss = -tc.forward(leaf, bridge::Semiring::kLogProbability).sum();
+        torch::Tensor loss = -tc.forward(leaf, bridge::Semiring::log_probability()).sum();
         loss.backward();
       }, repeats);
       if (c.single && naive_examples > 0 && batch <= 128) {

@@ -191,7 +191,7 @@ std::string CircuitCache::file_of(const std::string& key) const {
 }
 
 std::shared_ptr<const QueryCircuit> CircuitCache::get(const std::string& query_template,
-                                                      const std::vector<std::string>& evidence) {
+                                                      const std::vector<symbolic::Evidence>& evidence) {
   const std::string key = symbolic::QueryTemplate(query_template, evidence).key();
   if (auto it = memory_.find(key); it != memory_.end()) {
     ++stats_.memory_hits;
@@ -255,7 +255,7 @@ QueryCircuit CircuitCache::merged(const std::vector<std::string>& query_template
 }
 
 std::shared_ptr<const QueryCircuit> CircuitCache::compile(const std::string& query_template,
-                                                          const std::vector<std::string>& evidence) const {
+                                                          const std::vector<symbolic::Evidence>& evidence) const {
   const symbolic::GroundProgram gp = program_.ground({query_template}, evidence);
   const std::vector<symbolic::CompiledQuery> compiled = symbolic::compile_queries(gp);
 

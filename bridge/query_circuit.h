@@ -61,10 +61,10 @@ class CircuitCache {
   // an edited program recompiles.
   CircuitCache(const symbolic::Program& program, Inputs inputs, std::string directory = "");
 
-  // The circuit of one template (with evidence observed beside it, ground goals, "\\+G" for G
-  // false): from memory, else from the cache folder, else compiled.
+  // The circuit of one template (with evidence observed beside it): from memory, else from the
+  // cache folder, else compiled.
   std::shared_ptr<const QueryCircuit> get(const std::string& query_template,
-                                          const std::vector<std::string>& evidence = {});
+                                          const std::vector<symbolic::Evidence>& evidence = {});
   std::shared_ptr<const QueryCircuit> get(const symbolic::QueryTemplate& t) { return get(t.query, t.evidence); }
 
   // Several templates (without evidence) in one multi-rooted circuit, each as by get().
@@ -78,7 +78,7 @@ class CircuitCache {
 
  private:
   std::shared_ptr<const QueryCircuit> compile(const std::string& query_template,
-                                              const std::vector<std::string>& evidence) const;
+                                              const std::vector<symbolic::Evidence>& evidence) const;
   std::string file_of(const std::string& key) const;
 
   const symbolic::Program& program_;

@@ -17,26 +17,6 @@ torch::Tensor to_device(const std::vector<std::int64_t>& v, torch::Device device
   return torch::tensor(v, torch::kLong).to(device);
 }
 
-// log Σ exp over `dim` (LibTorch's fused, max-shifted logsumexp) with a backward pass that
-// gives a node whose children are all -inf (probability 0) a zero gradient instead of the NaN
-// of exp(-inf - -inf).
-struct SafeLogSumExp : torch::autograd::Function<SafeLogSumExp> {
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
-                               std::int64_t dim) {
-    torch::Tensor out = torch::logsumexp(x, dim);
-    ctx->save_for_backward({x, out});
-    ctx->saved_data["dim"] = dim;
-    return out;
-  }
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
-                                                 torch::autograd::variable_list grad) {
-    const auto saved = ctx->get_saved_variables();
-    const std::int64_t dim = ctx->saved_data["dim"].toInt();
-    const torch::Tensor weight = (saved[0] - saved[1].unsqueeze(dim)).exp().nan_to_num(0.0);
-    return {grad[0].unsqueeze(dim) * weight, torch::Tensor()};
-  }
-};
-
 }  // namespace
 
 TensorCircuit::TensorCircuit(const symbolic::LayeredCircuit& circuit, torch::Device device,
@@ -49,10 +29,6 @@ TensorCircuit::TensorCircuit(const symbolic::LayeredCircuit& circuit, torch::Dev
   constants_ = torch::tensor(circuit.constants, options).reshape({-1, 1});
   log_constants_ = constants_.log().to(device, dtype);
   constants_ = constants_.to(device, dtype);
-  neutral_ = torch::tensor({0.0, 1.0}, options).reshape({2, 1}).to(device, dtype);
-  log_neutral_ = torch::tensor({-std::numeric_limits<double>::infinity(), 0.0}, options)
-                     .reshape({2, 1})
-                     .to(device, dtype);
   // A layer reads [the previous layer's values, the semiring's zero and one, the inputs it
   // reads]: a node with fewer children than its run's width is padded with zero or one; each
   // layer above the first gathers just the inputs its nodes read.
@@ -104,19 +80,21 @@ TensorCircuit::TensorCircuit(const symbolic::LayeredCircuit& circuit, torch::Dev
   roots_ = to_device(circuit.roots, device);
 }
 
-torch::Tensor TensorCircuit::forward(const torch::Tensor& inputs, Semiring semiring) const {
+torch::Tensor TensorCircuit::forward(const torch::Tensor& inputs, const Semiring& semiring) const {
   if (inputs.dim() != 2 || inputs.size(1) != num_columns_)
     throw UserError("ShapeError", "",
                     "circuit inputs must be [batch, " + std::to_string(num_columns_) +
                         "], got " + c10::str(inputs.sizes()));
-  if (semiring == Semiring::kMaxProduct && sums_folded_)
+  if (!semiring.folded_sums_valid && sums_folded_)
     throw UserError("Unsupported", "",
-                    "this circuit folded sums of fixed probabilities, which max-product cannot "
-                    "undo: compile it with every variable as an input to explain it");
+                    "this circuit folded sums of fixed probabilities, which " + semiring.name +
+                        " cannot undo: compile it with every variable as an input");
   const std::int64_t batch = inputs.size(0);
-  const bool log_space = semiring != Semiring::kProbability;
-  const torch::Tensor& constants = log_space ? log_constants_ : constants_;
-  const torch::Tensor neutral = (log_space ? log_neutral_ : neutral_).expand({2, batch});
+  const torch::Tensor& constants = semiring.log_space ? log_constants_ : constants_;
+  const torch::Tensor neutral =
+      torch::tensor({semiring.zero, semiring.one}, torch::TensorOptions().dtype(dtype_).device(device_))
+          .reshape({2, 1})
+          .expand({2, batch});
   const torch::Tensor input_rows =
       torch::cat({inputs.to(device_, dtype_).t(), constants.expand({constants.size(0), batch})}, 0);
   torch::Tensor values = torch::cat({input_rows, neutral}, 0);
@@ -137,15 +115,7 @@ torch::Tensor TensorCircuit::forward(const torch::Tensor& inputs, Semiring semir
         continue;
       }
       gathered = gathered.view({run.nodes, run.fan_in, batch});
-      if (!run.sum) {
-        parts.push_back(log_space ? gathered.sum(1) : gathered.prod(1));
-      } else if (semiring == Semiring::kProbability) {
-        parts.push_back(gathered.sum(1));
-      } else if (semiring == Semiring::kLogProbability) {
-        parts.push_back(SafeLogSumExp::apply(gathered, 1));
-      } else {
-        parts.push_back(std::get<0>(gathered.max(1)));
-      }
+      parts.push_back(run.sum ? semiring.sum(gathered) : semiring.product(gathered));
     }
     parts.push_back(neutral);
     values = torch::cat(parts, 0);
@@ -159,7 +129,7 @@ torch::Tensor TensorCircuit::explain(const torch::Tensor& log_inputs, std::int64
   // sub-circuit (max routes it to one child, a product in log space to all) and 0 elsewhere.
   torch::AutoGradMode grad_mode(true);
   const torch::Tensor x = log_inputs.detach().to(device_, dtype_).requires_grad_(true);
-  const torch::Tensor best = forward(x, Semiring::kMaxProduct).select(1, root);
+  const torch::Tensor best = forward(x, Semiring::max_product()).select(1, root);
   const torch::Tensor grad = torch::autograd::grad({best.sum()}, {x})[0];
   return (grad > 0.5).to(torch::kLong);
 }
@@ -190,8 +160,15 @@ torch::Tensor bind_inputs(const QueryCircuit& circuit, std::int64_t batch, bool 
 
 torch::Tensor log_probabilities(const QueryCircuit& circuit, const TensorCircuit& tensors,
                                 const torch::Tensor& log_inputs) {
-  const torch::Tensor roots = tensors.forward(log_inputs, Semiring::kLogProbability);
-  const torch::Tensor joint = roots.index_select(1, to_device(circuit.joint_root, tensors.device()));
+  return log_query_values(circuit, tensors, log_inputs, Semiring::log_probability());
+}
+
+torch::Tensor log_query_values(const QueryCircuit& circuit, const TensorCircuit& tensors,
+                               const torch::Tensor& log_inputs, const Semiring& semiring) {
+  if (!semiring.log_space)
+    throw UserError("UnknownSemiring", semiring.name, "query values are computed in a log-space semiring");
+  const torch::Tensor values = tensors.forward(log_inputs, semiring);
+  const torch::Tensor joint = values.index_select(1, to_device(circuit.joint_root, tensors.device()));
   std::vector<std::int64_t> evidence;  // a query without evidence divides by root 0 ...
   std::vector<double> has_evidence;    // ... times 0
   for (std::int64_t r : circuit.evidence_root) {
@@ -200,6 +177,8 @@ torch::Tensor log_probabilities(const QueryCircuit& circuit, const TensorCircuit
   }
   if (std::none_of(has_evidence.begin(), has_evidence.end(), [](double e) { return e > 0; }))
     return joint;
+  const torch::Tensor roots =
+      &semiring == &Semiring::log_probability() ? values : tensors.forward(log_inputs, Semiring::log_probability());
   const torch::Tensor mask = torch::tensor(has_evidence).to(tensors.device()) > 0;
   const torch::Tensor log_evidence = roots.index_select(1, to_device(evidence, tensors.device()));
   return joint - torch::where(mask, log_evidence, torch::zeros_like(log_evidence));

@@ -16,15 +16,10 @@
 #include <vector>
 
 #include "bridge/query_circuit.h"
+#include "bridge/semiring.h"
 #include "symbolic/layered_circuit.h"
 
 namespace gedilog::bridge {
-
-enum class Semiring {
-  kProbability,      // inputs and roots are probabilities: +, ×
-  kLogProbability,   // log-probabilities: max-shifted logsumexp, +
-  kMaxProduct,       // log-probabilities: max, + (the most probable explanation)
-};
 
 class TensorCircuit {
  public:
@@ -32,10 +27,10 @@ class TensorCircuit {
   TensorCircuit(const symbolic::LayeredCircuit& circuit, torch::Device device,
                 torch::ScalarType dtype = torch::kFloat32);
 
-  // inputs: [batch, columns], probabilities for kProbability, log-probabilities otherwise
-  // (-inf allowed: a probability of 0 gives no NaN, in values or gradients).
-  // Returns [batch, roots] in the same space.
-  torch::Tensor forward(const torch::Tensor& inputs, Semiring semiring) const;
+  // inputs: [batch, columns] in the semiring's space: probabilities, or log-probabilities
+  // where semiring.log_space (-inf allowed: a probability of 0 gives no NaN, in values or
+  // gradients). Returns [batch, roots] in the same space.
+  torch::Tensor forward(const torch::Tensor& inputs, const Semiring& semiring) const;
 
   // The most probable explanation of root `root` (max-product over log-probabilities):
   // [batch, columns], 1 where the column's leaf is part of the best assignment, else 0.
@@ -60,7 +55,6 @@ class TensorCircuit {
   bool sums_folded_;
   torch::Tensor constants_;  // [constants, 1]: probabilities
   torch::Tensor log_constants_;
-  torch::Tensor neutral_, log_neutral_;  // [2, 1]: the semiring's zero and one
   std::vector<std::vector<Run>> layers_;
   // The inputs each layer above the first reads, concatenated; sizes per layer (0: none).
   torch::Tensor inputs_read_;
@@ -81,6 +75,11 @@ torch::Tensor bind_inputs(const QueryCircuit& circuit, std::int64_t batch, bool 
 // log P(query | evidence) of every query of the circuit: [batch, queries].
 torch::Tensor log_probabilities(const QueryCircuit& circuit, const TensorCircuit& tensors,
                                 const torch::Tensor& log_inputs);
+// The same in any log-space semiring: each query's joint root in `semiring`, divided by
+// P(evidence). Max-product: log max_w P(w | evidence) over the worlds w where the query holds,
+// the probability of its most probable explanation.
+torch::Tensor log_query_values(const QueryCircuit& circuit, const TensorCircuit& tensors,
+                               const torch::Tensor& log_inputs, const Semiring& semiring);
 
 // The most probable explanation of query `query` (with the evidence): for every input
 // variable, the index of its value in the best assignment, [batch, inputs] (-1 where the

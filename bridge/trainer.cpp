@@ -45,6 +45,12 @@ NeuralProgram::NeuralProgram(QueryCircuit circuit, std::map<std::string, torch::
       device_(device) {
   for (const InputVariable& in : circuit_.inputs) {
     fact_of_.push_back(-1);
+    fixed_.emplace_back();
+    if (!in.is_neural() && !in.learnable) {
+      fixed_.back() = torch::tensor(in.probabilities, torch::kFloat64).log().to(device, torch::kFloat32);
+      slot_.push_back(-1);
+      continue;
+    }
     if (in.learnable) {
       std::vector<double> start = in.probabilities;
       for (double& p : start) p = std::log(std::max(p, 1e-6));
@@ -104,6 +110,10 @@ torch::Tensor NeuralProgram::leaves(const Batch& batch,
     const InputVariable& in = circuit_.inputs[i];
     if (fact_of_[i] >= 0) {
       blocks.push_back(torch::log_softmax(facts_[fact_of_[i]].logits, 0).unsqueeze(0).expand({inputs.size(0), in.size()}));
+      continue;
+    }
+    if (fixed_[i].defined()) {
+      blocks.push_back(fixed_[i].unsqueeze(0).expand({inputs.size(0), in.size()}));
       continue;
     }
     if (slot_[i] >= inputs.size(1))

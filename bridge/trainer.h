@@ -51,7 +51,8 @@ struct LearnableFact {
 class NeuralProgram {
  public:
   // Throws UserError naming a neural predicate whose network is not given or whose inputs are
-  // not one placeholder in(K). Learnable facts start from the program's values.
+  // not one placeholder in(K). Learnable facts start from the program's values; fixed
+  // variables (Inputs::kAll) are inputs with their probabilities.
   NeuralProgram(QueryCircuit circuit, std::map<std::string, torch::nn::AnyModule> networks,
                 torch::Device device);
 
@@ -82,6 +83,9 @@ class NeuralProgram {
   std::map<std::string, std::vector<std::int64_t>> columns_of_;  // network -> the slots it reads
   std::vector<LearnableFact> facts_;
   std::vector<std::int64_t> fact_of_;  // per input variable: its index in facts_, or -1
+  // Per input variable: its fixed log-probabilities [values] for a fixed variable (a circuit
+  // compiled with Inputs::kAll, as explanations need), else undefined.
+  std::vector<torch::Tensor> fixed_;
   torch::Device device_;
 };
 

@@ -18,7 +18,7 @@ GroundProgram Program::ground() const { return ground({}); }
 
 void Program::set_grounding_seconds(double seconds) { prolog::set_grounding_seconds(seconds); }
 
-GroundProgram Program::ground(const std::vector<std::string>& queries, const std::vector<std::string>& evidence) const {
+GroundProgram Program::ground(const std::vector<std::string>& queries, const std::vector<Evidence>& evidence) const {
   return prolog::ground(module_, file_, queries, evidence);
 }
 
@@ -30,7 +30,7 @@ QueryTemplate Program::make_template(const std::string& query, const std::vector
 
 std::string QueryTemplate::key() const {
   std::string k = query;
-  for (const std::string& e : evidence) k += " | " + e;
+  for (const Evidence& e : evidence) k += std::string(" | ") + (e.value ? "" : "\\+") + e.goal;
   return k;
 }
 

@@ -27,11 +27,18 @@ struct LearnableDeclaration {
 // A query whose neural inputs are placeholders in(0), in(1), ... (e.g. addition(in(0),in(1),7)),
 // with the evidence observed beside it: what a circuit is compiled for, once, and shared by
 // every example that differs only in its inputs.
+// A ground goal observed beside a query: true, or false.
+struct Evidence {
+  std::string goal;  // Prolog text
+  bool value = true;
+  bool operator==(const Evidence& o) const { return goal == o.goal && value == o.value; }
+};
+
 struct QueryTemplate {
   std::string query;
-  std::vector<std::string> evidence;  // ground goals observed true; "\\+G": G observed false
+  std::vector<Evidence> evidence;
 
-  QueryTemplate(std::string q = "", std::vector<std::string> e = {}) : query(std::move(q)), evidence(std::move(e)) {}
+  QueryTemplate(std::string q = "", std::vector<Evidence> e = {}) : query(std::move(q)), evidence(std::move(e)) {}
   // One text for the pair (the cache's key): the query, then " | " and each evidence goal.
   std::string key() const;
   bool operator==(const QueryTemplate& o) const { return query == o.query && evidence == o.evidence; }
@@ -57,12 +64,13 @@ class Program {
   // The relevant ground program of the program's own queries and evidence.
   GroundProgram ground() const;
   // ... of the given queries (Prolog text, e.g. "addition(in(0),in(1),7)") with the program's
-  // evidence and `evidence` (ground goals; "\\+G": G observed false).
-  GroundProgram ground(const std::vector<std::string>& queries, const std::vector<std::string>& evidence = {}) const;
+  // evidence and `evidence`.
+  GroundProgram ground(const std::vector<std::string>& queries, const std::vector<Evidence>& evidence = {}) const;
 
   // The template of a query (Prolog text) whose variables named in `inputs` are neural inputs:
   // they become in(0), in(1), ... in order of first appearance in the query, then the evidence;
-  // slots[i] is the K of inputs[i]. Parse errors and inputs that occur nowhere are UserErrors
+  // slots[i] is the K of inputs[i]. `evidence` is as written by a user: goals observed true,
+  // "\\+ G" for G observed false. Parse errors and inputs that occur nowhere are UserErrors
   // naming `location`.
   QueryTemplate make_template(const std::string& query, const std::vector<std::string>& inputs,
                               const std::vector<std::string>& evidence, const std::string& location,

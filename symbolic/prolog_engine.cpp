@@ -201,19 +201,32 @@ std::atomic<double>& grounding_limit() {
 
 double grounding_seconds() { return grounding_limit(); }
 
+// A Prolog list [e(GoalText, true|false), ...] (into `list`, a fresh term reference).
+void put_evidence(term_t list, const std::vector<Evidence>& evidence) {
+  static const functor_t pair = PL_new_functor(PL_new_atom("e"), 2);
+  PL_put_nil(list);
+  for (auto it = evidence.rbegin(); it != evidence.rend(); ++it) {
+    term_t goal = PL_new_term_refs(2);
+    term_t e = PL_new_term_ref();
+    if (!PL_put_string_chars(goal, it->goal.c_str()) || !PL_put_atom_chars(goal + 1, it->value ? "true" : "false") ||
+        !PL_cons_functor_v(e, pair, goal) || !PL_cons_list(list, e, list))
+      throw InternalError("prolog: out of stack");
+  }
+}
+
 }  // namespace
 
 void set_grounding_seconds(double seconds) { grounding_limit() = seconds; }
 
 GroundProgram ground(const std::string& module, const std::string& file,
-                     const std::vector<std::string>& queries, const std::vector<std::string>& evidence) {
+                     const std::vector<std::string>& queries, const std::vector<Evidence>& evidence) {
   std::lock_guard<std::mutex> lock(prolog_mutex());
   ensure_initialised();
   Frame frame;
   term_t args = PL_new_term_refs(5);
   PL_put_atom_chars(args, module.c_str());
   put_strings(args + 1, queries);
-  put_strings(args + 2, evidence);
+  put_evidence(args + 2, evidence);
   PL_put_float(args + 3, grounding_seconds());
   term_t gp = call_api("api_ground", args, 5, file);
 
@@ -275,7 +288,7 @@ QueryTemplate make_template(const std::string& module, const std::string& query,
   term_t t = call_api("api_template", args, 6, location);
   QueryTemplate out;
   out.query = text_of(arg(1, t));
-  for_each(arg(2, t), [&](term_t e) { out.evidence.push_back(text_of(e)); });
+  for_each(arg(2, t), [&](term_t e) { out.evidence.push_back({text_of(arg(1, e)), text_of(arg(2, e)) == "true"}); });
   slots.clear();
   for_each(arg(3, t), [&](term_t k) { slots.push_back(int_of(k)); });
   return out;

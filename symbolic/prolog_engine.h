@@ -16,9 +16,9 @@ namespace gedilog::symbolic::prolog {
 std::string load_program(const std::string& file);
 
 // Grounds the queries (Prolog text; empty: the program's own query/1 facts) with the
-// program's evidence and `evidence` (ground goals, "\\+G" for a goal observed false).
+// program's evidence and `evidence`.
 GroundProgram ground(const std::string& module, const std::string& file,
-                     const std::vector<std::string>& queries, const std::vector<std::string>& evidence);
+                     const std::vector<std::string>& queries, const std::vector<Evidence>& evidence);
 
 // Seconds one grounding may take (0: no limit); Program::set_grounding_seconds.
 void set_grounding_seconds(double seconds);

@@ -62,9 +62,11 @@ struct FileModel {
   std::unique_ptr<bridge::NeuralProgram> neural;
   std::int64_t slots_read = 0;  // 1 + the largest K of an input in(K) the merged circuit reads
 
+  // inputs: kAll where explanations are asked for (max-product cannot undo folded sums of
+  // fixed probabilities), kNeural to train.
   FileModel(const ExperimentConfig& c, const std::vector<const std::vector<FileExample>*>& sets, torch::Device device,
-            const symbolic::Program& p)
-      : config(c), program(p), cache(program, bridge::Inputs::kNeural, c.cache_dir) {
+            const symbolic::Program& p, bridge::Inputs inputs = bridge::Inputs::kNeural)
+      : config(c), program(p), cache(program, inputs, c.cache_dir) {
     domain = check_networks(config, program);
     const bool mitigated = mitigation_name(config) != "none";  // one network (load_experiment checks)
     for (const NetworkSpec& n : config.networks) {
@@ -500,13 +502,17 @@ nlohmann::json evaluate_file_task(const std::string& run_dir) {
   return set_json(evaluate(m, test, pool.rows[0], pool), test.size());
 }
 
-void predict_file_task(const std::string& run_dir, const std::string& examples_file, std::ostream& out) {
+void predict_file_task(const std::string& run_dir, const std::string& examples_file, std::ostream& out,
+                       const std::string& semiring_name) {
+  // P(query) is the probability semiring's answer, computed in log space.
+  const bridge::Semiring& semiring =
+      semiring_name == "probability" ? bridge::Semiring::log_probability() : bridge::semiring(semiring_name);
   const ExperimentConfig config = load_experiment((fs::path(run_dir) / "config.toml").string(), {});
   if (config.task != "files")
     throw UserError("ConfigError", run_dir, "gedilog predict reads runs of task \"files\", not " + config.task);
   const symbolic::Program program = symbolic::Program::load(config.program);
   const std::vector<FileExample> set = read_examples(examples_file, program);
-  FileModel m(config, {&set}, training_device(config), program);
+  FileModel m(config, {&set}, training_device(config), program, bridge::Inputs::kAll);
   const ImagePool pool({&set}, config);
   load(m, run_dir);
   m.neural->train(false);
@@ -526,7 +532,8 @@ void predict_file_task(const std::string& run_dir, const std::string& examples_f
     // Inputs in(K) beyond this example's slots read row 0: its template does not read them.
     const bridge::Batch b = make_batch(m, set, pool.rows[0], {static_cast<std::int64_t>(e)}, pool);
     const torch::Tensor leaves = m.neural->leaves(b, m.neural->network_log_probs(b));
-    const torch::Tensor all = bridge::log_probabilities(circuit, m.neural->tensors(), leaves)[0].to(torch::kFloat64);
+    const torch::Tensor all =
+        bridge::log_query_values(circuit, m.neural->tensors(), leaves, semiring)[0].to(torch::kFloat64);
     // An answer's text with the inputs named as in the example again: each placeholder term
     // in(K), not the tail of a longer name such as min(0).
     auto named = [&](std::string text) {
@@ -559,10 +566,10 @@ void predict_file_task(const std::string& run_dir, const std::string& examples_f
       const std::int64_t v = chosen[i].item<std::int64_t>();
       if (v < 0) continue;
       const bridge::InputVariable& in = circuit.inputs[i];
-      const std::string name = in.learnable ? in.name
-                                            : in.network + "(" + (slots[i] < static_cast<std::int64_t>(x.names.size())
-                                                                       ? x.names[slots[i]]
-                                                                       : in.inputs) + ")";
+      const std::string name = !in.is_neural() ? in.name  // a learnable or fixed fact
+                                               : in.network + "(" + (slots[i] < static_cast<std::int64_t>(x.names.size())
+                                                                          ? x.names[slots[i]]
+                                                                          : in.inputs) + ")";
       explanation[name] = in.value_names[v];
     }
     line["explanation"] = explanation;

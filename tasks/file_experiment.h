@@ -21,6 +21,9 @@ nlohmann::json evaluate_file_task(const std::string& run_dir);
 // For each example of `examples_file`: P(query | evidence) (every answer of a query left
 // non-ground) and the most probable explanation, the value each network and learnable fact
 // takes in the likeliest world where the query holds: one JSON object per line on `out`.
-void predict_file_task(const std::string& run_dir, const std::string& examples_file, std::ostream& out);
+// `semiring` "max-product" gives, instead of P(query | evidence), the probability of that
+// likeliest world given the evidence (bridge::log_query_values).
+void predict_file_task(const std::string& run_dir, const std::string& examples_file, std::ostream& out,
+                       const std::string& semiring = "probability");
 
 }  // namespace gedilog::tasks

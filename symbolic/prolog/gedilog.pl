@@ -962,12 +962,13 @@ query_specs(M, Texts, Specs) :-
 % The bindings under which a goal may hold in some world (for query/1 and evidence/2 rules).
 possible(Body) :- body(Body, _, []).
 
-evidence_spec(M, Text, e(E, true, '<evidence>')) :- parse_query(M, Text, E).
+evidence_spec(M, e(Text, Value), e(E, Value, '<evidence>')) :- parse_query(M, Text, E).
 
 % api_template(+M, +QueryText, +InputNames, +EvidenceTexts, +Loc, -Result): binds the
 % variables InputNames of the query (and the evidence) to in(0), in(1), ... in order of
-% appearance, and returns ok(t(TemplateText, EvidenceTexts, Slots)) where Slots gives each
-% input name's K. Errors name Loc.
+% appearance, and returns ok(t(TemplateText, Evidence, Slots)): Evidence a list of
+% e(GoalText, true|false) (a goal written \+ G is G observed false), Slots each input name's K.
+% Errors name Loc.
 api_template(M, QueryText, Names, EvidenceTexts, Loc, Result) :-
     guarded(template(M, QueryText, Names, EvidenceTexts, Loc, T), R0),
     (   R0 == ok -> Result = ok(T) ; Result = R0 ).
@@ -990,7 +991,11 @@ template(M, QueryText, Names, EvidenceTexts, Loc, t(Text, ETexts, Slots)) :-
     ;   true
     ),
     term_text(Q, Text),
-    maplist(term_text, Evidence, ETexts).
+    maplist(evidence_pair, Evidence, ETexts).
+
+evidence_pair(E, e(Text, Value)) :-
+    (   nonvar(E), E = (\+ G) -> Value = false ; G = E, Value = true ),
+    term_text(G, Text).
 
 same_name_same_variable(Bindings, N=V) :- memberchk(N=V, Bindings).
 

@@ -185,11 +185,31 @@ query(burglary). query(earthquake).
     CHECK(std::exp(logp[0][0].item<double>()) == Approx(exact[0].probability));
     CHECK(std::exp(logp[0][1].item<double>()) == Approx(exact[1].probability));
   }
+  // Evidence given beside a template, observed true or false ({goal, value}), as the
+  // program's own evidence/2 would: P(burglary | alarm) and P(burglary | not earthquake).
+  {
+    const std::string plain = dir.write("plain.pl", "0.1::burglary. 0.2::earthquake.\n"
+                                                     "0.9::alarm :- burglary. 0.4::alarm :- earthquake.\n");
+    const std::string negative = dir.write("negative.pl", "0.1::burglary. 0.2::earthquake.\n"
+                                                           "0.9::alarm :- burglary. 0.4::alarm :- earthquake.\n"
+                                                           "evidence(earthquake, false).\nquery(burglary).\n");
+    const auto p = symbolic::Program::load(plain);
+    CircuitCache cache(p, Inputs::kAll);
+    const auto value_of = [&](const std::vector<symbolic::Evidence>& evidence) {
+      const auto qc = cache.get("burglary", evidence);
+      const TensorCircuit tc(qc->circuit, torch::kCPU, torch::kFloat64);
+      const torch::Tensor log_fixed = torch::tensor(qc->fixed_columns(), torch::kFloat64).log().reshape({1, -1});
+      return std::exp(log_probabilities(*qc, tc, log_fixed)[0][0].item<double>());
+    };
+    CHECK(value_of({{"alarm", true}}) == Approx(exact[0].probability));
+    CHECK(value_of({{"earthquake", false}}) ==
+          Approx(symbolic::solve(symbolic::Program::load(negative).ground())[0].probability));
+  }
   // Max-product needs the fixed probabilities as inputs: folded sums cannot be undone.
   CircuitCache folded(program, Inputs::kNeural);
   const QueryCircuit qc = folded.merged({"burglary"});
   const TensorCircuit tc(qc.circuit, torch::kCPU);
-  CHECK_THROWS_AS(tc.forward(torch::zeros({1, 0}), Semiring::kMaxProduct), UserError);
+  CHECK_THROWS_AS(tc.forward(torch::zeros({1, 0}), Semiring::max_product()), UserError);
 }
 
 }  // namespace

@@ -93,7 +93,7 @@ TEST_CASE("tensor evaluation agrees with the exact engine on random programs", "
         ++with_zeros;
       }
       w.requires_grad_(true);
-      const torch::Tensor p = tc.forward(w, Semiring::kProbability);
+      const torch::Tensor p = tc.forward(w, Semiring::probability());
       REQUIRE(p.size(1) == static_cast<std::int64_t>(q.circuit.roots().size()));
 
       // Values: the exact engine's evaluator, example by example.
@@ -121,7 +121,7 @@ TEST_CASE("tensor evaluation agrees with the exact engine on random programs", "
       // Log semiring: the same values, and d log f / d log w = w · (df/dw) / f, with no NaN
       // even where a leaf is log 0 = -inf.
       const torch::Tensor lw = w.detach().log().requires_grad_(true);
-      const torch::Tensor lp = tc.forward(lw, Semiring::kLogProbability);
+      const torch::Tensor lp = tc.forward(lw, Semiring::log_probability());
       CHECK(torch::allclose(lp.exp(), p.detach(), 1e-10, 1e-14));
       const torch::Tensor lgrad = torch::autograd::grad({lp.select(1, 0).sum()}, {lw})[0];
       CHECK_FALSE(lgrad.isnan().any().item<bool>());
@@ -154,7 +154,7 @@ TEST_CASE("tensor evaluation agrees with the exact engine on random programs", "
         if (q.circuit.evaluate(indicator)[0] > 0.5) best = std::max(best, weight);
       }
       const torch::Tensor log_mw = mw.log().unsqueeze(0);
-      const double mpe = tc.forward(log_mw, Semiring::kMaxProduct)[0][0].item<double>();
+      const double mpe = tc.forward(log_mw, Semiring::max_product())[0][0].item<double>();
       CHECK(std::exp(mpe) == Approx(best).epsilon(1e-10).margin(1e-300));
       if (best == 0.0) continue;
       // The explanation is a satisfying assignment of the circuit's variables with that weight.
@@ -216,10 +216,10 @@ TEST_CASE("the log semiring is stable on a circuit of 10^5 nodes", "[bridge]") {
   torch::Tensor probs = torch::full({2, 2 * m}, 0.25);
   probs[1].narrow(0, 0, 2 * m).index_put_({torch::arange(0, 2 * m, 2)}, 0.0);  // a value of 0
   const torch::Tensor log_inputs = probs.log().requires_grad_(true);
-  const torch::Tensor root = tc.forward(log_inputs, Semiring::kLogProbability);
+  const torch::Tensor root = tc.forward(log_inputs, Semiring::log_probability());
   CHECK(root[0][0].item<double>() == Approx(m * std::log(0.5)).epsilon(1e-5));
   CHECK(root[1][0].item<double>() == Approx(m * std::log(0.25)).epsilon(1e-5));
-  CHECK(tc.forward(probs, Semiring::kProbability)[0][0].item<double>() == 0.0);  // underflow
+  CHECK(tc.forward(probs, Semiring::probability())[0][0].item<double>() == 0.0);  // underflow
   const torch::Tensor grad = torch::autograd::grad({root.sum()}, {log_inputs})[0];
   CHECK_FALSE(grad.isnan().any().item<bool>());
   CHECK(grad[0].allclose(torch::full({2 * m}, 0.5)));
@@ -239,7 +239,7 @@ TEST_CASE("a node whose children are all impossible gives -inf, not NaN", "[brid
   lc.roots = {0};
   const TensorCircuit tc(lc, torch::kCPU, torch::kFloat64);
   const torch::Tensor x = torch::tensor({{-kInf, -kInf}}, torch::kFloat64).requires_grad_(true);
-  const torch::Tensor y = tc.forward(x, Semiring::kLogProbability);
+  const torch::Tensor y = tc.forward(x, Semiring::log_probability());
   CHECK(y[0][0].item<double>() == -kInf);
   const torch::Tensor g = torch::autograd::grad({y.sum()}, {x}, {}, true, false, true)[0];
   CHECK_FALSE(g.isnan().any().item<bool>());
@@ -251,11 +251,25 @@ TEST_CASE("wrong input shapes are errors that say the expected shape", "[bridge]
   lc.roots = {0};
   const TensorCircuit tc(lc, torch::kCPU);
   try {
-    tc.forward(torch::zeros({4, 2}), Semiring::kProbability);
+    tc.forward(torch::zeros({4, 2}), Semiring::probability());
     FAIL("no error");
   } catch (const UserError& e) {
     CHECK(e.kind() == "ShapeError");
     CHECK_THAT(e.message(), Catch::Contains("[batch, 3]"));
+  }
+}
+
+TEST_CASE("semirings are a table chosen by name", "[bridge]") {
+  CHECK(&semiring("max-product") == &Semiring::max_product());
+  CHECK(&semiring("log-probability") == &Semiring::log_probability());
+  CHECK(semirings().size() == 3);
+  CHECK_THROWS_WITH(semiring("tropical"), Catch::Contains("UnknownSemiring") && Catch::Contains("max-product"));
+  // Each semiring's zero and one are neutral for its sum and product.
+  for (const Semiring* s : semirings()) {
+    CAPTURE(s->name);
+    const torch::Tensor x = torch::tensor({0.3, s->zero, 0.7, s->one}, torch::kFloat64).view({2, 2, 1});
+    CHECK(s->sum(x)[0][0].item<double>() == Approx(0.3));
+    CHECK(s->product(x)[1][0].item<double>() == Approx(0.7));
   }
 }
 

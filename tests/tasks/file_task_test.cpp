@@ -65,7 +65,12 @@ TEST_CASE("Example files: JSONL and CSV read alike; inputs become in(K) in order
     CHECK(x[0].images[1].text() == "idx:train:3");
     CHECK(x[0].target == 0.25);
     CHECK(x[1].target == 1.0);  // a true query by default
-    CHECK(x[1].query_template.evidence == std::vector<std::string>{"digit(in(0),1)", "\\+digit(in(1),0)"});
+    const std::vector<symbolic::Evidence>& evidence = x[1].query_template.evidence;
+    REQUIRE(evidence.size() == 2);  // {goal, value}: "\\+ G" is G observed false
+    CHECK(evidence[0].goal == "digit(in(0),1)");
+    CHECK(evidence[0].value);
+    CHECK(evidence[1].goal == "digit(in(1),0)");
+    CHECK_FALSE(evidence[1].value);
     CHECK(x[1].images[0].text() == "fashion-mnist:train:1");
     CHECK(x[1].location == file + (file == csv ? ":4" : ":2"));  // the blank CSV line counts
   }
@@ -187,6 +192,16 @@ TEST_CASE("Two neural predicates with different networks and domains train toget
   CHECK(second["explanation"]["digit_net(Y)"] == "4");
   std::getline(lines, line);
   CHECK(nlohmann::json::parse(line)["probability"].get<double>() > 0.5);
+  // Max-product: the probability of each answer's most probable world, at most P(answer).
+  std::ostringstream best_out;
+  predict_file_task(dir.path("run"), queries, best_out, "max-product");
+  std::istringstream best_lines(best_out.str());
+  std::getline(best_lines, line);
+  const double best_world = nlohmann::json::parse(line)["probability"].get<double>();
+  CHECK(best_world > 0);
+  CHECK(best_world <= first["probability"].get<double>() + 1e-9);
+  CHECK_THROWS_WITH(predict_file_task(dir.path("run"), queries, best_out, "tropical"),
+                    Contains("UnknownSemiring") && Contains("max-product"));
 
   // An input the network's dataset does not hold is named.
   dir.write("train.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "mnist:train:1", "Y": "idx:train:2"}})j");
@@ -236,6 +251,30 @@ TEST_CASE("A learnable fact converges to its frequency in the data", "[tasks][fi
   // Exact inference alone refuses a learnable fact, and a mix of fixed and learnable heads is an error.
   CHECK_THROWS_WITH(symbolic::Program::load(dir.write("mixed.pl", "0.2::a; t(_)::b.\n")),
                     Contains("mixed.pl:1: UnsupportedLearnable"));
+}
+
+TEST_CASE("predict explains programs with fixed facts too, in either semiring", "[tasks][files]") {
+  // Their circuits fold sums of fixed probabilities when trained (Inputs::kNeural), which
+  // max-product cannot undo: predict compiles with every variable an input.
+  const testing::TempFiles dir("gedilog_predict_fixed");
+  std::string train;
+  for (int i = 0; i < 40; ++i)
+    train += nlohmann::json{{"query", "q(X)"}, {"inputs", {{"X", "idx:train:" + std::to_string(i)}}}}.dump() + "\n";
+  const std::string toml = write_task(
+      dir, "nn(digit_net, [X], D, [0,1,2,3,4,5,6,7,8,9]) :: digit(X, D).\n0.3::a. 0.4::b.\nc :- a.\nc :- b.\n"
+           "q(X) :- digit(X, 1), c.\n",
+      train, train, "[[network]]\nname = \"digit_net\"\narchitecture = \"mlp\"\ndataset = \"idx\"\n", 1, 8);
+  std::ostringstream log;
+  train_file_task(load_experiment(toml, {}), dir.path("run"), log, false);
+  const std::string ask = dir.write("ask.jsonl", R"j({"query": "q(X)", "inputs": {"X": "idx:test:1"}})j");
+  std::ostringstream p_out, best_out;
+  predict_file_task(dir.path("run"), ask, p_out);
+  predict_file_task(dir.path("run"), ask, best_out, "max-product");
+  const nlohmann::json p = nlohmann::json::parse(p_out.str()), best = nlohmann::json::parse(best_out.str());
+  CHECK(p["explanation"]["a"] == "none");  // P(c) = 1 - 0.7 * 0.6: its likeliest world has b, not a
+  CHECK(p["explanation"]["b"] == "b");
+  // P(q) = P(digit 1) * 0.58; its most probable world: digit 1, not a (0.7), b (0.4).
+  CHECK(best["probability"].get<double>() == Approx(p["probability"].get<double>() / 0.58 * 0.7 * 0.4));
 }
 
 TEST_CASE("Every [joint] mitigation trains a task defined by files; eval and compare run it as any task",
