@@ -17,7 +17,9 @@ struct EngineOptions {
 };
 
 inline void add_engine_options(CLI::App* cmd, EngineOptions& o) {
-  cmd->add_option("--max-nodes", o.max_nodes, "Largest decision diagram or DNNF allowed")->capture_default_str();
+  cmd->add_option("--max-nodes", o.max_nodes, "Largest decision diagram or DNNF allowed")
+      ->check(CLI::PositiveNumber)  // -1 must not wrap to "no limit"
+      ->capture_default_str();
   cmd->add_option("--compiler", o.compiler, "Knowledge compiler: mdd (fixed order), ddnnf (decomposition), auto")
       ->check(CLI::IsMember({"auto", "mdd", "ddnnf"}))
       ->capture_default_str();

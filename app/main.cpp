@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   gedilog::app::setup_shortcuts(app);
   try {
     app.parse(argc, argv);  // runs the chosen subcommand's callback
+  } catch (const CLI::ValidationError& e) {  // a missing file, a value out of range: bad input
+    std::cerr << "gedilog: error: " << e.what() << "\n";
+    return gedilog::kExitUserError;
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const gedilog::UserError& e) {

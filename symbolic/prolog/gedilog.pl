@@ -168,17 +168,35 @@ declare_dynamic(M, Name/Arity) :- dynamic(M:Name/Arity).
 load_file(File, M) :-
     assertz(M:'$source_file'(File)),
     check_nesting(File),
-    setup_call_cleanup(open(File, read, S), read_clauses(S, File, M), close(S)).
+    setup_call_cleanup(open(File, read, S, [encoding(utf8)]), read_clauses(S, File, M), close(S)).
 
 % SWI-Prolog's reader recurses on the C stack for each bracket, and gedilog runs it without its
 % C-stack guard (--no-signals, DESIGN.md pitfalls): 100 000 nested parentheses crash the
 % process. Brackets nested deeper than this are refused before reading, at their line.
 max_nesting(5000).
 
+% The file is read as bytes: invalid UTF-8 is a ParseError at its line too (SWI-Prolog's
+% reader would print Warning: lines of its own on standard error and read on).
 check_nesting(File) :-
-    read_file_to_codes(File, Codes, []),
+    read_file_to_codes(File, Bytes, [encoding(octet)]),
+    utf8(Bytes, 1, File),
     max_nesting(Max),
-    nesting(Codes, code, 0, 1, Max, File).
+    nesting(Bytes, code, 0, 1, Max, File).
+
+utf8([], _, _).
+utf8([B|Bs], L, F) :-
+    (   B < 0x80 -> Rest = Bs, ( B == 0'\n -> L1 is L + 1 ; L1 = L )
+    ;   utf8_continuations(B, N), length(Cs, N), append(Cs, Rest, Bs), maplist(utf8_continuation, Cs)
+    ->  L1 = L
+    ;   user_error('ParseError', F:L, 'not UTF-8 text (byte 0x~16r)', [B])
+    ),
+    utf8(Rest, L1, F).
+
+utf8_continuations(B, 1) :- B >= 0xC2, B =< 0xDF, !.
+utf8_continuations(B, 2) :- B >= 0xE0, B =< 0xEF, !.
+utf8_continuations(B, 3) :- B >= 0xF0, B =< 0xF4.
+
+utf8_continuation(C) :- C >= 0x80, C =< 0xBF.
 
 % nesting(Codes, State, Depth, Line, Max, File); State: code, quote(Q), line_comment, block_comment.
 nesting([], _, _, _, _, _).

@@ -205,6 +205,12 @@ TEST_CASE("engine: brackets nested too deep are a ParseError, not a crash", "[en
     CHECK(f.kind == "ParseError");
     CHECK(f.location == line_of(file, 2));
   }
+  // Bytes that are not UTF-8 are named at their line (SWI-Prolog printed Warning: lines and read on).
+  const std::string latin1 = files().write("latin1.pl", "ok.\nname('caf\xe9').\nquery(name(_)).\n");
+  const Failure bad_text = failure_of_file(latin1);
+  CHECK(bad_text.kind == "ParseError");
+  CHECK(bad_text.location == line_of(latin1, 2));
+  CHECK(solve_text("utf8.pl", "name('caf\xc3\xa9').\nq :- name(N), atom_length(N, 4).\nquery(q).\n").at("q") == Approx(1.0));
   // Brackets inside quotes, comments and character codes do not count; moderate depth reads.
   std::string text = "% ((((((\nq :- X = '((((', Y = 0'(, atom(X), integer(Y), Z = f(f(f(f(a)))), Z = f(_).\nquery(q).\n";
   CHECK(solve_text("quoted.pl", text).at("q") == Approx(1.0));
