@@ -211,8 +211,9 @@ int main(int argc, char** argv) {
     const std::string& source = programs[rng() % programs.size()];
     std::string what;
     const std::string text = mutate(read_file(source), rng, what);
-    // In the seed's folder, so that consulted files resolve as they did.
-    const std::string file = (fs::path(source).parent_path() / (".mutant_" + std::to_string(::getpid()) + ".pl")).string();
+    // In the scratch folder, not beside the seed: a run writes nothing into the source tree (a
+    // seed that consults a file then gets a clean FileNotFound).
+    const std::string file = (scratch / "mutant.pl").string();
     std::ofstream(file, std::ios::binary) << text;
     const Outcome o = run(gedilog, file, timeout, scratch.string());
     fs::remove(file);
