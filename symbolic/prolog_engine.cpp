@@ -227,7 +227,7 @@ GroundProgram ground(const std::string& module, const std::string& file,
   PL_put_atom_chars(args, module.c_str());
   put_strings(args + 1, queries);
   put_evidence(args + 2, evidence);
-  PL_put_float(args + 3, grounding_seconds());
+  if (!PL_put_float(args + 3, grounding_seconds())) throw InternalError("prolog: out of stack");
   term_t gp = call_api("api_ground", args, 5, file);
 
   GroundProgram program;
