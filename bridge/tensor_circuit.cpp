@@ -91,10 +91,10 @@ torch::Tensor TensorCircuit::forward(const torch::Tensor& inputs, const Semiring
                         " cannot undo: compile it with every variable as an input");
   const std::int64_t batch = inputs.size(0);
   const torch::Tensor& constants = semiring.log_space ? log_constants_ : constants_;
+  // Filled on the device: no host-to-device copy on every forward pass.
+  const auto options = torch::TensorOptions().dtype(dtype_).device(device_);
   const torch::Tensor neutral =
-      torch::tensor({semiring.zero, semiring.one}, torch::TensorOptions().dtype(dtype_).device(device_))
-          .reshape({2, 1})
-          .expand({2, batch});
+      torch::cat({torch::full({1, batch}, semiring.zero, options), torch::full({1, batch}, semiring.one, options)});
   const torch::Tensor input_rows =
       torch::cat({inputs.to(device_, dtype_).t(), constants.expand({constants.size(0), batch})}, 0);
   torch::Tensor values = torch::cat({input_rows, neutral}, 0);

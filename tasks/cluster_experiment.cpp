@@ -197,10 +197,6 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
   });
 }
 
-}  // namespace gedilog::tasks
-
-namespace gedilog::tasks {
-
 nlohmann::json evaluate_cluster(const std::string& run_dir) {
   const ExperimentConfig config = load_experiment((std::filesystem::path(run_dir) / "config.toml").string(), {});
   const torch::Device device = training_device(config);

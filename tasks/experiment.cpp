@@ -215,9 +215,7 @@ void check(const ExperimentConfig& c, const std::string& location) {
   if (c.task == "files") {
     if (c.program.empty() || c.train_file.empty() || c.test_file.empty())
       fail("task \"files\" needs task.program, task.train and task.test");
-    const bool mitigated = c.joint_objective + c.joint_entropy + c.joint_reconstruction +
-                               (c.joint_supervision_weight > 0 ? c.joint_supervision : 0) > 0;
-    if (mitigated && c.networks.size() > 1)
+    if (mitigation_name(c) != "none" && c.networks.size() > 1)
       throw UserError("ConfigError", c.networks[1].location,
                       "[joint] mitigations train one concept network; this program has " +
                           std::to_string(c.networks.size()) + " [[network]]s");
@@ -275,6 +273,19 @@ void check(const ExperimentConfig& c, const std::string& location) {
 }
 
 }  // namespace
+
+std::string mitigation_name(const ExperimentConfig& c) {
+  std::string name;
+  auto add = [&](bool on, const std::string& part) {
+    if (on) name += (name.empty() ? "" : "+") + part;
+  };
+  const std::string objective = c.objective == "gedi" && c.generative == 0 ? "gedi-nogen" : c.objective;
+  add(c.joint_objective > 0, objective);
+  add(c.joint_entropy > 0, "entropy");
+  add(c.joint_reconstruction > 0, "reconstruction");
+  add(c.joint_supervision > 0 && c.joint_supervision_weight > 0, "supervision");
+  return name.empty() ? "none" : name;
+}
 
 ExperimentConfig load_experiment(const std::string& file, const std::vector<std::string>& overrides) {
   ExperimentConfig config;

@@ -103,6 +103,10 @@ struct ExperimentConfig {
   std::string cache_dir;  // circuit cache; empty: none
 };
 
+// Names of the [joint] mitigations a configuration turns on, e.g. "gedi+entropy"; "none" for
+// none (metrics.json's "mitigation", and what decides whether [joint] is on at all).
+std::string mitigation_name(const ExperimentConfig& config);
+
 // Reads FILE (empty: defaults only), then applies overrides "section.key=value" in order.
 ExperimentConfig load_experiment(const std::string& file, const std::vector<std::string>& overrides);
 

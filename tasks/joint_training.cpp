@@ -32,19 +32,6 @@ TORCH_MODULE(ConceptHead);
 
 }  // namespace
 
-std::string mitigation_name(const ExperimentConfig& c) {
-  std::string name;
-  auto add = [&](bool on, const std::string& part) {
-    if (on) name += (name.empty() ? "" : "+") + part;
-  };
-  const std::string objective = c.objective == "gedi" && c.generative == 0 ? "gedi-nogen" : c.objective;
-  add(c.joint_objective > 0, objective);
-  add(c.joint_entropy > 0, "entropy");
-  add(c.joint_reconstruction > 0, "reconstruction");
-  add(c.joint_supervision > 0 && c.joint_supervision_weight > 0, "supervision");
-  return name.empty() ? "none" : name;
-}
-
 JointModel make_joint_model(const ExperimentConfig& config, std::int64_t concepts, const std::string& network) {
   JointModel m;
   std::shared_ptr<neural::Objective> objective;

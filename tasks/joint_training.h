@@ -47,7 +47,5 @@ struct Alignment {
 Alignment align_clusters(bridge::NeuralProgram& model, const bridge::Batch& batch, const JointModel& joint,
                          const std::string& network);
 
-// Names of the mitigations a configuration turns on, e.g. "gedi+entropy"; "none" for none.
-std::string mitigation_name(const ExperimentConfig& config);
 
 }  // namespace gedilog::tasks

@@ -184,8 +184,7 @@ std::function<void(std::int64_t, double)> on_training_step(const std::string& ru
 namespace {
 
 std::string crc32_of(const std::string& bytes) {
-  const uLong crc = ::crc32(::crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data()),
-                            static_cast<uInt>(bytes.size()));
+  const uLong crc = ::crc32_z(::crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data()), bytes.size());
   return std::to_string(crc);
 }
 
