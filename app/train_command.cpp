@@ -1,4 +1,5 @@
 // gedilog train CONFIG.toml [--set key=value ...] --out DIR   (any task)
+// gedilog train --resume DIR                                  (continue an interrupted run)
 // gedilog cluster CONFIG.toml [--set key=value ...] --out DIR (task "cluster" only)
 #include <unistd.h>
 
@@ -21,17 +22,27 @@ struct TrainOptions {
   std::string config;
   std::vector<std::string> overrides;
   std::string out;
+  std::string resume;  // a run folder to continue
 };
 
 // Trains through tasks::run_experiment and prints the run's summary row. `only`: the one
 // task the command runs (empty: any).
 void run(const TrainOptions& o, const std::string& only) {
+  // Ctrl-C or SIGTERM stops after the current step, and the run is recorded as interrupted.
+  tasks::stop_on_signals();
+  if (!o.resume.empty()) {
+    const nlohmann::json metrics = tasks::resume_experiment(o.resume, std::cerr, ::isatty(STDERR_FILENO));
+    const tasks::ExperimentConfig config = tasks::load_experiment(o.resume + "/config.toml", {});
+    std::cout << tasks::experiment_kind(config.task).summary(config, metrics) << "\nrun folder: " << o.resume << "\n";
+    return;
+  }
+  if (o.config.empty() || o.out.empty())
+    throw UserError("UsageError", o.config.empty() ? "config" : "--out",
+                    "required: an experiment file and --out DIR (or --resume DIR alone)");
   const tasks::ExperimentConfig config = tasks::load_experiment(o.config, o.overrides);
   if (!only.empty() && config.task != only)
     throw UserError("ConfigError", o.config,
                     "gedilog cluster runs task \"" + only + "\"; this experiment is '" + config.task + "' (gedilog train)");
-  // Ctrl-C or SIGTERM stops after the current step, and the run is recorded as interrupted.
-  tasks::stop_on_signals();
   const nlohmann::json metrics = tasks::run_experiment(config, o.out, std::cerr, ::isatty(STDERR_FILENO));
   std::cout << tasks::experiment_kind(config.task).summary(config, metrics) << "\nrun folder: " << o.out << "\n";
 }
@@ -39,11 +50,17 @@ void run(const TrainOptions& o, const std::string& only) {
 CLI::App* add_training_command(CLI::App& app, const char* name, const char* help, std::shared_ptr<TrainOptions> o,
                                const char* example) {
   CLI::App* cmd = app.add_subcommand(name, help);
-  cmd->add_option("config", o->config, std::string("Experiment file (TOML), e.g. ") + example)
-      ->required()
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--set", o->overrides, "Override a key: section.key=value (repeatable)");
-  cmd->add_option("--out", o->out, "Run folder to create")->required();
+  CLI::Option* config = cmd->add_option("config", o->config, std::string("Experiment file (TOML), e.g. ") + example)
+                            ->check(CLI::ExistingFile);
+  CLI::Option* set = cmd->add_option("--set", o->overrides, "Override a key: section.key=value (repeatable)");
+  CLI::Option* out = cmd->add_option("--out", o->out, "Run folder to create");
+  cmd->add_option("--resume", o->resume,
+                  "Continue the interrupted or failed run in this folder from its last finished epoch "
+                  "(its config.toml; no experiment file, --set or --out)")
+      ->check(CLI::ExistingDirectory)
+      ->excludes(config)
+      ->excludes(set)
+      ->excludes(out);
   return cmd;
 }
 

@@ -181,6 +181,18 @@ void set_learning_rate(torch::optim::Adam& adam, double learning_rate) {
     static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate);
 }
 
+void Trainer::save(torch::serialize::OutputArchive& archive) const {
+  torch::serialize::OutputArchive part;
+  optimizer_.save(part);
+  archive.write("optimizer", part);
+}
+
+void Trainer::load(torch::serialize::InputArchive& archive) {
+  torch::serialize::InputArchive part;
+  archive.read("optimizer", part);
+  optimizer_.load(part);
+}
+
 void Trainer::set_learning_rate(double learning_rate) {
   static_cast<torch::optim::AdamOptions&>(optimizer_.param_groups().front().options()).lr(learning_rate);
 }

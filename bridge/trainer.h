@@ -136,6 +136,11 @@ class Trainer {
   // perception objective's warm-up). The reported loss stays the unweighted -log P(query).
   void set_program_weight(double weight) { program_weight_ = weight; }
 
+  // The optimiser's state (Adam's moments and step counts) under "optimizer": what a run
+  // continued from a checkpoint needs beyond the parameters.
+  void save(torch::serialize::OutputArchive& archive) const;
+  void load(torch::serialize::InputArchive& archive);
+
  private:
   NeuralProgram& program_;
   AuxiliaryLoss auxiliary_;

@@ -45,8 +45,8 @@ ClusterMetrics cluster_metrics_of(neural::Objective& objective, const ImageSet& 
 
 // metrics.json's "test" (ACC, NMI, ARI, the matching, the confusion matrix and, with
 // data.ood_source, the energy score's AUROC against that source's test images) and "val".
-nlohmann::json evaluate_sets(neural::Objective& objective, const TrainTest& data, const ExperimentConfig& config,
-                             torch::Device device) {
+nlohmann::json evaluate_sets(neural::Objective& objective, const TrainTest& data, const ImageSet& ood,
+                             const ExperimentConfig& config, torch::Device device) {
   const int classes = classes_of(data);
   const torch::Tensor test_logits = logits_of(objective, data.test.images, device);
   const ClusterMetrics test =
@@ -60,10 +60,9 @@ nlohmann::json evaluate_sets(neural::Objective& objective, const TrainTest& data
                         {"class_of_cluster", test.class_of}, {"confusion", test.confusion}};
   if (!config.ood_source.empty()) {
     // Energy score -E(x) = logsumexp f(x): high on the training distribution.
-    const TrainTest other = load_source(config.ood_source, "");
-    const std::int64_t m = std::min(other.test.size(), data.test.size());
+    const std::int64_t m = std::min(ood.size(), data.test.size());
     const torch::Tensor in = torch::logsumexp(test_logits, 1);
-    const torch::Tensor out_scores = torch::logsumexp(logits_of(objective, other.test.images.narrow(0, 0, m), device), 1);
+    const torch::Tensor out_scores = torch::logsumexp(logits_of(objective, ood.images.narrow(0, 0, m), device), 1);
     out["ood_auroc"] = auroc(to_vector(in), to_vector(out_scores));
     out["ood_source"] = config.ood_source;
     out["ood_images"] = m;
@@ -71,99 +70,112 @@ nlohmann::json evaluate_sets(neural::Objective& objective, const TrainTest& data
   return {{"test", out}, {"val", val}};
 }
 
-}  // namespace
+// The objective moved to `device`, then its parameters (what its optimiser holds).
+std::vector<torch::Tensor> parameters_on(neural::Objective& objective, torch::Device device) {
+  objective.to(device);
+  return objective.parameters();
+}
 
-nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log,
-                             bool terminal) {
-  if (config.task != "cluster")
-    throw UserError("ConfigError", "task.name",
-                    "gedilog cluster runs task \"cluster\"; this experiment is '" + config.task + "' (gedilog train)");
-  RunFolder run(out_dir, to_toml(config), config.task, config.seed);
-  return run.complete([&] {
-    const RunStart start = start_run(config);
-    const torch::Device device = start.device;
-    const TrainTest& data = start.data;
-    const std::shared_ptr<neural::Objective> objective = make_objective(config);
-    objective->to(device);
-    torch::optim::Adam adam(objective->parameters(), torch::optim::AdamOptions(config.learning_rate));
-    torch::Generator generator = torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.seed) + 1);
-    const neural::AugmentOptions augment = augment_options(config);
-    const int classes = classes_of(data);
+class ClusterExperiment : public Experiment {
+ public:
+  ClusterExperiment(const ExperimentConfig& config, std::ostream&)
+      : config_(config),
+        device_(training_device(config)),
+        data_(load_data(config)),
+        objective_(make_objective(config)),
+        adam_(parameters_on(*objective_, device_), torch::optim::AdamOptions(config.learning_rate)),
+        generator_(torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.seed) + 1)),
+        augment_(augment_options(config)),
+        gedi_(dynamic_cast<neural::Gedi*>(objective_.get())),
+        with_gap_(gedi_ && config.generative > 0) {
+    if (data_.train.size() == 0) throw UserError("DataError", "data.train_images", "no training images");
+    gap_images_ = data_.train.images.narrow(0, 0, std::min<std::int64_t>(512, data_.train.size())).to(device_);
+    if (!config.ood_source.empty()) ood_ = load_source(config.ood_source, "").test;
+  }
 
-    const std::int64_t n = data.train.size();
-    if (n == 0) throw UserError("DataError", "data.train_images", "no training images");
-    const std::int64_t steps = (n + config.batch_size - 1) / config.batch_size;
-    std::ostringstream history;
-    std::vector<std::string> term_names;
-    std::vector<double> losses, accuracies, nmis;
-    std::map<std::string, double> last_terms;
-    double train_seconds = 0;
-    std::int64_t trained = 0, step_count = 0;
-    ClusterMetrics test;
-    // GEDI's energy gap (Gedi::energy_gap) on a fixed sample of the training images.
-    auto* gedi = dynamic_cast<neural::Gedi*>(objective.get());
-    const bool with_gap = gedi && config.generative > 0;
-    const torch::Tensor gap_images = data.train.images.narrow(0, 0, std::min<std::int64_t>(512, n)).to(device);
-    double energy_gap = std::nan("");
-    auto evaluate = [&] { test = cluster_metrics_of(*objective, data.test, config, classes, device); };
-    for (int epoch = 1; epoch <= config.epochs; ++epoch) {
-      const auto epoch_start = Clock::now();
-      bridge::set_learning_rate(adam, learning_rate_at(config, epoch));
-      const torch::Tensor order = torch::randperm(n, generator);
-      std::map<std::string, double> sums;
-      double loss_sum = 0;
-      for (std::int64_t s = 0; s < steps; ++s) {
-        const torch::Tensor pick = order.narrow(0, s * config.batch_size, std::min(config.batch_size, n - s * config.batch_size));
-        const torch::Tensor x = data.train.images.index_select(0, pick);
-        const neural::Losses l =
-            objective->loss(neural::augment(x, augment, generator).to(device), neural::augment(x, augment, generator).to(device));
-        const torch::Tensor total = l.total();
-        adam.zero_grad();
-        total.backward();
-        adam.step();
-        if (term_names.empty())
-          for (const neural::LossTerm& t : l.terms) term_names.push_back(t.name);
-        for (const neural::LossTerm& t : l.terms) sums[t.name] += t.value.item<double>();
-        loss_sum += total.item<double>();
-        throw_if_interrupted(out_dir);
-        if (terminal) show_progress(log, epoch, config.epochs, s, steps, loss_sum / (s + 1));
-      }
-      if (terminal) log << "\n";
-      const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
-      train_seconds += seconds;
-      trained += n;
-      step_count += steps;
-      objective->fit_read_out(data.train.images.to(device));
-      evaluate();
-      if (with_gap) energy_gap = gedi->energy_gap(gap_images);
-      if (epoch == 1) {
-        history << "epoch,loss";
-        for (const std::string& t : term_names) history << "," << t;
-        history << ",train_seconds,test_accuracy,test_nmi,test_ari" << (with_gap ? ",energy_gap" : "") << "\n";
-      }
-      history << epoch << "," << loss_sum / steps;
-      for (const std::string& t : term_names) history << "," << (last_terms[t] = sums[t] / steps);
-      history << "," << seconds << "," << test.accuracy << "," << test.nmi << "," << test.ari;
-      if (with_gap) history << "," << energy_gap;
-      history << "\n";
-      losses.push_back(loss_sum / steps);
-      accuracies.push_back(test.accuracy);
-      nmis.push_back(test.nmi);
-      log << "epoch " << epoch << ": loss " << fixed(loss_sum / steps, 4);
-      for (const std::string& t : term_names) log << " (" << t << " " << fixed(last_terms[t], 4) << ")";
-      log << ", test ACC " << fixed(test.accuracy, 4) << ", NMI " << fixed(test.nmi, 4) << ", ARI "
-          << fixed(test.ari, 4);
-      if (with_gap) log << ", energy gap " << fixed(energy_gap, 3);
-      log << ", " << fixed(seconds, 1) << " s\n";
+  EpochReport train_epoch(int, double learning_rate, const StepCallback& on_step, std::ostream&) override {
+    const auto start = std::chrono::steady_clock::now();
+    bridge::set_learning_rate(adam_, learning_rate);
+    const std::int64_t n = data_.train.size(), size = config_.batch_size, steps = (n + size - 1) / size;
+    const torch::Tensor order = torch::randperm(n, generator_);
+    EpochReport r;
+    double loss_sum = 0;
+    for (std::int64_t s = 0; s < steps; ++s) {
+      const torch::Tensor x = data_.train.images.index_select(0, order.narrow(0, s * size, std::min(size, n - s * size)));
+      const neural::Losses l = objective_->loss(neural::augment(x, augment_, generator_).to(device_),
+                                                neural::augment(x, augment_, generator_).to(device_));
+      const torch::Tensor total = l.total();
+      adam_.zero_grad();
+      total.backward();
+      adam_.step();
+      for (const neural::LossTerm& t : l.terms) r.terms[t.name] += t.value.item<double>();
+      const double step_loss = total.item<double>();
+      loss_sum += step_loss;
+      on_step(s, steps, step_loss);
     }
-    if (config.epochs == 0) evaluate();
+    for (auto& [name, sum] : r.terms) sum /= static_cast<double>(steps);
+    r.loss = loss_sum / static_cast<double>(steps);
+    r.examples = n;
+    r.steps = steps;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    objective_->fit_read_out(data_.train.images.to(device_));
+    return r;
+  }
 
-    const nlohmann::json evaluation = evaluate_sets(*objective, data, config, device);
-    if (with_gap) {
+  nlohmann::json evaluate() override {
+    nlohmann::json out = evaluate_sets(*objective_, data_, ood_, config_, device_);
+    if (with_gap_) {
+      const double gap = gedi_->energy_gap(gap_images_);
+      if (std::isfinite(gap)) out["energy_gap"] = gap;
+    }
+    return out;
+  }
+
+  std::vector<Column> history_columns(const nlohmann::json& e) const override {
+    const nlohmann::json& test = e.at("test");
+    std::vector<Column> out{{"test_accuracy", test.at("accuracy").get<double>()},
+                            {"test_nmi", test.at("nmi").get<double>()},
+                            {"test_ari", test.at("ari").get<double>()},
+                            {"val_accuracy", e.at("val").is_null() ? 0.0 : e.at("val").at("accuracy").get<double>()}};
+    if (with_gap_) out.push_back({"energy_gap", e.value("energy_gap", std::nan(""))});
+    return out;
+  }
+
+  std::string epoch_summary(const nlohmann::json& e) const override {
+    const nlohmann::json& test = e.at("test");
+    std::string out = "test ACC " + fixed(test.at("accuracy").get<double>(), 4) + ", NMI " +
+                      fixed(test.at("nmi").get<double>(), 4) + ", ARI " + fixed(test.at("ari").get<double>(), 4);
+    if (e.contains("energy_gap")) out += ", energy gap " + fixed(e.at("energy_gap").get<double>(), 3);
+    return out;
+  }
+
+  std::vector<std::string> curve_columns() const override { return {"test_accuracy", "test_nmi"}; }
+
+  void save_model(torch::serialize::OutputArchive& archive) override { objective_->save(archive); }
+  void load_model(torch::serialize::InputArchive& archive) override {
+    objective_->load(archive);
+    objective_->to(device_);
+  }
+
+  void save_state(torch::serialize::OutputArchive& archive) override {
+    torch::serialize::OutputArchive part;
+    adam_.save(part);
+    archive.write("optimizer", part);
+    archive.write("generator", generator_.get_state());
+  }
+  void load_state(torch::serialize::InputArchive& archive) override {
+    torch::serialize::InputArchive part;
+    archive.read("optimizer", part);
+    adam_.load(part);
+    generator_.set_state(read_tensor(archive, "generator"));
+  }
+
+  nlohmann::json finish(RunFolder& run, const nlohmann::json& evaluation) override {
+    if (with_gap_) {
       // Samples of the learnt density: SGLD chains continued from the replay buffer.
-      objective->eval();
+      objective_->eval();
       const torch::Tensor samples =
-          gedi->sampler().sample(64, [&](const torch::Tensor& x) { return gedi->energy_of(x); }).cpu();
+          gedi_->sampler().sample(64, [&](const torch::Tensor& x) { return gedi_->energy_of(x); }).cpu();
       std::vector<std::vector<float>> images;
       for (std::int64_t i = 0; i < samples.size(0); ++i) {
         const torch::Tensor img = samples[i].flatten().contiguous();
@@ -171,44 +183,31 @@ nlohmann::json train_cluster(const ExperimentConfig& config, const std::string& 
       }
       write_image_grid_png(run.path("samples.png"), images, 28, 28, 8);
     }
+    write_confusion_png(run.path("confusion.png"),
+                        evaluation.at("test").at("confusion").get<std::vector<std::vector<double>>>());
+    return {{"validation_images", data_.validation.size()},
+            {"train_images", data_.train.size()},
+            {"test_images", data_.test.size()}};
+  }
 
-    torch::serialize::OutputArchive archive;
-    objective->save(archive);
-    write_checkpoint(run, archive);
-    run.write("history.csv", history.str());
-    write_confusion_png(run.path("confusion.png"), test.confusion);
-    write_curves_png(run.path("curves.png"), {losses, accuracies, nmis});
+ private:
+  ExperimentConfig config_;
+  torch::Device device_;
+  TrainTest data_;
+  std::shared_ptr<neural::Objective> objective_;
+  torch::optim::Adam adam_;
+  torch::Generator generator_;
+  neural::AugmentOptions augment_;
+  neural::Gedi* gedi_;  // objective_ when it is GEDI
+  bool with_gap_;       // GEDI's energy gap (Gedi::energy_gap) on a fixed sample of the training images
+  torch::Tensor gap_images_;
+  ImageSet ood_;  // data.ood_source's test images (none without one)
+};
 
-    nlohmann::json terms = nlohmann::json::object();
-    for (const auto& [name, value] : last_terms) terms[name] = value;
-    nlohmann::json metrics = {{"test", evaluation.at("test")},
-                              {"val", evaluation.at("val")},
-                              {"validation_images", data.validation.size()},
-                              {"train_seconds", train_seconds},
-                              {"step_seconds", step_count ? train_seconds / step_count : 0.0},
-                              {"examples_per_second", train_seconds > 0 ? trained / train_seconds : 0.0},
-                              {"last_epoch_terms", terms},
-                              {"wall_seconds", start.wall_seconds()},
-                              {"peak_rss_mib", peak_rss_mib()},
-                              {"train_images", n},
-                              {"test_images", data.test.size()}};
-    if (with_gap && std::isfinite(energy_gap)) metrics["energy_gap"] = energy_gap;
-    return metrics;
-  });
-}
+}  // namespace
 
-nlohmann::json evaluate_cluster(const std::string& run_dir) {
-  const ExperimentConfig config = load_experiment((std::filesystem::path(run_dir) / "config.toml").string(), {});
-  const torch::Device device = training_device(config);
-  const std::shared_ptr<neural::Objective> objective = make_objective(config);
-  read_checkpoint((std::filesystem::path(run_dir) / "model.pt").string(),
-                  [&](torch::serialize::InputArchive& archive) { objective->load(archive); });
-  objective->to(device);
-  const nlohmann::json sets = evaluate_sets(*objective, load_data(config), config, device);
-  nlohmann::json out = sets.at("test");
-  out.erase("confusion");
-  if (!sets.at("val").is_null()) out["val"] = sets.at("val");
-  return out;
+std::unique_ptr<Experiment> make_cluster_experiment(const ExperimentConfig& config, std::ostream& log) {
+  return std::make_unique<ClusterExperiment>(config, log);
 }
 
 }  // namespace gedilog::tasks

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <ostream>
 #include <set>
@@ -151,13 +152,24 @@ std::vector<GridRun> grid_runs(const Grid& g, const std::string& out_dir) {
 namespace {
 
 // The child process of one run (jobs > 1): `gedilog train EXPERIMENT --set ... --out DIR`
-// (run_experiment, as in process), its output into `log_file`, OMP_NUM_THREADS = `threads`.
+// (run_experiment, as in process), or `gedilog train --resume DIR`; its output into
+// `log_file`, OMP_NUM_THREADS = `threads`.
 // Returns -1 (and says why in `error`) when it cannot start.
-pid_t spawn_run(const CompareOptions& o, const GridRun& r, const std::string& log_file, int threads,
+// An interrupted run of this very configuration: it continues from its last finished epoch
+// (a run folder whose config.toml differs trains again from the start).
+bool resumable(const std::string& dir, const ExperimentConfig& config) {
+  if (!fs::exists(fs::path(dir) / "resume.pt")) return false;
+  std::ifstream in(fs::path(dir) / "config.toml");
+  const std::string written((std::istreambuf_iterator<char>(in)), {});
+  return written == to_toml(config);
+}
+
+pid_t spawn_run(const CompareOptions& o, const GridRun& r, bool resume, const std::string& log_file, int threads,
                 std::string& error) {
   std::vector<std::string> args = {o.executable, "train", r.experiment};
   for (const std::string& s : r.overrides) args.insert(args.end(), {"--set", s});
   args.insert(args.end(), {"--out", r.dir});
+  if (resume) args = {o.executable, "train", "--resume", r.dir};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -380,13 +392,14 @@ std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& lo
       log << head << ": finished before\n";
       continue;
     }
-    log << head << " -> " << r.dir << "\n";
     const ExperimentConfig c = load_experiment(r.experiment, r.overrides);
+    const bool resume = resumable(r.dir, c);
+    log << head << " -> " << r.dir << (resume ? " (resumed)" : "") << "\n";
     if (jobs > 1) {
       while (static_cast<int>(running.size()) >= jobs) wait_one();
       if (interrupted()) stop_children();
       std::string error;
-      const pid_t pid = spawn_run(options, r, r.dir + ".log", threads, error);
+      const pid_t pid = spawn_run(options, r, resume, r.dir + ".log", threads, error);
       if (pid > 0) {
         running[pid] = i;
       } else {
@@ -397,7 +410,8 @@ std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& lo
     }
     std::ostringstream quiet;  // per-epoch lines go to the run's history.csv
     try {
-      run_experiment(c, r.dir, terminal ? log : quiet, terminal);
+      if (resume) resume_experiment(r.dir, terminal ? log : quiet, terminal);
+      else run_experiment(c, r.dir, terminal ? log : quiet, terminal);
     } catch (const UserError& e) {
       throw_if_interrupted(out_dir);  // Ctrl-C ends the grid; any other failure ends one run
       log << "FAILED: " << label_of(r) << ": " << e.what() << "\n";

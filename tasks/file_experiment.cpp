@@ -288,43 +288,31 @@ json facts_json(const FileModel& m) {
   return facts;
 }
 
-void save(const FileModel& m, RunFolder& run) {
-  torch::serialize::OutputArchive archive;
+// The networks, each under its name, and the learnable facts' logits under "fact:KEY".
+void save_model(const FileModel& m, torch::serialize::OutputArchive& archive) {
   for (const auto& [name, net] : m.networks) {
     torch::serialize::OutputArchive part;
     net.ptr()->save(part);
     archive.write(name, part);
   }
-  write_checkpoint(run, archive);
-  run.write("facts.json", facts_json(m).dump(2) + "\n");
+  for (const bridge::LearnableFact& f : m.neural->facts()) archive.write("fact:" + f.key, f.logits.detach().cpu());
 }
 
-// The networks and facts of a finished run's checkpoint.
-void load(FileModel& m, const std::string& run_dir) {
-  read_checkpoint((fs::path(run_dir) / "model.pt").string(), [&](torch::serialize::InputArchive& archive) {
-    for (auto& [name, net] : m.networks) {
-      torch::serialize::InputArchive part;
-      archive.read(name, part);
-      net.ptr()->load(part);
-      net.ptr()->to(m.neural->device());
-    }
-  });
-  const std::string facts_file = (fs::path(run_dir) / "facts.json").string();
-  std::ifstream in(facts_file);
-  if (!in) throw UserError("FileNotFound", facts_file, "no learnt facts: not a finished run folder");
-  torch::NoGradGuard no_grad;
-  try {
-    const json facts = json::parse(in);
-    for (bridge::LearnableFact& f : m.neural->facts())
-      for (const json& saved : facts)
-        if (saved.value("key", "") == f.key) {
-          const auto p = saved.at("probabilities").get<std::vector<double>>();
-          if (p.size() != f.values.size()) throw UserError("DataError", facts_file, f.name + ": wrong number of values");
-          f.logits.copy_(torch::tensor(p, torch::kFloat32).clamp_min(1e-6).log());
-        }
-  } catch (const json::exception& e) {
-    throw UserError("DataError", facts_file, std::string("damaged: ") + e.what());
+void load_model(FileModel& m, torch::serialize::InputArchive& archive) {
+  for (auto& [name, net] : m.networks) {
+    torch::serialize::InputArchive part;
+    archive.read(name, part);
+    net.ptr()->load(part);
+    net.ptr()->to(m.neural->device());
   }
+  torch::NoGradGuard no_grad;
+  for (bridge::LearnableFact& f : m.neural->facts()) f.logits.copy_(read_tensor(archive, "fact:" + f.key));
+}
+
+// A finished run's model.pt read into `m`.
+void load_run(FileModel& m, const std::string& run_dir) {
+  read_checkpoint((fs::path(run_dir) / "model.pt").string(),
+                  [&](torch::serialize::InputArchive& archive) { load_model(m, archive); });
 }
 
 std::string percent(double v) { return fixed(100 * v, 2) + "%"; }
@@ -391,115 +379,136 @@ class Mitigation {
   std::vector<std::int64_t> aligning_;  // true, provable training examples (at most 2 000)
 };
 
-}  // namespace
-
-nlohmann::json train_file_task(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log,
-                               bool terminal) {
-  RunFolder run(out_dir, to_toml(config), config.task, config.seed);
-  return run.complete([&] {
-    const RunStart start = start_run(config, /*with_data=*/false);
-    const symbolic::Program program = symbolic::Program::load(config.program);
-    const auto split = split_examples(read_examples(config.train_file, program), config.validation);
-    const std::vector<FileExample>& train = split.first;
-    const std::vector<FileExample>& validation = split.second;
-    const std::vector<FileExample> test = read_examples(config.test_file, program);
-    FileModel m(config, {&train, &validation, &test}, start.device, program);
-    const ImagePool pool({&train, &validation, &test}, config);
-    check_examples(m, train);
-    check_examples(m, validation);
-    check_examples(m, test);
-    log << "program " << config.program << ": " << m.templates.size() << " query templates ("
-        << m.cache.stats().compiled << " compiled in " << fixed(m.cache.stats().compile_seconds, 2) << " s, "
-        << m.cache.stats().disk_hits << " from the cache), circuit " << m.neural->circuit().circuit.num_nodes()
-        << " nodes; " << m.networks.size() << " network(s), " << m.neural->facts().size() << " learnable fact(s); "
-        << train.size() << " training examples, " << validation.size() << " validation, " << test.size()
-        << " test examples, " << pool.images.size(0)
+class FileExperiment : public Experiment {
+ public:
+  FileExperiment(const ExperimentConfig& config, std::ostream& log)
+      : config_(config),
+        device_(training_device(config)),
+        program_(symbolic::Program::load(config.program)),
+        split_(split_examples(read_examples(config.train_file, program_), config.validation)),
+        test_(read_examples(config.test_file, program_)),
+        model_(config, {&train(), &validation(), &test_}, device_, program_),
+        pool_({&train(), &validation(), &test_}, config),
+        trainer_(*model_.neural, {config.learning_rate, model_.joint.auxiliary, model_.joint.extra_parameters,
+                                  config.fact_learning_rate}),
+        augment_(augment_options(config)),
+        generator_(torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.seed) + 1)),
+        trainable_(provable(model_, train())),
+        mitigation_(model_, train(), pool_) {
+    check_examples(model_, train());
+    check_examples(model_, validation());
+    check_examples(model_, test_);
+    log << "program " << config.program << ": " << model_.templates.size() << " query templates ("
+        << model_.cache.stats().compiled << " compiled in " << fixed(model_.cache.stats().compile_seconds, 2)
+        << " s, " << model_.cache.stats().disk_hits << " from the cache), circuit "
+        << model_.neural->circuit().circuit.num_nodes() << " nodes; " << model_.networks.size() << " network(s), "
+        << model_.neural->facts().size() << " learnable fact(s); " << train().size() << " training examples, "
+        << validation().size() << " validation, " << test_.size() << " test examples, " << pool_.images.size(0)
         << " images\n";
-
-    for (const symbolic::LearnableDeclaration& d : untrained_facts(m))
+    for (const symbolic::LearnableDeclaration& d : untrained_facts(model_))
       log << "warning: " << d.location << ": learnable fact " << d.heads
           << " is used by no example's query: it is not trained (facts.json lists it as untrained)\n";
-    bridge::Trainer trainer(*m.neural,
-                            {config.learning_rate, m.joint.auxiliary, m.joint.extra_parameters, config.fact_learning_rate});
-    const neural::AugmentOptions augment = augment_options(config);
-    torch::Generator generator = torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.seed) + 1);
-    const std::vector<std::int64_t> trainable = provable(m, train);
-    const Mitigation mitigation(m, train, pool);
+  }
 
-    std::ostringstream history;
-    history << "epoch,loss,train_seconds,examples_per_second,test_accuracy,test_loss,val_accuracy\n";
-    double train_seconds = 0;
-    std::int64_t trained = 0;
-    int renamed = 0;  // concepts align_clusters moved to another cluster, over the epochs
-    bridge::EpochReport last;
-    SetResult result, val;
-    for (int epoch = 1; epoch <= config.epochs; ++epoch) {
-      trainer.set_learning_rate(learning_rate_at(config, epoch));
-      trainer.set_program_weight(epoch <= config.joint_warmup ? 0.0 : 1.0);
-      const torch::Tensor order = torch::randperm(static_cast<std::int64_t>(trainable.size()), generator);
-      const std::int64_t n = order.size(0), batches = (n + config.batch_size - 1) / config.batch_size;
-      const bridge::EpochReport r = trainer.train_epoch(
-          batches,
-          [&](std::int64_t i) {
-            std::vector<std::int64_t> which;
-            for (std::int64_t j = i * config.batch_size; j < std::min(n, (i + 1) * config.batch_size); ++j)
-              which.push_back(trainable[order[j].item<std::int64_t>()]);
-            bridge::Batch b = make_batch(m, train, pool.rows[0], which, pool, mitigation.supervision());
-            augment_batch(b, augment, generator, m.joint.needs_other_view);
-            return b;
-          },
-          on_training_step(out_dir, log, terminal, epoch, config.epochs, batches));
-      if (terminal) log << "\n";
-      train_seconds += r.seconds;
-      trained += r.examples;
-      last = r;
-      renamed += mitigation.after_epoch(m, train, pool, log);
-      result = evaluate(m, test, pool.rows[2], pool);
-      if (!validation.empty()) val = evaluate(m, validation, pool.rows[1], pool);
-      history << epoch << "," << r.loss << "," << r.seconds << "," << r.examples / std::max(r.seconds, 1e-12) << ","
-              << result.accuracy << "," << result.loss << "," << val.accuracy << "\n";
-      log << "epoch " << epoch << ": loss " << fixed(r.loss, 4);
-      for (const auto& [name, value] : r.terms) log << ", " << name << " " << fixed(value, 4);
-      log << ", test accuracy " << percent(result.accuracy) << ", test loss " << fixed(result.loss, 4);
-      for (const auto& [name, acc] : result.concept_accuracy.items())
-        if (!acc.is_null()) log << ", " << name << " concept accuracy " << percent(acc.get<double>());
-      for (const bridge::LearnableFact& f : m.neural->facts()) log << ", P(" << f.name << ") " << fixed(f.probabilities()[0], 3);
-      log << ", " << fixed(r.examples / std::max(r.seconds, 1e-12), 0) << " examples/s\n";
-    }
-    if (config.epochs == 0) {
-      result = evaluate(m, test, pool.rows[2], pool);
-      if (!validation.empty()) val = evaluate(m, validation, pool.rows[1], pool);
-    }
+  EpochReport train_epoch(int epoch, double learning_rate, const StepCallback& on_step, std::ostream& log) override {
+    trainer_.set_learning_rate(learning_rate);
+    trainer_.set_program_weight(epoch <= config_.joint_warmup ? 0.0 : 1.0);
+    const torch::Tensor order = torch::randperm(static_cast<std::int64_t>(trainable_.size()), generator_);
+    const std::int64_t n = order.size(0), size = config_.batch_size, batches = (n + size - 1) / size;
+    const bridge::EpochReport r = trainer_.train_epoch(
+        batches,
+        [&](std::int64_t i) {
+          std::vector<std::int64_t> which;
+          for (std::int64_t j = i * size; j < std::min(n, (i + 1) * size); ++j)
+            which.push_back(trainable_[order[j].item<std::int64_t>()]);
+          bridge::Batch b = make_batch(model_, train(), pool_.rows[0], which, pool_, mitigation_.supervision());
+          augment_batch(b, augment_, generator_, model_.joint.needs_other_view);
+          return b;
+        },
+        [&](std::int64_t step, double loss) { on_step(step, batches, loss); });
+    renamed_ += mitigation_.after_epoch(model_, train(), pool_, log);
+    return {r.loss, r.terms, r.examples, batches, r.seconds};
+  }
 
-    save(m, run);
-    run.write("history.csv", history.str());
-    return json{{"mitigation", mitigation_name(config)},
-                {"last_epoch_terms", last.terms},
-                {"concepts_renamed", renamed},
-                {"test", set_json(result, test.size())},
-                {"val", validation.empty() ? json(nullptr) : set_json(val, validation.size())},
-                {"facts", facts_json(m)},
-                {"train_seconds", train_seconds},
-                {"examples_per_second", train_seconds > 0 ? trained / train_seconds : 0.0},
-                {"wall_seconds", start.wall_seconds()},
-                {"compile_seconds", m.cache.stats().compile_seconds},
-                {"templates", m.templates.size()},
-                {"circuit_nodes", m.neural->circuit().circuit.num_nodes()},
-                {"train_examples", train.size()},
-                {"validation_examples", validation.size()},
-                {"peak_rss_mib", peak_rss_mib()}};
-  });
-}
+  nlohmann::json evaluate() override {
+    json out = {{"test", set_json(tasks::evaluate(model_, test_, pool_.rows[2], pool_), test_.size())}, {"val", nullptr}};
+    if (!validation().empty())
+      out["val"] = set_json(tasks::evaluate(model_, validation(), pool_.rows[1], pool_), validation().size());
+    return out;
+  }
 
-nlohmann::json evaluate_file_task(const std::string& run_dir) {
-  const ExperimentConfig config = load_experiment((fs::path(run_dir) / "config.toml").string(), {});
-  const symbolic::Program program = symbolic::Program::load(config.program);
-  const std::vector<FileExample> test = read_examples(config.test_file, program);
-  FileModel m(config, {&test}, training_device(config), program);
-  const ImagePool pool({&test}, config);
-  check_examples(m, test);
-  load(m, run_dir);
-  return set_json(evaluate(m, test, pool.rows[0], pool), test.size());
+  std::vector<Column> history_columns(const nlohmann::json& e) const override {
+    std::vector<Column> out{{"test_accuracy", e.at("test").at("accuracy").get<double>()},
+                            {"test_loss", e.at("test").at("loss").get<double>()},
+                            {"val_accuracy", e.at("val").is_null() ? 0.0 : e.at("val").at("accuracy").get<double>()}};
+    for (const bridge::LearnableFact& f : model_.neural->facts()) out.push_back({"P(" + f.name + ")", f.probabilities()[0]});
+    return out;
+  }
+
+  std::string epoch_summary(const nlohmann::json& e) const override {
+    const json& test = e.at("test");
+    std::string out = "test accuracy " + percent(test.at("accuracy").get<double>()) + ", test loss " +
+                      fixed(test.at("loss").get<double>(), 4);
+    for (const auto& [name, acc] : test.at("concept_accuracy").items())
+      if (!acc.is_null()) out += ", " + name + " concept accuracy " + percent(acc.get<double>());
+    for (const bridge::LearnableFact& f : model_.neural->facts())
+      out += ", P(" + f.name + ") " + fixed(f.probabilities()[0], 3);
+    return out;
+  }
+
+  std::vector<std::string> curve_columns() const override { return {"test_accuracy", "val_accuracy"}; }
+
+  void save_model(torch::serialize::OutputArchive& archive) override { tasks::save_model(model_, archive); }
+  void load_model(torch::serialize::InputArchive& archive) override { tasks::load_model(model_, archive); }
+
+  void save_state(torch::serialize::OutputArchive& archive) override {
+    trainer_.save(archive);
+    save_modules(archive, model_.joint.extra_modules);
+    archive.write("generator", generator_.get_state());
+    archive.write("renamed", torch::tensor(static_cast<std::int64_t>(renamed_)));
+  }
+  void load_state(torch::serialize::InputArchive& archive) override {
+    trainer_.load(archive);
+    load_modules(archive, model_.joint.extra_modules, device_);
+    generator_.set_state(read_tensor(archive, "generator"));
+    renamed_ = static_cast<int>(read_tensor(archive, "renamed").item<std::int64_t>());
+  }
+
+  nlohmann::json finish(RunFolder& run, const nlohmann::json&) override {
+    run.write("facts.json", facts_json(model_).dump(2) + "\n");
+    return {{"mitigation", mitigation_name(config_)},
+            {"concepts_renamed", renamed_},
+            {"facts", facts_json(model_)},
+            {"compile_seconds", model_.cache.stats().compile_seconds},
+            {"templates", model_.templates.size()},
+            {"circuit_nodes", model_.neural->circuit().circuit.num_nodes()},
+            {"train_examples", train().size()},
+            {"validation_examples", validation().size()}};
+  }
+
+ private:
+  const std::vector<FileExample>& train() const { return split_.first; }
+  const std::vector<FileExample>& validation() const { return split_.second; }
+
+  ExperimentConfig config_;
+  torch::Device device_;
+  symbolic::Program program_;
+  std::pair<std::vector<FileExample>, std::vector<FileExample>> split_;  // train, validation
+  std::vector<FileExample> test_;
+  FileModel model_;
+  ImagePool pool_;
+  bridge::Trainer trainer_;
+  neural::AugmentOptions augment_;
+  torch::Generator generator_;
+  std::vector<std::int64_t> trainable_;  // the provable training examples
+  Mitigation mitigation_;
+  int renamed_ = 0;  // concepts align_clusters moved to another cluster, over the epochs
+};
+
+}  // namespace
+
+std::unique_ptr<Experiment> make_file_experiment(const ExperimentConfig& config, std::ostream& log) {
+  return std::make_unique<FileExperiment>(config, log);
 }
 
 void predict_file_task(const std::string& run_dir, const std::string& examples_file, std::ostream& out,
@@ -514,7 +523,7 @@ void predict_file_task(const std::string& run_dir, const std::string& examples_f
   const std::vector<FileExample> set = read_examples(examples_file, program);
   FileModel m(config, {&set}, training_device(config), program, bridge::Inputs::kAll);
   const ImagePool pool({&set}, config);
-  load(m, run_dir);
+  load_run(m, run_dir);
   m.neural->train(false);
   torch::NoGradGuard no_grad;
   const bridge::QueryCircuit& circuit = m.neural->circuit();

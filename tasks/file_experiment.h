@@ -3,20 +3,18 @@
 // `gedilog train` with task.name = "files", `gedilog eval`, `gedilog predict`.
 #include <nlohmann/json.hpp>
 #include <iosfwd>
+#include <memory>
 #include <string>
 
-#include "tasks/experiment.h"
+#include "tasks/run_experiment.h"
 
 namespace gedilog::tasks {
 
-// Trains the program's networks and learnable facts on task.train, evaluates on task.test,
-// writes the run folder `out_dir`; returns metrics.json's content. An example is right when
-// P(query | evidence) > 0.5 agrees with its target > 0.5.
-nlohmann::json train_file_task(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log,
-                               bool terminal);
-
-// Re-evaluates a finished run folder's checkpoint on its test file.
-nlohmann::json evaluate_file_task(const std::string& run_dir);
+// The experiment of task "files" (registry: tasks/run_experiment.h): trains the program's
+// networks and learnable facts on task.train and evaluates on task.test (and the validation
+// examples held out of task.train). An example is right when P(query | evidence) > 0.5 agrees
+// with its target > 0.5. Its model.pt holds the networks and the learnable facts.
+std::unique_ptr<Experiment> make_file_experiment(const ExperimentConfig& config, std::ostream& log);
 
 // For each example of `examples_file`: P(query | evidence) (every answer of a query left
 // non-ground) and the most probable explanation, the value each network and learnable fact

@@ -180,136 +180,162 @@ void add_evaluation(nlohmann::json& out, const Evaluation& e, const ProgramTask&
   out["val"] = summary_json(e.validation);
 }
 
-}  // namespace
-
-nlohmann::json train_program_task(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log,
-                                  bool terminal) {
-  if (config.task == "cluster")
-    throw UserError("ConfigError", "task.name", "gedilog train runs tasks through a program; task \"cluster\" has none: use gedilog cluster");
-  RunFolder run(out_dir, to_toml(config), config.task, config.seed);
-  return run.complete([&] {
-    const RunStart start = start_run(config);
-    const torch::Device device = start.device;
-    const TrainTest& data = start.data;
-    const std::unique_ptr<ProgramTask> task = make_task(config, data);
-
-    const symbolic::Program program = symbolic::Program::load(task->program_file());
-    bridge::CircuitCache cache(program, bridge::Inputs::kNeural, config.cache_dir);
-    bridge::QueryCircuit circuit = cache.merged(task->templates());
+class ProgramExperiment : public Experiment {
+ public:
+  // Members in the order the generator is drawn from (the networks' initial weights after the
+  // data and circuits), as before the one training loop: the same seed trains the same run.
+  ProgramExperiment(const ExperimentConfig& config, std::ostream& log)
+      : config_(config),
+        device_(training_device(config)),
+        data_(load_data(config)),
+        task_(make_task(config, data_)),
+        program_(symbolic::Program::load(task_->program_file())),
+        cache_(program_, bridge::Inputs::kNeural, config.cache_dir),
+        joint_(make_joint_model(config, task_->concepts(), kConceptNetwork)),
+        net_(joint_.concept_network),
+        model_(cache_.merged(task_->templates()), {{kConceptNetwork, net_}}, device_),
+        trainer_(model_, {config.learning_rate, joint_.auxiliary, joint_.extra_parameters}),
+        augment_(augment_options(config)),
+        generator_(torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.seed) + 1)),
+        sets_(*task_) {
+    for (const auto& m : joint_.extra_modules) m->to(device_);
+    const bridge::QueryCircuit& circuit = model_.circuit();
     log << "circuit: " << circuit.queries.size() << " quer" << (circuit.queries.size() == 1 ? "y" : "ies") << ", "
         << circuit.circuit.num_nodes() << " nodes, " << circuit.circuit.layers.size() << " layers ("
-        << cache.stats().compiled << " compiled in " << fixed(cache.stats().compile_seconds, 2) << " s, "
-        << cache.stats().disk_hits << " from the cache); " << task->train_size() << " training examples, mitigation "
+        << cache_.stats().compiled << " compiled in " << fixed(cache_.stats().compile_seconds, 2) << " s, "
+        << cache_.stats().disk_hits << " from the cache); " << task_->train_size() << " training examples, mitigation "
         << mitigation_name(config) << "\n";
+  }
 
-    JointModel joint = make_joint_model(config, task->concepts(), kConceptNetwork);
-    torch::nn::AnyModule net = joint.concept_network;
-    for (const auto& m : joint.extra_modules) m->to(device);
-    bridge::NeuralProgram model(std::move(circuit), {{kConceptNetwork, net}}, device);
-    bridge::Trainer trainer(model, {config.learning_rate, joint.auxiliary, joint.extra_parameters});
-
-    const neural::AugmentOptions augment = augment_options(config);
-    torch::Generator augment_generator =
-        torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.seed) + 1);
-
-    std::ostringstream history;
-    history << "epoch,loss,train_seconds,examples_per_second,test_label_accuracy,test_concept_accuracy,"
-               "ood_label_accuracy,val_label_accuracy,val_concept_accuracy,data_s,network_forward_s,auxiliary_s,circuit_forward_s,circuit_backward_s,"
-               "network_backward_s,optimizer_s\n";
-    std::vector<double> losses, label_accuracies, concept_accuracies;
-    double train_seconds = 0;
-    std::int64_t trained = 0;
-    int renamed = 0;  // concepts that align_clusters moved to another cluster, over the epochs
-    bridge::EpochReport last;
-    const EvaluationSets sets(*task);
-    Evaluation e;
-    for (int epoch = 1; epoch <= config.epochs; ++epoch) {
-      trainer.set_learning_rate(learning_rate_at(config, epoch));
-      trainer.set_program_weight(epoch <= config.joint_warmup ? 0.0 : 1.0);
-      const auto examples = task->train_epoch(epoch);
-      const std::int64_t n = static_cast<std::int64_t>(examples.size());
-      const std::int64_t batches = (n + config.batch_size - 1) / config.batch_size;
-      const bridge::EpochReport r = trainer.train_epoch(
-          batches,
-          [&](std::int64_t i) {
-            bridge::Batch batch =
-                make_batch(examples, i * config.batch_size, std::min(n, (i + 1) * config.batch_size), data.train);
-            augment_batch(batch, augment, augment_generator, joint.needs_other_view);
-            return batch;
-          },
-          on_training_step(out_dir, log, terminal, epoch, config.epochs, batches));
-      if (terminal) log << "\n";
-      train_seconds += r.seconds;
-      trained += r.examples;
-      last = r;
-      if (joint.objective) joint.objective->fit_read_out(data.train.images.to(device));
-      if (config.joint_align && joint.cluster_order.defined()) {
-        const Alignment a = align_clusters(model, make_batch(examples, 0, std::min<std::int64_t>(n, 2000), data.train),
-                                           joint, kConceptNetwork);
-        renamed += a.renamed;
-        if (a.renamed)
-          log << "aligned clusters to concepts: " << a.renamed << " concepts renamed, mean log P(query) "
-              << fixed(a.before, 4) << " -> " << fixed(a.after, 4) << "\n";
-      }
-      e = evaluate_all(model, net, data, sets, *task, device);
-      const SetMetrics &test = e.test, &ood = e.ood;
-      losses.push_back(r.loss);
-      label_accuracies.push_back(test.label_accuracy);
-      concept_accuracies.push_back(test.concepts.accuracy);
-      const bridge::StepTimes& t = r.times;
-      history << epoch << "," << r.loss << "," << r.seconds << "," << r.examples / r.seconds << ","
-              << test.label_accuracy << "," << test.concepts.accuracy << "," << ood.label_accuracy << ","
-              << e.validation.label_accuracy << "," << e.validation.concepts.accuracy << "," << t.data
-              << "," << t.network_forward << "," << t.auxiliary << "," << t.circuit_forward << ","
-              << t.circuit_backward << "," << t.network_backward << "," << t.optimizer << "\n";
-      const double step = std::max(t.total(), 1e-12);
-      auto share = [&](double s) { return fixed(100 * s / step, 0) + "%"; };
-      log << "epoch " << epoch << ": loss " << fixed(r.loss, 4);
-      for (const auto& [name, value] : r.terms) log << ", " << name << " " << fixed(value, 4);
-      log << ", test label accuracy " << fixed(100 * test.label_accuracy, 2) << "%, concept accuracy "
-          << fixed(100 * test.concepts.accuracy, 2) << "%";
-      if (ood.examples) log << ", OOD label accuracy " << fixed(100 * ood.label_accuracy, 2) << "%";
-      if (e.validation.examples) log << ", validation label accuracy " << fixed(100 * e.validation.label_accuracy, 2) << "%";
-      log << ", " << fixed(r.examples / r.seconds, 0) << " examples/s; step time: data " << share(t.data)
-          << ", network fwd " << share(t.network_forward) << ", mitigation fwd " << share(t.auxiliary)
-          << ", circuit fwd " << share(t.circuit_forward) << ", circuit bwd " << share(t.circuit_backward)
-          << ", network bwd " << share(t.network_backward) << ", optimizer " << share(t.optimizer) << "\n";
+  EpochReport train_epoch(int epoch, double learning_rate, const StepCallback& on_step, std::ostream& log) override {
+    trainer_.set_learning_rate(learning_rate);
+    trainer_.set_program_weight(epoch <= config_.joint_warmup ? 0.0 : 1.0);
+    const auto examples = task_->train_epoch(epoch);
+    const std::int64_t n = static_cast<std::int64_t>(examples.size()), size = config_.batch_size;
+    const std::int64_t batches = (n + size - 1) / size;
+    last_ = trainer_.train_epoch(
+        batches,
+        [&](std::int64_t i) {
+          bridge::Batch batch = make_batch(examples, i * size, std::min(n, (i + 1) * size), data_.train);
+          augment_batch(batch, augment_, generator_, joint_.needs_other_view);
+          return batch;
+        },
+        [&](std::int64_t step, double loss) { on_step(step, batches, loss); });
+    if (joint_.objective) joint_.objective->fit_read_out(data_.train.images.to(device_));
+    if (config_.joint_align && joint_.cluster_order.defined()) {
+      const Alignment a = align_clusters(model_, make_batch(examples, 0, std::min<std::int64_t>(n, 2000), data_.train),
+                                         joint_, kConceptNetwork);
+      renamed_ += a.renamed;
+      if (a.renamed)
+        log << "aligned clusters to concepts: " << a.renamed << " concepts renamed, mean log P(query) "
+            << fixed(a.before, 4) << " -> " << fixed(a.after, 4) << "\n";
     }
-    if (config.epochs == 0) e = evaluate_all(model, net, data, sets, *task, device);
+    return {last_.loss, last_.terms, last_.examples, batches, last_.seconds};
+  }
 
-    torch::serialize::OutputArchive archive;
-    net.ptr()->save(archive);
-    write_checkpoint(run, archive);
-    run.write("history.csv", history.str());
-    write_confusion_png(run.path("confusion.png"), e.test.concepts.confusion);
-    write_curves_png(run.path("curves.png"), {losses, label_accuracies, concept_accuracies});
+  nlohmann::json evaluate() override {
+    nlohmann::json out;
+    add_evaluation(out, evaluate_all(model_, net_, data_, sets_, *task_, device_), *task_);
+    return out;
+  }
 
-    const bridge::StepTimes& times = last.times;
+  std::vector<Column> history_columns(const nlohmann::json& e) const override {
+    const bridge::StepTimes& t = last_.times;
+    auto value = [&](const char* set, const char* key) { return e.at(set).is_null() ? 0.0 : e.at(set).at(key).get<double>(); };
+    return {{"test_label_accuracy", value("test", "label_accuracy")},
+            {"test_concept_accuracy", value("test", "concept_accuracy")},
+            {"ood_label_accuracy", value("ood", "label_accuracy")},
+            {"val_label_accuracy", value("val", "label_accuracy")},
+            {"val_concept_accuracy", value("val", "concept_accuracy")},
+            {"data_s", t.data},
+            {"network_forward_s", t.network_forward},
+            {"auxiliary_s", t.auxiliary},
+            {"circuit_forward_s", t.circuit_forward},
+            {"circuit_backward_s", t.circuit_backward},
+            {"network_backward_s", t.network_backward},
+            {"optimizer_s", t.optimizer}};
+  }
+
+  std::string epoch_summary(const nlohmann::json& e) const override {
+    auto percent = [](const nlohmann::json& v) { return fixed(100 * v.get<double>(), 2) + "%"; };
+    std::string out = "test label accuracy " + percent(e.at("test").at("label_accuracy")) + ", concept accuracy " +
+                      percent(e.at("test").at("concept_accuracy"));
+    if (!e.at("ood").is_null()) out += ", OOD label accuracy " + percent(e.at("ood").at("label_accuracy"));
+    if (!e.at("val").is_null()) out += ", validation label accuracy " + percent(e.at("val").at("label_accuracy"));
+    const bridge::StepTimes& t = last_.times;
+    const double step = std::max(t.total(), 1e-12);
+    auto share = [&](double s) { return fixed(100 * s / step, 0) + "%"; };
+    return out + "; step time: data " + share(t.data) + ", network fwd " + share(t.network_forward) +
+           ", mitigation fwd " + share(t.auxiliary) + ", circuit fwd " + share(t.circuit_forward) + ", circuit bwd " +
+           share(t.circuit_backward) + ", network bwd " + share(t.network_backward) + ", optimizer " +
+           share(t.optimizer);
+  }
+
+  std::vector<std::string> curve_columns() const override { return {"test_label_accuracy", "test_concept_accuracy"}; }
+
+  void save_model(torch::serialize::OutputArchive& archive) override { net_.ptr()->save(archive); }
+  void load_model(torch::serialize::InputArchive& archive) override {
+    net_.ptr()->load(archive);
+    net_.ptr()->to(device_);
+  }
+
+  void save_state(torch::serialize::OutputArchive& archive) override {
+    trainer_.save(archive);
+    save_modules(archive, joint_.extra_modules);
+    archive.write("generator", generator_.get_state());
+    archive.write("renamed", torch::tensor(static_cast<std::int64_t>(renamed_)));
+  }
+  void load_state(torch::serialize::InputArchive& archive) override {
+    trainer_.load(archive);
+    load_modules(archive, joint_.extra_modules, device_);
+    generator_.set_state(read_tensor(archive, "generator"));
+    renamed_ = static_cast<int>(read_tensor(archive, "renamed").item<std::int64_t>());
+  }
+
+  nlohmann::json finish(RunFolder& run, const nlohmann::json& evaluation) override {
+    write_confusion_png(run.path("confusion.png"),
+                        evaluation.at("test").at("confusion").get<std::vector<std::vector<double>>>());
+    const bridge::StepTimes& times = last_.times;
     const double step = std::max(times.total(), 1e-12);
-    nlohmann::json metrics{
-        {"mitigation", mitigation_name(config)},
-        {"last_epoch_terms", last.terms},
-        {"concepts_renamed", renamed},
-        {"train_seconds", train_seconds},
-        {"examples_per_second", train_seconds > 0 ? trained / train_seconds : 0.0},
-        {"wall_seconds", start.wall_seconds()},
-        {"compile_seconds", cache.stats().compile_seconds},
-        {"templates_compiled", cache.stats().compiled},
-        {"last_epoch_step_share",
-         {{"data", times.data / step},
-          {"network_forward", times.network_forward / step},
-          {"auxiliary", times.auxiliary / step},
-          {"circuit_forward", times.circuit_forward / step},
-          {"circuit_backward", times.circuit_backward / step},
-          {"network_backward", times.network_backward / step},
-          {"optimizer", times.optimizer / step}}},
-        {"peak_rss_mib", peak_rss_mib()},
-        {"train_examples_per_epoch", task->train_size()},
-        {"test_images", data.test.size()},
-        {"validation_images", data.validation.size()}};
-    add_evaluation(metrics, e, *task);
-    return metrics;
-  });
+    return {{"mitigation", mitigation_name(config_)},
+            {"concepts_renamed", renamed_},
+            {"compile_seconds", cache_.stats().compile_seconds},
+            {"templates_compiled", cache_.stats().compiled},
+            {"last_epoch_step_share",
+             {{"data", times.data / step},
+              {"network_forward", times.network_forward / step},
+              {"auxiliary", times.auxiliary / step},
+              {"circuit_forward", times.circuit_forward / step},
+              {"circuit_backward", times.circuit_backward / step},
+              {"network_backward", times.network_backward / step},
+              {"optimizer", times.optimizer / step}}},
+            {"train_examples_per_epoch", task_->train_size()},
+            {"test_images", data_.test.size()},
+            {"validation_images", data_.validation.size()}};
+  }
+
+ private:
+  ExperimentConfig config_;
+  torch::Device device_;
+  TrainTest data_;
+  std::unique_ptr<ProgramTask> task_;
+  symbolic::Program program_;
+  bridge::CircuitCache cache_;
+  JointModel joint_;
+  torch::nn::AnyModule net_;
+  bridge::NeuralProgram model_;
+  bridge::Trainer trainer_;
+  neural::AugmentOptions augment_;
+  torch::Generator generator_;
+  EvaluationSets sets_;
+  bridge::EpochReport last_;  // of the last epoch trained in this process
+  int renamed_ = 0;           // concepts that align_clusters moved to another cluster, over the epochs
+};
+
+}  // namespace
+
+std::unique_ptr<Experiment> make_program_experiment(const ExperimentConfig& config, std::ostream& log) {
+  return std::make_unique<ProgramExperiment>(config, log);
 }
 
 std::vector<std::int64_t> program_answers(bridge::NeuralProgram& model, const ImageSet& set,
@@ -323,28 +349,6 @@ std::vector<std::int64_t> program_answers(bridge::NeuralProgram& model, const Im
     const torch::Tensor best = bridge::log_probabilities(model.circuit(), model.tensors(), leaves).argmax(1).cpu();
     out.insert(out.end(), best.data_ptr<std::int64_t>(), best.data_ptr<std::int64_t>() + best.size(0));
   }
-  return out;
-}
-
-nlohmann::json evaluate_program_task(const std::string& run_dir) {
-  const std::string config_file = (fs::path(run_dir) / "config.toml").string();
-  const ExperimentConfig config = load_experiment(config_file, {});
-  const TrainTest data = load_data(config);
-  const std::unique_ptr<ProgramTask> task = make_task(config, data);
-  torch::nn::AnyModule net = make_joint_model(config, task->concepts(), kConceptNetwork).concept_network;
-  read_checkpoint((fs::path(run_dir) / "model.pt").string(),
-                  [&](torch::serialize::InputArchive& archive) { net.ptr()->load(archive); });
-  const torch::Device device = training_device(config);
-  net.ptr()->to(device);
-  const symbolic::Program program = symbolic::Program::load(task->program_file());
-  bridge::CircuitCache cache(program, bridge::Inputs::kNeural, config.cache_dir);
-  bridge::NeuralProgram model(cache.merged(task->templates()), {{kConceptNetwork, net}}, device);
-  nlohmann::json all;
-  add_evaluation(all, evaluate_all(model, net, data, EvaluationSets(*task), *task, device), *task);
-  nlohmann::json out = all["test"];
-  out.erase("confusion");
-  for (const char* set : {"ood", "ood_sums", "val"})
-    if (all.contains(set) && !all[set].is_null()) out[set] = all[set];
   return out;
 }
 

@@ -1,14 +1,25 @@
 #include "tasks/run_experiment.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <chrono>
 #include <filesystem>
+#include <mutex>
+#include <ostream>
+#include <sstream>
 
 #include "core/error.h"
 #include "tasks/cluster_experiment.h"
 #include "tasks/file_experiment.h"
+#include "tasks/plots.h"
 #include "tasks/program_experiment.h"
+#include "tasks/run_store.h"
 #include "tasks/training_run.h"
 
 namespace gedilog::tasks {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -64,11 +75,10 @@ const std::vector<ExperimentKind>& experiment_kinds() {
   static const std::vector<ExperimentKind> kinds{
       {"program",
        {"mnist-add", "mnist-evenodd", "mnist-half", "mnist-sumparity"},
-       train_program_task,
-       evaluate_program_task,
+       make_program_experiment,
        program_summary},
-      {"files", {"files"}, train_file_task, evaluate_file_task, files_summary},
-      {"cluster", {"cluster"}, train_cluster, evaluate_cluster, cluster_summary},
+      {"files", {"files"}, make_file_experiment, files_summary},
+      {"cluster", {"cluster"}, make_cluster_experiment, cluster_summary},
   };
   return kinds;
 }
@@ -88,16 +98,201 @@ const ExperimentKind& experiment_kind(const std::string& task, const std::string
   throw UserError("ConfigError", location, "task.name: unknown task '" + task + "' (known: " + known + ")");
 }
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// What the loop itself carries from epoch to epoch, kept in resume.pt beside the experiment's
+// state: the history so far and the totals metrics.json reports.
+struct LoopState {
+  int epoch = 0;                         // epochs finished
+  std::vector<std::string> columns;      // history.csv's header (from the first epoch)
+  std::vector<std::vector<double>> rows;  // one per finished epoch
+  std::map<std::string, double> last_terms;
+  double train_seconds = 0, wall_seconds = 0;  // wall: of earlier processes (a resumed run)
+  std::int64_t examples = 0, steps = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LoopState, epoch, columns, rows, last_terms, train_seconds, wall_seconds, examples,
+                                   steps)
+
+std::string history_csv(const LoopState& s) {
+  std::ostringstream out;
+  for (std::size_t c = 0; c < s.columns.size(); ++c) out << (c ? "," : "") << s.columns[c];
+  out << "\n";
+  for (const std::vector<double>& row : s.rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) out << (c ? "," : "") << row[c];
+    out << "\n";
+  }
+  return out.str();
+}
+
+// On a terminal, one line redrawn per step: "epoch 2/5 [####......] 12/63 loss 0.1234".
+void show_progress(std::ostream& log, int epoch, int epochs, std::int64_t step, std::int64_t steps, double loss) {
+  const int width = 30, done = static_cast<int>(width * (step + 1) / steps);
+  log << "\repoch " << epoch << "/" << epochs << " [" << std::string(done, '#') << std::string(width - done, '.')
+      << "] " << (step + 1) << "/" << steps << " loss " << fixed(loss, 4) << std::flush;
+}
+
+// LibTorch's global CPU generator (weights, dropout, SGLD noise): its state, and setting it.
+torch::Tensor global_generator_state() {
+  at::Generator g = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(g.mutex());
+  return g.get_state();
+}
+void set_global_generator_state(const torch::Tensor& state) {
+  at::Generator g = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(g.mutex());
+  g.set_state(state);
+}
+
+// resume.pt: the model, the experiment's state, the loop's, and the global generator's, as
+// they stand at the end of an epoch.
+void write_resume_point(RunFolder& run, Experiment& x, const LoopState& s) {
+  torch::serialize::OutputArchive archive, model, state;
+  x.save_model(model);
+  x.save_state(state);
+  archive.write("model", model);
+  archive.write("state", state);
+  archive.write("loop", c10::IValue(nlohmann::json(s).dump()));
+  archive.write("generator", global_generator_state());
+  write_checkpoint(run, "resume.pt", archive);
+}
+
+LoopState read_resume_point(const std::string& file, Experiment& x) {
+  LoopState s;
+  read_checkpoint(file, [&](torch::serialize::InputArchive& archive) {
+    torch::serialize::InputArchive model, state;
+    archive.read("model", model);
+    archive.read("state", state);
+    x.load_model(model);
+    x.load_state(state);
+    c10::IValue loop;
+    archive.read("loop", loop);
+    s = nlohmann::json::parse(loop.toStringRef()).get<LoopState>();
+    set_global_generator_state(read_tensor(archive, "generator"));
+  });
+  return s;
+}
+
+void remove_resume_point(const RunFolder& run) {
+  std::error_code ignored;
+  fs::remove(run.path("resume.pt"), ignored);
+  fs::remove(run.path("resume.pt.crc32"), ignored);
+}
+
+nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log, bool terminal,
+                          bool resume) {
+  const ExperimentKind& kind = experiment_kind(config.task);
+  RunFolder run(out_dir, to_toml(config), config.task, config.seed);
+  const nlohmann::json metrics = run.complete([&] {
+    const auto started = Clock::now();
+    training_device(config);  // checked before anything is built
+    torch::manual_seed(static_cast<std::uint64_t>(config.seed));
+    const std::unique_ptr<Experiment> x = kind.make(config, log);
+    LoopState s;
+    if (resume && fs::exists(run.path("resume.pt"))) {
+      s = read_resume_point(run.path("resume.pt"), *x);
+      log << "resuming " << out_dir << " after epoch " << s.epoch << " of " << config.epochs << "\n";
+    } else if (resume) {
+      log << "resuming " << out_dir << ": no epoch had ended, so training starts again from the first\n";
+    }
+    if (!resume) remove_resume_point(run);  // an earlier run's, of another configuration
+    nlohmann::json evaluation;
+    for (int epoch = s.epoch + 1; epoch <= config.epochs; ++epoch) {
+      double loss_sum = 0;
+      const EpochReport r = x->train_epoch(
+          epoch, learning_rate_at(config, epoch),
+          [&](std::int64_t step, std::int64_t steps, double loss) {
+            throw_if_interrupted(out_dir);
+            loss_sum += loss;
+            if (terminal) show_progress(log, epoch, config.epochs, step, steps, loss_sum / static_cast<double>(step + 1));
+          },
+          log);
+      if (terminal) log << "\n";
+      evaluation = x->evaluate();
+      const double per_second = r.examples / std::max(r.seconds, 1e-12);
+      std::vector<Column> row{{"epoch", epoch}, {"loss", r.loss}};
+      for (const auto& [name, value] : r.terms) row.push_back({name, value});
+      row.push_back({"train_seconds", r.seconds});
+      row.push_back({"examples_per_second", per_second});
+      for (const Column& c : x->history_columns(evaluation)) row.push_back(c);
+      if (s.columns.empty())
+        for (const Column& c : row) s.columns.push_back(c.first);
+      s.rows.emplace_back();
+      for (const Column& c : row) s.rows.back().push_back(c.second);
+      s.epoch = epoch;
+      s.last_terms = r.terms;
+      s.train_seconds += r.seconds;
+      s.examples += r.examples;
+      s.steps += r.steps;
+
+      log << "epoch " << epoch << ": loss " << fixed(r.loss, 4);
+      for (const auto& [name, value] : r.terms) log << ", " << name << " " << fixed(value, 4);
+      log << ", " << x->epoch_summary(evaluation) << ", " << fixed(per_second, 0) << " examples/s\n";
+      run.write("history.csv", history_csv(s));
+      s.wall_seconds += std::chrono::duration<double>(Clock::now() - started).count();
+      write_resume_point(run, *x, s);
+      s.wall_seconds -= std::chrono::duration<double>(Clock::now() - started).count();
+    }
+    if (evaluation.is_null()) evaluation = x->evaluate();  // no epoch ran here (none asked, or all done before)
+
+    torch::serialize::OutputArchive model;
+    x->save_model(model);
+    write_checkpoint(run, "model.pt", model);
+    run.write("history.csv", history_csv(s));
+    std::vector<std::vector<double>> curves(1 + x->curve_columns().size());
+    for (const std::vector<double>& row : s.rows)
+      for (std::size_t k = 0; k < curves.size(); ++k) {
+        const std::string& name = k == 0 ? std::string("loss") : x->curve_columns()[k - 1];
+        const auto at = std::find(s.columns.begin(), s.columns.end(), name) - s.columns.begin();
+        curves[k].push_back(row.at(static_cast<std::size_t>(at)));
+      }
+    write_curves_png(run.path("curves.png"), curves);
+
+    nlohmann::json out = x->finish(run, evaluation);
+    for (const auto& [key, value] : evaluation.items()) out[key] = value;
+    out["last_epoch_terms"] = s.last_terms;
+    out["train_seconds"] = s.train_seconds;
+    out["examples_per_second"] = s.train_seconds > 0 ? s.examples / s.train_seconds : 0.0;
+    out["step_seconds"] = s.steps ? s.train_seconds / s.steps : 0.0;
+    out["wall_seconds"] = s.wall_seconds + std::chrono::duration<double>(Clock::now() - started).count();
+    out["peak_rss_mib"] = peak_rss_mib();
+    return out;
+  });
+  remove_resume_point(run);  // a finished run is never continued: it would only take room
+  return metrics;
+}
+
+}  // namespace
+
 nlohmann::json run_experiment(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log,
                               bool terminal) {
-  return experiment_kind(config.task).train(config, out_dir, log, terminal);
+  return train_loop(config, out_dir, log, terminal, /*resume=*/false);
+}
+
+nlohmann::json resume_experiment(const std::string& run_dir, std::ostream& log, bool terminal) {
+  const std::string config_file = (fs::path(run_dir) / "config.toml").string();
+  if (!fs::exists(config_file)) throw UserError("FileNotFound", config_file, "not a run folder (gedilog train --out writes one)");
+  return train_loop(load_experiment(config_file, {}), run_dir, log, terminal, /*resume=*/true);
 }
 
 nlohmann::json evaluate_run(const std::string& run_dir) {
-  const std::string config_file = (std::filesystem::path(run_dir) / "config.toml").string();
-  if (!std::filesystem::exists(config_file))
+  const std::string config_file = (fs::path(run_dir) / "config.toml").string();
+  if (!fs::exists(config_file))
     throw UserError("FileNotFound", config_file, "not a run folder (gedilog train --out writes one)");
-  return experiment_kind(load_experiment(config_file, {}).task, config_file).evaluate(run_dir);
+  const ExperimentConfig config = load_experiment(config_file, {});
+  const ExperimentKind& kind = experiment_kind(config.task, config_file);
+  torch::manual_seed(static_cast<std::uint64_t>(config.seed));
+  std::ostream quiet(nullptr);  // what building it logs was said when it trained
+  const std::unique_ptr<Experiment> x = kind.make(config, quiet);
+  read_checkpoint((fs::path(run_dir) / "model.pt").string(),
+                  [&](torch::serialize::InputArchive& archive) { x->load_model(archive); });
+  const nlohmann::json evaluation = x->evaluate();
+  nlohmann::json out = evaluation.at("test");
+  out.erase("confusion");
+  for (const auto& [set, value] : evaluation.items())
+    if (set != "test" && !value.is_null()) out[set] = value;
+  return out;
 }
 
 }  // namespace gedilog::tasks

@@ -79,17 +79,6 @@ torch::Device training_device(const ExperimentConfig& c) {
   return device;
 }
 
-RunStart start_run(const ExperimentConfig& c, bool with_data) {
-  const auto time = std::chrono::steady_clock::now();
-  const torch::Device device = training_device(c);
-  torch::manual_seed(static_cast<std::uint64_t>(c.seed));
-  return {device, with_data ? load_data(c) : TrainTest{}, time};
-}
-
-double RunStart::wall_seconds() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - time).count();
-}
-
 std::shared_ptr<neural::Objective> make_objective(const ExperimentConfig& c) {
   if (c.objective == "swav") {
     neural::SwavOptions o;
@@ -146,6 +135,7 @@ double learning_rate_at(const ExperimentConfig& c, int epoch) {
 
 void request_interrupt() { g_interrupted = true; }
 bool interrupted() { return g_interrupted; }
+void clear_interrupt() { g_interrupted = false; }
 
 void stop_on_signals() {
   struct sigaction action {};
@@ -167,20 +157,6 @@ void throw_if_interrupted(const std::string& run_dir) {
     throw UserError("Interrupted", run_dir, "training was interrupted; the run folder has no metrics.json");
 }
 
-void show_progress(std::ostream& log, int epoch, int epochs, std::int64_t step, std::int64_t steps, double loss) {
-  const int width = 30, done = static_cast<int>(width * (step + 1) / steps);
-  log << "\repoch " << epoch << "/" << epochs << " [" << std::string(done, '#') << std::string(width - done, '.')
-      << "] " << (step + 1) << "/" << steps << " loss " << fixed(loss, 4) << std::flush;
-}
-
-std::function<void(std::int64_t, double)> on_training_step(const std::string& run_dir, std::ostream& log, bool terminal,
-                                                           int epoch, int epochs, std::int64_t steps) {
-  return [run_dir, &log, terminal, epoch, epochs, steps](std::int64_t step, double loss) {
-    throw_if_interrupted(run_dir);
-    if (terminal) show_progress(log, epoch, epochs, step, steps, loss);
-  };
-}
-
 namespace {
 
 std::string crc32_of(const std::string& bytes) {
@@ -190,11 +166,35 @@ std::string crc32_of(const std::string& bytes) {
 
 }  // namespace
 
-void write_checkpoint(RunFolder& run, torch::serialize::OutputArchive& archive) {
+void write_checkpoint(RunFolder& run, const std::string& name, torch::serialize::OutputArchive& archive) {
   std::ostringstream bytes;
   archive.save_to(bytes);
-  run.write("model.pt", bytes.str());
-  run.write("model.pt.crc32", crc32_of(bytes.str()) + "\n");
+  run.write(name, bytes.str());
+  run.write(name + ".crc32", crc32_of(bytes.str()) + "\n");
+}
+
+void save_modules(torch::serialize::OutputArchive& archive, const std::vector<std::shared_ptr<torch::nn::Module>>& modules) {
+  for (std::size_t k = 0; k < modules.size(); ++k) {
+    torch::serialize::OutputArchive part;
+    modules[k]->save(part);
+    archive.write("module_" + std::to_string(k), part);
+  }
+}
+
+void load_modules(torch::serialize::InputArchive& archive, const std::vector<std::shared_ptr<torch::nn::Module>>& modules,
+                  torch::Device device) {
+  for (std::size_t k = 0; k < modules.size(); ++k) {
+    torch::serialize::InputArchive part;
+    archive.read("module_" + std::to_string(k), part);
+    modules[k]->load(part);
+    modules[k]->to(device);
+  }
+}
+
+torch::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::string& key) {
+  c10::IValue value;
+  archive.read(key, value);
+  return value.toTensor();
 }
 
 void read_checkpoint(const std::string& file, const std::function<void(torch::serialize::InputArchive&)>& read) {

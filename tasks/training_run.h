@@ -1,7 +1,6 @@
 #pragma once
-// What every training command (`gedilog train`, `gedilog cluster`) shares: the data, objective
-// and augmentations an experiment file asks for, the progress display, Ctrl-C.
-#include <chrono>
+// What the kinds of run (tasks/run_experiment.h) share: the data, objective and augmentations an
+// experiment file asks for, the device, Ctrl-C, checkpoints.
 #include <functional>
 #include <iosfwd>
 #include <memory>
@@ -37,16 +36,6 @@ TrainTest load_source(const std::string& source, const std::string& dir);
 // train.device, checked: a CUDA device needs a CUDA build.
 torch::Device training_device(const ExperimentConfig& config);
 
-// What every training run begins with: the device, LibTorch's global generator seeded with
-// train.seed, the data (none when !with_data: a task that loads its own), and the time it began.
-struct RunStart {
-  torch::Device device;
-  TrainTest data;
-  std::chrono::steady_clock::time_point time;
-  double wall_seconds() const;  // since `time`
-};
-RunStart start_run(const ExperimentConfig& config, bool with_data = true);
-
 // The [objective] section as a module (its encoder: model.network, neural::make_encoder).
 std::shared_ptr<neural::Objective> make_objective(const ExperimentConfig& config);
 neural::AugmentOptions augment_options(const ExperimentConfig& config);
@@ -62,6 +51,8 @@ double learning_rate_at(const ExperimentConfig& config, int epoch);
 // stops after its step with a UserError naming the run folder, which is recorded as failed.
 void request_interrupt();
 bool interrupted();
+// Forgets a request (a test that interrupts a run on purpose, then resumes it).
+void clear_interrupt();
 // What every training command installs: SIGINT and SIGTERM request the interrupt (without
 // restarting a blocking wait, so that `compare` hears them while it waits for its runs); a
 // child run of `compare` (GEDILOG_PARENT_PID set to its parent) is sent SIGTERM when that
@@ -71,21 +62,21 @@ void stop_on_signals();
 std::string parent_pid_entry();
 void throw_if_interrupted(const std::string& run_dir);
 
-// On a terminal, one line redrawn per step: "epoch 2/5 [####......] 12/63 loss 0.1234".
-void show_progress(std::ostream& log, int epoch, int epochs, std::int64_t step, std::int64_t steps, double loss);
-
-// The Trainer's per-step callback of a training command: Ctrl-C stops the run after the step;
-// on a terminal the progress line is redrawn.
-std::function<void(std::int64_t, double)> on_training_step(const std::string& run_dir, std::ostream& log, bool terminal,
-                                                           int epoch, int epochs, std::int64_t steps);
-
-// A run's checkpoint: model.pt, written whole or not at all (a full disk is a UserError, not
-// LibTorch aborting from a destructor), and its CRC-32 beside it in model.pt.crc32.
-void write_checkpoint(RunFolder& run, torch::serialize::OutputArchive& archive);
+// A checkpoint in the run folder (model.pt, resume.pt), written whole or not at all (a full disk
+// is a UserError, not LibTorch aborting from a destructor), and its CRC-32 beside it (NAME.crc32).
+void write_checkpoint(RunFolder& run, const std::string& name, torch::serialize::OutputArchive& archive);
 // A finished run's checkpoint: read(archive) loads the modules from `file` (a run folder's
 // model.pt). A missing, damaged (its CRC-32 differs) or mismatched checkpoint (another
 // architecture) is a UserError naming the file, not LibTorch's internal message.
 void read_checkpoint(const std::string& file, const std::function<void(torch::serialize::InputArchive&)>& read);
+
+// Modules beyond a kind's model that training keeps (a decoder's weights): each under
+// "module_K" of the archive.
+void save_modules(torch::serialize::OutputArchive& archive, const std::vector<std::shared_ptr<torch::nn::Module>>& modules);
+void load_modules(torch::serialize::InputArchive& archive, const std::vector<std::shared_ptr<torch::nn::Module>>& modules,
+                  torch::Device device);
+// A tensor written with archive.write(key, tensor); a missing key is LibTorch's error.
+torch::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::string& key);
 
 double peak_rss_mib();
 std::string fixed(double value, int digits);

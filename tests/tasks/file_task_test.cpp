@@ -149,7 +149,7 @@ TEST_CASE("Two neural predicates with different networks and domains train toget
   const ExperimentConfig config = load_experiment(toml, {});
   CHECK(config.program == dir.path("program.pl"));  // relative to the experiment file
   std::ostringstream log;
-  const nlohmann::json m = train_file_task(config, dir.path("run"), log, false);
+  const nlohmann::json m = run_experiment(config, dir.path("run"), log, false);
   INFO(log.str());
   CHECK(m["test"]["accuracy"].get<double>() > 0.9);
   CHECK(m["test"]["concept_accuracy"]["digit_net"].get<double>() > 0.9);
@@ -158,7 +158,7 @@ TEST_CASE("Two neural predicates with different networks and domains train toget
   CHECK(m["train_examples"] == 360);
   CHECK(m["val"]["examples"] == 40);
   CHECK(m["val"]["accuracy"].get<double>() > 0.8);
-  CHECK(evaluate_file_task(dir.path("run"))["accuracy"] == m["test"]["accuracy"]);
+  CHECK(evaluate_run(dir.path("run"))["accuracy"] == m["test"]["accuracy"]);
 
   // predict: a ground query (its probability) and one left open (every answer).
   // A one-image query among them: its batch still has the slot in(1) the others read.
@@ -205,13 +205,13 @@ TEST_CASE("Two neural predicates with different networks and domains train toget
 
   // An input the network's dataset does not hold is named.
   dir.write("train.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "mnist:train:1", "Y": "idx:train:2"}})j");
-  CHECK_THROWS_WITH(train_file_task(config, dir.path("run2"), log, false),
+  CHECK_THROWS_WITH(run_experiment(config, dir.path("run2"), log, false),
                     Contains("train.jsonl:1: ExampleError: inputs.X: network digit_net reads idx images, not mnist:train:1"));
   // A [[network]] the program does not declare.
   const std::string more = dir.write("more.toml", "[task]\nname = \"files\"\nprogram = \"program.pl\"\n"
                                                   "train = \"test.jsonl\"\ntest = \"test.jsonl\"\n" + networks +
                                                       "[[network]]\nname = \"other\"\ndataset = \"idx\"\n");
-  CHECK_THROWS_WITH(train_file_task(load_experiment(more, {}), dir.path("run3"), log, false),
+  CHECK_THROWS_WITH(run_experiment(load_experiment(more, {}), dir.path("run3"), log, false),
                     Contains("declares no network other"));
 }
 
@@ -223,7 +223,7 @@ TEST_CASE("A learnable fact converges to its frequency in the data", "[tasks][fi
   const std::string toml = write_task(dir, "t(_)::heads.\ncoin :- heads.\n", train, train, "", 30, 10);
   std::ostringstream log;
   // All 100 examples train (no validation split): the frequency is theirs, 0.7.
-  const nlohmann::json m = train_file_task(load_experiment(toml, {"data.validation=0"}), dir.path("run"), log, false);
+  const nlohmann::json m = run_experiment(load_experiment(toml, {"data.validation=0"}), dir.path("run"), log, false);
   INFO(log.str());
   REQUIRE(m["facts"].size() == 1);
   CHECK(m["facts"][0]["name"] == "heads");
@@ -241,7 +241,7 @@ TEST_CASE("A learnable fact converges to its frequency in the data", "[tasks][fi
   const std::string start =
       write_task(dir, "t(0.3)::heads.\nt(_)::unused.\ncoin :- heads.\n", train, train, "", 0, 10);
   std::ostringstream start_log;
-  const nlohmann::json untrained = train_file_task(load_experiment(start, {}), dir.path("run_start"), start_log, false);
+  const nlohmann::json untrained = run_experiment(load_experiment(start, {}), dir.path("run_start"), start_log, false);
   REQUIRE(untrained["facts"].size() == 2);
   CHECK(untrained["facts"][0]["probabilities"][0].get<double>() == Approx(0.3));
   CHECK(untrained["facts"][1]["name"] == "unused");
@@ -265,7 +265,7 @@ TEST_CASE("predict explains programs with fixed facts too, in either semiring", 
            "q(X) :- digit(X, 1), c.\n",
       train, train, "[[network]]\nname = \"digit_net\"\narchitecture = \"mlp\"\ndataset = \"idx\"\n", 1, 8);
   std::ostringstream log;
-  train_file_task(load_experiment(toml, {}), dir.path("run"), log, false);
+  run_experiment(load_experiment(toml, {}), dir.path("run"), log, false);
   const std::string ask = dir.write("ask.jsonl", R"j({"query": "q(X)", "inputs": {"X": "idx:test:1"}})j");
   std::ostringstream p_out, best_out;
   predict_file_task(dir.path("run"), ask, p_out);

@@ -27,6 +27,7 @@
 #include "tasks/mnist_data.h"
 #include "tasks/program_task.h"
 #include "tasks/run_experiment.h"
+#include "interrupting_log.h"
 #include "synthetic_mnist.h"
 #include "temp_files.h"
 
@@ -320,7 +321,7 @@ learning_rate = 0.003
 )");
   const ExperimentConfig config = load_experiment(config_file, {});
   std::ostringstream log;
-  const nlohmann::json m = train_program_task(config, dir.path("runs/a"), log, false);
+  const nlohmann::json m = run_experiment(config, dir.path("runs/a"), log, false);
   INFO(log.str());
   for (const char* f : {"config.toml", "metrics.json", "history.csv", "model.pt", "confusion.png", "curves.png"})
     CHECK(fs::exists(dir.path(std::string("runs/a/") + f)));
@@ -329,22 +330,22 @@ learning_rate = 0.003
   CHECK(m.at("test").at("label_accuracy").get<double>() > 0.8);
   CHECK(db_status(dir.path("runs/runs.db"), "runs/a") == "finished");
   // The same seed, the same run.
-  const nlohmann::json again = train_program_task(config, dir.path("runs/b"), log, false);
+  const nlohmann::json again = run_experiment(config, dir.path("runs/b"), log, false);
   CHECK(again.at("test").at("label_accuracy") == m.at("test").at("label_accuracy"));
   std::ifstream h1(dir.path("runs/a/history.csv")), h2(dir.path("runs/b/history.csv"));
   std::string l1, l2;
   std::getline(h1, l1), std::getline(h1, l1), std::getline(h2, l2), std::getline(h2, l2);
   CHECK(l1.substr(0, l1.find(',', 2)) == l2.substr(0, l2.find(',', 2)));  // epoch 1's loss
   // gedilog eval re-computes the test metrics from the checkpoint.
-  CHECK(evaluate_program_task(dir.path("runs/a")).at("concept_accuracy") == m.at("test").at("concept_accuracy"));
+  CHECK(evaluate_run(dir.path("runs/a")).at("concept_accuracy") == m.at("test").at("concept_accuracy"));
   // A finished run folder is never overwritten.
-  CHECK_THROWS_WITH(train_program_task(config, dir.path("runs/a"), log, false), Catch::Contains("RunExists"));
+  CHECK_THROWS_WITH(run_experiment(config, dir.path("runs/a"), log, false), Catch::Contains("RunExists"));
   // A failing run (its program lacks the network) leaves no metrics.json and is marked failed.
   const std::string bad_program = dir.write("bad.pl", "nn(other_net, [X], Y, [0,1,2,3,4,5,6,7,8,9]) :: digit(X, Y).\n"
                                                        "add(A, B, [_, _]) :- digit(A, _), digit(B, _).\n");
   ExperimentConfig bad = config;
   bad.program = bad_program;
-  CHECK_THROWS_WITH(train_program_task(bad, dir.path("runs/c"), log, false), Catch::Contains("other_net"));
+  CHECK_THROWS_WITH(run_experiment(bad, dir.path("runs/c"), log, false), Catch::Contains("other_net"));
   CHECK_FALSE(fs::exists(dir.path("runs/c/metrics.json")));
   CHECK(db_status(dir.path("runs/runs.db"), "runs/c") == "failed");
 }
@@ -366,7 +367,7 @@ batch_size = 50
 learning_rate = 0.003
 )");
   std::ostringstream log;
-  const nlohmann::json m = train_cluster(load_experiment(config_file, {}), dir.path("runs/a"), log, false);
+  const nlohmann::json m = run_experiment(load_experiment(config_file, {}), dir.path("runs/a"), log, false);
   INFO(log.str());
   for (const char* f : {"config.toml", "metrics.json", "history.csv", "model.pt", "confusion.png", "curves.png"})
     CHECK(fs::exists(dir.path(std::string("runs/a/") + f)));
@@ -401,17 +402,10 @@ learning_rate = 0.003
   fs::resize_file(dir.path("runs/a/model.pt"), fs::file_size(dir.path("runs/a/model.pt")) / 2);
   CHECK_THROWS_WITH(evaluate_run(dir.path("runs/a")), Catch::Contains("runs/a/model.pt: CheckpointError"));
   // GEDI with its generative term also writes SGLD samples.
-  const nlohmann::json g = train_cluster(
+  const nlohmann::json g = run_experiment(
       load_experiment(config_file, {"objective.generative=1", "objective.sgld_steps=2", "train.epochs=1"}),
       dir.path("runs/g"), log, false);
   CHECK(fs::exists(dir.path("runs/g/samples.png")));
-  // Each command refuses the other's task, before it makes a run folder.
-  CHECK_THROWS_WITH(train_cluster(load_experiment(config_file, {"task.name=mnist-add"}), dir.path("runs/x"), log, false),
-                    Catch::Contains("gedilog cluster runs task"));
-  CHECK_THROWS_WITH(train_program_task(load_experiment(config_file, {}), dir.path("runs/y"), log, false),
-                    Catch::Contains("gedilog train runs task"));
-  CHECK_FALSE(fs::exists(dir.path("runs/x")));
-  CHECK_FALSE(fs::exists(dir.path("runs/y")));
 
   // A grid: 2 variants x 2 seeds, resumable, a table read back from runs.db.
   const std::string grid_file = dir.write("grid.toml", R"(
@@ -440,6 +434,19 @@ set = ["objective.name=swav"]
   CHECK(run_grid(grid, dir.path("cmp"), second, false) == table);
   CHECK_THAT(second.str(), Catch::Contains("finished before"));
   CHECK_THAT(second.str(), !Catch::Contains("->"));
+  // A run of a grid that was interrupted is continued from its last finished epoch.
+  const Grid two_epochs = load_grid(dir.write("grid2.toml", "experiment = \"cluster.toml\"\nseeds = [0]\n"
+                                                            "set = [\"train.epochs=2\"]\nmetrics = [\"test.nmi\"]\n"
+                                                            "[[variant]]\nname = \"GEDI\"\n"));
+  const GridRun cut = grid_runs(two_epochs, dir.path("cmp2")).front();
+  testing::InterruptingLog cut_log(1);
+  CHECK_THROWS_WITH(run_experiment(load_experiment(cut.experiment, cut.overrides), cut.dir, cut_log, false),
+                    Catch::Contains("Interrupted"));
+  clear_interrupt();
+  std::ostringstream third;
+  run_grid(two_epochs, dir.path("cmp2"), third, false);
+  CHECK_THAT(third.str(), Catch::Contains("(resumed)"));
+  CHECK(fs::exists(cut.dir + "/metrics.json"));
 
   // Grid errors name the file and line; a variant's typo fails before anything runs.
   const std::string typo = dir.write("typo.toml", "experiment = \"cluster.toml\"\nseeds = [0]\nmetrics = [\"a\"]\n"
@@ -447,6 +454,130 @@ set = ["objective.name=swav"]
   CHECK_THROWS_WITH(load_grid(typo), Catch::Contains("objective.nmae"));
   const std::string unknown = dir.write("unknown.toml", "experiment = \"cluster.toml\"\nsedes = [0]\n");
   CHECK_THROWS_WITH(load_grid(unknown), Catch::Contains("unknown.toml:2") && Catch::Contains("sedes"));
+}
+
+
+
+// The columns of history.csv that do not measure time, row by row.
+std::vector<std::string> untimed_history(const std::string& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  auto timed = [](const std::string& name) {  // train_seconds, examples_per_second, data_s, ...
+    return name.find("second") != std::string::npos || (name.size() > 2 && name.compare(name.size() - 2, 2, "_s") == 0);
+  };
+  std::vector<bool> keep;
+  std::stringstream header(line);
+  for (std::string name; std::getline(header, name, ',');) keep.push_back(!timed(name));
+  std::vector<std::string> out;
+  while (std::getline(in, line)) {
+    std::stringstream row(line);
+    std::string kept;
+    std::size_t c = 0;
+    for (std::string value; std::getline(row, value, ','); ++c)
+      if (keep.at(c)) kept += value + ",";
+    out.push_back(kept);
+  }
+  return out;
+}
+
+// Trains `config` uninterrupted into runs/whole, and again into runs/cut with Ctrl-C in epoch
+// 2, then resumed: both end with the same numbers.
+void check_resume_reproduces(const testing::TempFiles& dir, const ExperimentConfig& config) {
+  std::ostringstream log;
+  const nlohmann::json whole = run_experiment(config, dir.path("runs/whole"), log, false);
+  testing::InterruptingLog cut_log(1);
+  CHECK_THROWS_WITH(run_experiment(config, dir.path("runs/cut"), cut_log, false), Catch::Contains("Interrupted"));
+  clear_interrupt();
+  INFO(cut_log.text());
+  CHECK(fs::exists(dir.path("runs/cut/resume.pt")));
+  CHECK_FALSE(fs::exists(dir.path("runs/cut/metrics.json")));
+  CHECK(untimed_history(dir.path("runs/cut/history.csv")).size() == 1);  // written as epoch 1 ended
+  CHECK(db_status(dir.path("runs/runs.db"), "runs/cut") == "failed");
+  std::ostringstream resume_log;
+  const nlohmann::json resumed = resume_experiment(dir.path("runs/cut"), resume_log, false);
+  INFO(resume_log.str());
+  CHECK_THAT(resume_log.str(), Catch::Contains("after epoch 1 of 3"));
+  CHECK(resumed.at("test") == whole.at("test"));
+  CHECK(resumed.at("val") == whole.at("val"));
+  CHECK(resumed.at("last_epoch_terms") == whole.at("last_epoch_terms"));
+  if (whole.contains("facts")) CHECK(resumed.at("facts") == whole.at("facts"));
+  CHECK(untimed_history(dir.path("runs/cut/history.csv")) == untimed_history(dir.path("runs/whole/history.csv")));
+  CHECK(db_status(dir.path("runs/runs.db"), "runs/cut") == "finished");
+  CHECK_FALSE(fs::exists(dir.path("runs/cut/resume.pt")));  // a finished run is not continued
+  CHECK_THROWS_WITH(resume_experiment(dir.path("runs/cut"), resume_log, false), Catch::Contains("RunExists"));
+}
+
+TEST_CASE("A run interrupted in epoch 2 and resumed ends as the uninterrupted run", "[tasks][train][resume]") {
+  const testing::TempFiles dir("gedilog_resume");
+  SECTION("MNIST addition with GEDI and a decoder as mitigations (SGLD, a second module, alignment)") {
+    const std::string file = dir.write("add.toml", testing::idx_data_section(dir.path("data"), 200, 60, 5, true) + R"(
+[augment]
+rotation = 5.0
+[model]
+network = "mlp"
+[objective]
+generative = 1.0
+sgld_steps = 2
+sgld_buffer = 64
+[joint]
+objective = 1.0
+reconstruction = 0.5
+[train]
+epochs = 3
+batch_size = 16
+learning_rate = 0.003
+)");
+    check_resume_reproduces(dir, load_experiment(file, {}));
+  }
+  SECTION("a task defined by files, with a learnable fact and GEDI as mitigation") {
+    const std::string data = testing::idx_data_section(dir.path("data"), 200, 60, 5);
+    dir.write("program.pl",
+              "nn(digit_net, [X], Y, [0,1,2,3,4,5,6,7,8,9]) :: digit(X, Y).\n"
+              "t(0.5)::awake.\n"
+              "sum(X, Y, Z) :- awake, digit(X, A), digit(Y, B), Z is A + B.\n");
+    auto examples = [](const char* split, int n) {
+      std::string out;
+      for (int i = 0; i + 1 < n; i += 2)  // labels cycle 0..9
+        out += nlohmann::json{{"query", "sum(X, Y, " + std::to_string(i % 10 + (i + 1) % 10) + ")"},
+                              {"inputs", {{"X", std::string("idx:") + split + ":" + std::to_string(i)},
+                                          {"Y", std::string("idx:") + split + ":" + std::to_string(i + 1)}}}}
+                   .dump() +
+               "\n";
+      return out;
+    };
+    dir.write("train.jsonl", examples("train", 200));
+    dir.write("test.jsonl", examples("test", 60));
+    const std::string file = dir.write("files.toml", "[task]\nname = \"files\"\nprogram = \"program.pl\"\n"
+                                                      "train = \"train.jsonl\"\ntest = \"test.jsonl\"\n"
+                                                      "[[network]]\nname = \"digit_net\"\narchitecture = \"mlp\"\n"
+                                                      "dataset = \"idx\"\n" + data + R"(
+[objective]
+generative = 0.0
+[joint]
+objective = 1.0
+[train]
+epochs = 3
+batch_size = 10
+)");
+    check_resume_reproduces(dir, load_experiment(file, {}));
+  }
+  SECTION("clustering with GEDI") {
+    const std::string file = dir.write("cluster.toml", testing::idx_data_section(dir.path("data"), 200, 60, 5) + R"(
+[task]
+name = "cluster"
+[model]
+network = "mlp"
+[objective]
+generative = 1.0
+sgld_steps = 2
+sgld_buffer = 64
+[train]
+epochs = 3
+batch_size = 40
+)");
+    check_resume_reproduces(dir, load_experiment(file, {}));
+  }
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "tasks/joint_training.h"
 #include "tasks/metrics.h"
 #include "tasks/program_experiment.h"
+#include "tasks/run_experiment.h"
 #include "tasks/program_task.h"
 #include "tasks/shortcuts.h"
 #include "synthetic_mnist.h"
@@ -242,7 +243,7 @@ TEST_CASE("every mitigation trains jointly with the program, alone or combined",
     const ExperimentConfig c = load_experiment(config_file, set);
     CHECK(mitigation_name(c) == name);
     std::ostringstream log;
-    const nlohmann::json m = train_program_task(c, dir.path("runs/" + name), log, false);
+    const nlohmann::json m = run_experiment(c, dir.path("runs/" + name), log, false);
     INFO(log.str());
     CHECK(m.at("mitigation") == name);
     CHECK(m.contains("concepts_renamed"));
@@ -260,13 +261,13 @@ TEST_CASE("every mitigation trains jointly with the program, alone or combined",
     if (name == "none") CHECK(m.at("last_epoch_terms").empty());
     for (const auto& [term, value] : m.at("last_epoch_terms").items()) CHECK(std::isfinite(value.get<double>()));
     // gedilog eval reads the concept network back, whatever it is made of.
-    const nlohmann::json again = evaluate_program_task(dir.path("runs/" + name));
+    const nlohmann::json again = evaluate_run(dir.path("runs/" + name));
     CHECK(again.at("concept_accuracy") == test.at("concept_accuracy"));
     CHECK(again.at("ood").at("label_accuracy") == m.at("ood").at("label_accuracy"));
   }
   // With half of the examples' digits given, the digits are learnt outright.
   std::ostringstream log;
-  const nlohmann::json supervised = train_program_task(
+  const nlohmann::json supervised = run_experiment(
       load_experiment(config_file, {"joint.supervision=0.5", "train.epochs=4"}), dir.path("runs/sup"), log, false);
   CHECK(supervised.at("test").at("concept_accuracy").get<double>() > 0.8);
   CHECK(supervised.at("ood").at("concept_accuracy").get<double>() > 0.8);
