@@ -14,5 +14,6 @@ void setup_predict(CLI::App& app);
 void setup_images(CLI::App& app);
 void setup_compare(CLI::App& app);
 void setup_shortcuts(CLI::App& app);
+void setup_runs(CLI::App& app);
 
 }  // namespace gedilog::app

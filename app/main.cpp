@@ -7,6 +7,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"gedilog: neuro-symbolic learning with exact probabilistic logic"};
+  app.set_version_flag("--version", std::string("gedilog ") + GEDILOG_VERSION);
   app.require_subcommand(1);
   gedilog::app::setup_query(app);
   gedilog::app::setup_compile(app);
@@ -16,13 +17,14 @@ int main(int argc, char** argv) {
   gedilog::app::setup_images(app);
   gedilog::app::setup_compare(app);
   gedilog::app::setup_shortcuts(app);
+  gedilog::app::setup_runs(app);
   try {
     app.parse(argc, argv);  // runs the chosen subcommand's callback
   } catch (const CLI::ValidationError& e) {  // a missing file, a value out of range: bad input
     std::cerr << "gedilog: error: " << e.what() << "\n";
     return gedilog::kExitUserError;
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+  } catch (const CLI::ParseError& e) {  // --help and --version (status 0), or a usage error
+    return app.exit(e) == 0 ? 0 : gedilog::kExitUserError;
   } catch (const gedilog::UserError& e) {
     std::cerr << "gedilog: error: " << e.what() << "\n";
     return gedilog::kExitUserError;

@@ -136,7 +136,7 @@ class ClusterExperiment : public Experiment {
     std::vector<Column> out{{"test_accuracy", test.at("accuracy").get<double>()},
                             {"test_nmi", test.at("nmi").get<double>()},
                             {"test_ari", test.at("ari").get<double>()},
-                            {"val_accuracy", e.at("val").is_null() ? 0.0 : e.at("val").at("accuracy").get<double>()}};
+                            {"val_accuracy", e.at("val").is_null() ? std::nan("") : e.at("val").at("accuracy").get<double>()}};
     if (with_gap_) out.push_back({"energy_gap", e.value("energy_gap", std::nan(""))});
     return out;
   }

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -440,7 +441,7 @@ class FileExperiment : public Experiment {
   std::vector<Column> history_columns(const nlohmann::json& e) const override {
     std::vector<Column> out{{"test_accuracy", e.at("test").at("accuracy").get<double>()},
                             {"test_loss", e.at("test").at("loss").get<double>()},
-                            {"val_accuracy", e.at("val").is_null() ? 0.0 : e.at("val").at("accuracy").get<double>()}};
+                            {"val_accuracy", e.at("val").is_null() ? std::nan("") : e.at("val").at("accuracy").get<double>()}};
     for (const bridge::LearnableFact& f : model_.neural->facts()) out.push_back({"P(" + f.name + ")", f.probabilities()[0]});
     return out;
   }

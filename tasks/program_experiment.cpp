@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <ostream>
@@ -241,7 +242,9 @@ class ProgramExperiment : public Experiment {
 
   std::vector<Column> history_columns(const nlohmann::json& e) const override {
     const bridge::StepTimes& t = last_.times;
-    auto value = [&](const char* set, const char* key) { return e.at(set).is_null() ? 0.0 : e.at(set).at(key).get<double>(); };
+    auto value = [&](const char* set, const char* key) {
+      return e.at(set).is_null() ? std::nan("") : e.at(set).at(key).get<double>();  // NaN: an empty cell
+    };
     return {{"test_label_accuracy", value("test", "label_accuracy")},
             {"test_concept_accuracy", value("test", "concept_accuracy")},
             {"ood_label_accuracy", value("ood", "label_accuracy")},

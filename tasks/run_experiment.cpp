@@ -4,6 +4,9 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <filesystem>
 #include <mutex>
 #include <ostream>
@@ -112,25 +115,101 @@ struct LoopState {
   double train_seconds = 0, wall_seconds = 0;  // wall: of earlier processes (a resumed run)
   std::int64_t examples = 0, steps = 0;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LoopState, epoch, columns, rows, last_terms, train_seconds, wall_seconds, examples,
-                                   steps)
+// JSON writes a NaN cell (a set the run does not have) as null; it is read back as NaN.
+void to_json(nlohmann::json& j, const LoopState& s) {
+  j = {{"epoch", s.epoch},         {"columns", s.columns},           {"rows", s.rows},
+       {"last_terms", s.last_terms}, {"train_seconds", s.train_seconds}, {"wall_seconds", s.wall_seconds},
+       {"examples", s.examples},   {"steps", s.steps}};
+}
+void from_json(const nlohmann::json& j, LoopState& s) {
+  j.at("epoch").get_to(s.epoch);
+  j.at("columns").get_to(s.columns);
+  for (const nlohmann::json& row : j.at("rows")) {
+    s.rows.emplace_back();
+    for (const nlohmann::json& cell : row) s.rows.back().push_back(cell.is_null() ? std::nan("") : cell.get<double>());
+  }
+  j.at("last_terms").get_to(s.last_terms);
+  j.at("train_seconds").get_to(s.train_seconds);
+  j.at("wall_seconds").get_to(s.wall_seconds);
+  j.at("examples").get_to(s.examples);
+  j.at("steps").get_to(s.steps);
+}
 
 std::string history_csv(const LoopState& s) {
   std::ostringstream out;
   for (std::size_t c = 0; c < s.columns.size(); ++c) out << (c ? "," : "") << s.columns[c];
   out << "\n";
   for (const std::vector<double>& row : s.rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) out << (c ? "," : "") << row[c];
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      out << (c ? "," : "");
+      if (!std::isnan(row[c])) out << row[c];  // a set the run does not have: empty, as null in metrics.json
+    }
     out << "\n";
   }
   return out.str();
 }
 
-// On a terminal, one line redrawn per step: "epoch 2/5 [####......] 12/63 loss 0.1234".
-void show_progress(std::ostream& log, int epoch, int epochs, std::int64_t step, std::int64_t steps, double loss) {
-  const int width = 30, done = static_cast<int>(width * (step + 1) / steps);
-  log << "\repoch " << epoch << "/" << epochs << " [" << std::string(done, '#') << std::string(width - done, '.')
-      << "] " << (step + 1) << "/" << steps << " loss " << fixed(loss, 4) << std::flush;
+// "1:05" or "1:02:05".
+std::string clock_time(double seconds) {
+  const auto t = static_cast<std::int64_t>(std::max(0.0, seconds) + 0.5);
+  char text[32];
+  if (t >= 3600) std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(t / 3600),
+                               static_cast<long long>(t / 60 % 60), static_cast<long long>(t % 60));
+  else std::snprintf(text, sizeof text, "%lld:%02lld", static_cast<long long>(t / 60), static_cast<long long>(t % 60));
+  return text;
+}
+
+// What the loop says while an epoch trains: on a terminal one line redrawn per step,
+// "epoch 2/5 [####......] 12/63 loss 0.1234 eta 0:42" (the epoch's mean loss so far, the time
+// the epoch still needs at its pace so far); elsewhere (a log file, compare's children) that
+// line every 30 s, so that a long epoch is not silent. Every step's loss goes to events.jsonl.
+class EpochProgress {
+ public:
+  EpochProgress(std::ostream& log, bool terminal, int epoch, int epochs, std::string& events)
+      : log_(log), terminal_(terminal), epoch_(epoch), epochs_(epochs), events_(events), start_(Clock::now()),
+        last_line_(start_) {}
+
+  void step(std::int64_t step, std::int64_t steps, double loss) {
+    loss_sum_ += loss;
+    events_ += nlohmann::json{{"epoch", epoch_}, {"step", step + 1}, {"loss", loss}}.dump() + "\n";
+    const auto now = Clock::now();
+    if (!terminal_ && now - last_line_ < std::chrono::seconds(30)) return;
+    last_line_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double eta = elapsed / static_cast<double>(step + 1) * static_cast<double>(steps - step - 1);
+    const int width = 30, done = static_cast<int>(width * (step + 1) / steps);
+    log_ << (terminal_ ? "\r" : "") << "epoch " << epoch_ << "/" << epochs_ << " [" << std::string(done, '#')
+         << std::string(width - done, '.') << "] " << (step + 1) << "/" << steps << " loss "
+         << fixed(loss_sum_ / static_cast<double>(step + 1), 4) << " eta " << clock_time(eta)
+         << (terminal_ ? "" : "\n") << std::flush;
+  }
+
+ private:
+  std::ostream& log_;
+  bool terminal_;
+  int epoch_, epochs_;
+  std::string& events_;
+  Clock::time_point start_, last_line_;
+  double loss_sum_ = 0;
+};
+
+// events.jsonl kept to the epochs a resumed run had finished (a line per step and per epoch,
+// each with its epoch): what the interrupted epoch wrote is trained again.
+void trim_events(RunFolder& run, int epochs_done) {
+  std::ifstream in(run.path("events.jsonl"));
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    const nlohmann::json event = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (event.is_object() && event.value("epoch", epochs_done + 1) <= epochs_done) kept += line + "\n";
+  }
+  run.write("events.jsonl", kept);
+}
+
+void append_events(RunFolder& run, std::string& events) {
+  std::ofstream out(run.path("events.jsonl"), std::ios::app);
+  out << events;
+  if (!out.flush()) throw UserError("IOError", run.path("events.jsonl"), "cannot be written (is the disk full?)");
+  events.clear();
 }
 
 // LibTorch's global CPU generator (weights, dropout, SGLD noise): its state, and setting it.
@@ -197,15 +276,17 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
       log << "resuming " << out_dir << ": no epoch had ended, so training starts again from the first\n";
     }
     if (!resume) remove_resume_point(run);  // an earlier run's, of another configuration
+    if (resume) trim_events(run, s.epoch);
+    else run.write("events.jsonl", "");
+    std::string events;  // this epoch's, appended to events.jsonl as it ends
     nlohmann::json evaluation;
     for (int epoch = s.epoch + 1; epoch <= config.epochs; ++epoch) {
-      double loss_sum = 0;
+      EpochProgress progress(log, terminal, epoch, config.epochs, events);
       const EpochReport r = x->train_epoch(
           epoch, learning_rate_at(config, epoch),
           [&](std::int64_t step, std::int64_t steps, double loss) {
             throw_if_interrupted(out_dir);
-            loss_sum += loss;
-            if (terminal) show_progress(log, epoch, config.epochs, step, steps, loss_sum / static_cast<double>(step + 1));
+            progress.step(step, steps, loss);
           },
           log);
       if (terminal) log << "\n";
@@ -229,6 +310,10 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
       log << "epoch " << epoch << ": loss " << fixed(r.loss, 4);
       for (const auto& [name, value] : r.terms) log << ", " << name << " " << fixed(value, 4);
       log << ", " << x->epoch_summary(evaluation) << ", " << fixed(per_second, 0) << " examples/s\n";
+      nlohmann::json history = nlohmann::json::object();
+      for (const Column& c : row) history[c.first] = c.second;
+      events += nlohmann::json{{"epoch", epoch}, {"history", history}}.dump() + "\n";
+      append_events(run, events);
       run.write("history.csv", history_csv(s));
       s.wall_seconds += std::chrono::duration<double>(Clock::now() - started).count();
       write_resume_point(run, *x, s);
@@ -245,7 +330,7 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
       for (std::size_t k = 0; k < curves.size(); ++k) {
         const std::string& name = k == 0 ? std::string("loss") : x->curve_columns()[k - 1];
         const auto at = std::find(s.columns.begin(), s.columns.end(), name) - s.columns.begin();
-        curves[k].push_back(row.at(static_cast<std::size_t>(at)));
+        if (std::isfinite(row.at(static_cast<std::size_t>(at)))) curves[k].push_back(row.at(static_cast<std::size_t>(at)));
       }
     write_curves_png(run.path("curves.png"), curves);
 

@@ -3,8 +3,9 @@
 // clustering) is an Experiment: built from its configuration, it trains an epoch, evaluates,
 // saves and loads. The one training loop (run_experiment) owns everything around it: the run
 // folder and its runs.db record, the learning-rate schedule, the progress display, Ctrl-C,
-// history.csv (written as epochs end), a checkpoint per epoch that `--resume` continues from,
-// model.pt, curves.png and metrics.json. `gedilog train`, `cluster`, `eval`, `predict` and
+// history.csv (written as epochs end), events.jsonl (every step's loss, every epoch's history
+// row), a checkpoint per epoch that `--resume` continues from (resume.pt), model.pt,
+// curves.png and metrics.json. `gedilog train`, `cluster`, `eval`, `predict` and
 // `compare` (in process or through a child `gedilog train`) all come here. A new kind of run is
 // a row of the registry (run_experiment.cpp) and the file that implements its Experiment.
 #include <nlohmann/json.hpp>
@@ -55,7 +56,8 @@ class Experiment {
   // the kind draws one), "val" (null without a validation split) and the kind's other sets.
   virtual nlohmann::json evaluate() = 0;
   // An epoch's history.csv columns beyond epoch, loss, its terms, train_seconds and
-  // examples_per_second; and its log line's text after the loss and terms.
+  // examples_per_second (NaN for a set the run does not have: an empty cell); and its log
+  // line's text after the loss and terms.
   virtual std::vector<Column> history_columns(const nlohmann::json& evaluation) const = 0;
   virtual std::string epoch_summary(const nlohmann::json& evaluation) const = 0;
   // The history columns curves.png draws beside the loss.

@@ -154,8 +154,8 @@ nlohmann::json RunFolder::complete(const std::function<nlohmann::json()>& train)
   }
 }
 
-std::map<std::string, nlohmann::json> finished_runs(const std::string& db_file) {
-  std::map<std::string, nlohmann::json> out;
+std::vector<RunRecord> recorded_runs(const std::string& db_file) {
+  std::vector<RunRecord> out;
   if (!fs::exists(db_file)) return out;
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(db_file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
@@ -165,8 +165,9 @@ std::map<std::string, nlohmann::json> finished_runs(const std::string& db_file) 
   }
   sqlite3_busy_timeout(db, 10000);  // a run finishing meanwhile holds the write lock briefly
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT folder, metrics FROM runs WHERE status = 'finished' ORDER BY id", -1, &stmt,
-                         nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db,
+                         "SELECT id, folder, task, seed, status, started, ended, metrics, message FROM runs ORDER BY id",
+                         -1, &stmt, nullptr) != SQLITE_OK) {
     const std::string message = sqlite3_errmsg(db);
     sqlite3_close(db);
     throw UserError("DatabaseError", db_file, message);
@@ -176,10 +177,20 @@ std::map<std::string, nlohmann::json> finished_runs(const std::string& db_file) 
       const unsigned char* v = sqlite3_column_text(stmt, column);
       return v ? std::string(reinterpret_cast<const char*>(v)) : std::string();
     };
-    out[text(0)] = nlohmann::json::parse(text(1), nullptr, /*allow_exceptions=*/false);
+    nlohmann::json metrics = nlohmann::json::parse(text(7), nullptr, /*allow_exceptions=*/false);
+    if (metrics.is_discarded()) metrics = nullptr;
+    out.push_back({sqlite3_column_int64(stmt, 0), text(1), text(2), sqlite3_column_int64(stmt, 3), text(4), text(5),
+                   text(6), std::move(metrics), text(8)});
   }
   sqlite3_finalize(stmt);
   sqlite3_close(db);
+  return out;
+}
+
+std::map<std::string, nlohmann::json> finished_runs(const std::string& db_file) {
+  std::map<std::string, nlohmann::json> out;
+  for (RunRecord& r : recorded_runs(db_file))
+    if (r.status == "finished") out[r.folder] = std::move(r.metrics);
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 struct sqlite3;
 
@@ -48,6 +49,20 @@ class RunFolder {
   std::int64_t row_ = -1;
   bool ended_ = false;
 };
+
+// A row of runs.db.
+struct RunRecord {
+  std::int64_t id = 0;
+  std::string folder, task;  // folder: RunFolder::folder_key
+  std::int64_t seed = 0;
+  std::string status;        // "running" | "finished" | "failed"
+  std::string started, ended;  // UTC, SQLite's datetime('now')
+  nlohmann::json metrics;    // metrics.json's content (discarded when not JSON: null)
+  std::string message;       // why it failed
+};
+
+// Every run recorded in a runs.db, oldest first. A missing database holds no runs.
+std::vector<RunRecord> recorded_runs(const std::string& db_file);
 
 // The metrics of every finished run recorded in a runs.db, by RunFolder::folder_key; the latest
 // record of a folder wins. A missing database holds no runs.

@@ -27,3 +27,10 @@ execute_process(COMMAND ${GEDILOG} eval ${DIR} OUTPUT_VARIABLE again RESULT_VARI
 if(NOT rc EQUAL 0 OR NOT again STREQUAL evaluated)
   message(FATAL_ERROR "gedilog eval after a refused --resume: exit status ${rc}\n${again}")
 endif()
+# gedilog runs lists it, finished, from the runs.db beside the run folder.
+get_filename_component(parent ${DIR} DIRECTORY)
+get_filename_component(name ${DIR} NAME)
+execute_process(COMMAND ${GEDILOG} runs ${parent} --where folder=${name} OUTPUT_VARIABLE listed RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0 OR NOT listed MATCHES "\\| ${name} \\|[^\n]*\\| finished \\|")
+  message(FATAL_ERROR "gedilog runs: exit status ${rc}\n${listed}")
+endif()

@@ -481,6 +481,15 @@ std::vector<std::string> untimed_history(const std::string& file) {
   return out;
 }
 
+// events.jsonl's lines of training steps (epoch, step, loss: no time in them).
+std::vector<std::string> step_events(const std::string& file) {
+  std::ifstream in(file);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);)
+    if (line.find("\"history\"") == std::string::npos) out.push_back(line);
+  return out;
+}
+
 // Trains `config` uninterrupted into runs/whole, and again into runs/cut with Ctrl-C in epoch
 // 2, then resumed: both end with the same numbers.
 void check_resume_reproduces(const testing::TempFiles& dir, const ExperimentConfig& config) {
@@ -503,6 +512,9 @@ void check_resume_reproduces(const testing::TempFiles& dir, const ExperimentConf
   CHECK(resumed.at("last_epoch_terms") == whole.at("last_epoch_terms"));
   if (whole.contains("facts")) CHECK(resumed.at("facts") == whole.at("facts"));
   CHECK(untimed_history(dir.path("runs/cut/history.csv")) == untimed_history(dir.path("runs/whole/history.csv")));
+  // Every step once: the steps of the interrupted epoch 2 are trained, and logged, again.
+  CHECK(step_events(dir.path("runs/cut/events.jsonl")) == step_events(dir.path("runs/whole/events.jsonl")));
+  CHECK_THAT(step_events(dir.path("runs/whole/events.jsonl")).back(), Catch::Contains("\"epoch\":3"));
   CHECK(db_status(dir.path("runs/runs.db"), "runs/cut") == "finished");
   CHECK_FALSE(fs::exists(dir.path("runs/cut/resume.pt")));  // a finished run is not continued
   CHECK_THROWS_WITH(resume_experiment(dir.path("runs/cut"), resume_log, false), Catch::Contains("RunExists"));
