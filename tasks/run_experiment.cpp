@@ -262,12 +262,16 @@ void remove_resume_point(const RunFolder& run) {
 nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log, bool terminal,
                           bool resume) {
   const ExperimentKind& kind = experiment_kind(config.task);
+  // Everything the configuration names is checked (the device, the program, the data, the
+  // networks) by building the experiment before the run folder is made: bad input leaves no
+  // folder and no runs.db row.
+  refuse_finished_run(out_dir);
+  const auto started = Clock::now();
+  training_device(config);
+  torch::manual_seed(static_cast<std::uint64_t>(config.seed));
+  const std::unique_ptr<Experiment> x = kind.make(config, log);
   RunFolder run(out_dir, to_toml(config), config.task, config.seed);
   const nlohmann::json metrics = run.complete([&] {
-    const auto started = Clock::now();
-    training_device(config);  // checked before anything is built
-    torch::manual_seed(static_cast<std::uint64_t>(config.seed));
-    const std::unique_ptr<Experiment> x = kind.make(config, log);
     LoopState s;
     if (resume && fs::exists(run.path("resume.pt"))) {
       s = read_resume_point(run.path("resume.pt"), *x);

@@ -44,11 +44,15 @@ std::string RunFolder::database_of(const std::string& dir) {
   return (fs::absolute(dir).lexically_normal().parent_path() / "runs.db").string();
 }
 
+void refuse_finished_run(const std::string& dir) {
+  if (fs::exists(fs::path(dir) / "metrics.json"))
+    throw UserError("RunExists", dir, "holds a finished run (metrics.json); choose another --out");
+}
+
 RunFolder::RunFolder(const std::string& dir, const std::string& config_toml, const std::string& task,
                      std::int64_t seed)
     : dir_(dir) {
-  if (fs::exists(fs::path(dir) / "metrics.json"))
-    throw UserError("RunExists", dir, "holds a finished run (metrics.json); choose another --out");
+  refuse_finished_run(dir);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw UserError("IOError", dir, "cannot create the run folder: " + ec.message());
@@ -59,8 +63,7 @@ RunFolder::RunFolder(const std::string& dir, const std::string& config_toml, con
     lock_ = -1;
     throw UserError("RunBusy", dir, "another gedilog process is training into this folder");
   }
-  if (fs::exists(fs::path(dir) / "metrics.json"))  // finished while we waited for nothing: checked again under the lock
-    throw UserError("RunExists", dir, "holds a finished run (metrics.json); choose another --out");
+  refuse_finished_run(dir);  // it may have finished since: checked again under the lock
   write("config.toml", config_toml);
 
   const std::string db_file = database_of(dir);

@@ -14,6 +14,10 @@ struct sqlite3;
 
 namespace gedilog::tasks {
 
+// RunExists when DIR holds a finished run (DIR/metrics.json): a finished run is never
+// overwritten. RunFolder checks it again under its lock.
+void refuse_finished_run(const std::string& dir);
+
 class RunFolder {
  public:
   // Creates DIR; refuses a DIR that already holds a finished run (DIR/metrics.json) or that

@@ -340,14 +340,23 @@ learning_rate = 0.003
   CHECK(evaluate_run(dir.path("runs/a")).at("concept_accuracy") == m.at("test").at("concept_accuracy"));
   // A finished run folder is never overwritten.
   CHECK_THROWS_WITH(run_experiment(config, dir.path("runs/a"), log, false), Catch::Contains("RunExists"));
-  // A failing run (its program lacks the network) leaves no metrics.json and is marked failed.
+  // A configuration that cannot train (its program lacks the network) is refused before the
+  // run folder is made: no folder, no runs.db row.
   const std::string bad_program = dir.write("bad.pl", "nn(other_net, [X], Y, [0,1,2,3,4,5,6,7,8,9]) :: digit(X, Y).\n"
                                                        "add(A, B, [_, _]) :- digit(A, _), digit(B, _).\n");
   ExperimentConfig bad = config;
   bad.program = bad_program;
   CHECK_THROWS_WITH(run_experiment(bad, dir.path("runs/c"), log, false), Catch::Contains("other_net"));
-  CHECK_FALSE(fs::exists(dir.path("runs/c/metrics.json")));
-  CHECK(db_status(dir.path("runs/runs.db"), "runs/c") == "failed");
+  CHECK_FALSE(fs::exists(dir.path("runs/c")));
+  CHECK(db_status(dir.path("runs/runs.db"), "runs/c") == "missing");
+  // A run that fails once training has begun leaves no metrics.json and is marked failed.
+  testing::InterruptingLog stop(1);
+  ExperimentConfig longer = config;
+  longer.epochs = 2;
+  CHECK_THROWS_WITH(run_experiment(longer, dir.path("runs/d"), stop, false), Catch::Contains("Interrupted"));
+  clear_interrupt();
+  CHECK_FALSE(fs::exists(dir.path("runs/d/metrics.json")));
+  CHECK(db_status(dir.path("runs/runs.db"), "runs/d") == "failed");
 }
 
 TEST_CASE("gedilog cluster and gedilog compare on tiny data", "[tasks][cluster]") {
