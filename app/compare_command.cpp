@@ -1,4 +1,4 @@
-// gedilog compare GRID.toml --out DIR [--jobs K]
+// gedilog compare GRID.toml --out DIR [--set key=value ...] [--jobs K]
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +18,7 @@ namespace fs = std::filesystem;
 void setup_compare(CLI::App& app) {
   struct Options {
     std::string grid, out;
+    std::vector<std::string> overrides;
     int jobs = 1;
   };
   auto o = std::make_shared<Options>();
@@ -25,10 +26,12 @@ void setup_compare(CLI::App& app) {
       "compare", "Run experiments over tasks x variants x seeds (resumable) and tabulate mean ± std per cell");
   cmd->add_option("grid", o->grid, "Grid file (TOML), e.g. examples/gedi_ablation.toml")->required()->check(CLI::ExistingFile);
   cmd->add_option("--out", o->out, "Folder of the runs, runs.db and results.md / .csv / .png")->required();
+  cmd->add_option("--set", o->overrides,
+                  "Override a key of every run: section.key=value, after the grid's and variants' own (repeatable)");
   cmd->add_option("--jobs", o->jobs, "Runs at a time (each a child process sharing the cores)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 256));
   cmd->callback([o] {
-    const tasks::Grid grid = tasks::load_grid(o->grid);
+    const tasks::Grid grid = tasks::load_grid(o->grid, o->overrides);
     tasks::stop_on_signals();
     const tasks::CompareOptions options{o->jobs, fs::read_symlink("/proc/self/exe").string()};
     std::cout << tasks::run_grid(grid, o->out, std::cerr, ::isatty(STDERR_FILENO), options) << "\nresults: " << o->out

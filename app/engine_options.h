@@ -18,13 +18,13 @@ struct EngineOptions {
 
 inline void add_engine_options(CLI::App* cmd, EngineOptions& o) {
   cmd->add_option("--max-nodes", o.max_nodes, "Largest decision diagram or DNNF allowed")
-      ->check(CLI::PositiveNumber)  // -1 must not wrap to "no limit"
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))  // -1 must not wrap to "no limit"
       ->capture_default_str();
   cmd->add_option("--compiler", o.compiler, "Knowledge compiler: mdd (fixed order), ddnnf (decomposition), auto")
       ->check(CLI::IsMember({"auto", "mdd", "ddnnf"}))
       ->capture_default_str();
   cmd->add_option("--max-seconds", o.max_seconds, "Longest a grounding may take (0: no limit)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, 86400))  // a day
       ->capture_default_str();
 }
 

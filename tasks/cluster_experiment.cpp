@@ -54,9 +54,9 @@ nlohmann::json evaluate_sets(neural::Objective& objective, const TrainTest& data
   nlohmann::json val = nullptr;
   if (data.validation.size() > 0) {
     const ClusterMetrics v = cluster_metrics_of(objective, data.validation, config, classes, device);
-    val = {{"accuracy", v.accuracy}, {"nmi", v.nmi}, {"ari", v.ari}};
+    val = {{"accuracy", v.accuracy}, {"nmi", v.nmi}, {"ari", v.ari}, {"examples", data.validation.size()}};
   }
-  nlohmann::json out = {{"accuracy", test.accuracy}, {"nmi", test.nmi}, {"ari", test.ari},
+  nlohmann::json out = {{"accuracy", test.accuracy}, {"nmi", test.nmi}, {"ari", test.ari}, {"examples", data.test.size()},
                         {"class_of_cluster", test.class_of}, {"confusion", test.confusion}};
   if (!config.ood_source.empty()) {
     // Energy score -E(x) = logsumexp f(x): high on the training distribution.

@@ -52,10 +52,11 @@ std::vector<std::string> merged(std::vector<std::string> a, const std::vector<st
 
 }  // namespace
 
-Grid load_grid(const std::string& file) {
+Grid load_grid(const std::string& file, const std::vector<std::string>& overrides) {
   const toml::table doc = parse_toml_file(file);
   const fs::path folder = fs::path(file).parent_path();
   Grid g;
+  g.command_line = overrides;
   g.file = file;
   auto axis = [&](const toml::node& node, const std::string& key, bool is_task) {
     const toml::array* a = node.as_array();
@@ -141,7 +142,8 @@ std::vector<GridRun> grid_runs(const Grid& g, const std::string& out_dir) {
         r.variant = v.name;
         r.seed = seed;
         r.experiment = t.experiment.empty() ? g.experiment : t.experiment;
-        r.overrides = merged(merged(merged(g.set, t.set), v.set), {"train.seed=" + std::to_string(seed)});
+        r.overrides =
+            merged(merged(merged(merged(g.set, t.set), v.set), g.command_line), {"train.seed=" + std::to_string(seed)});
         const std::string name = (t.name.empty() ? "" : slug(t.name) + "-") + slug(v.name) + "-s" + std::to_string(seed);
         r.dir = (fs::path(out_dir) / name).string();
         runs.push_back(std::move(r));
@@ -157,11 +159,13 @@ namespace {
 // Returns -1 (and says why in `error`) when it cannot start.
 // An interrupted run of this very configuration: it continues from its last finished epoch
 // (a run folder whose config.toml differs trains again from the start).
-bool resumable(const std::string& dir, const ExperimentConfig& config) {
-  if (!fs::exists(fs::path(dir) / "resume.pt")) return false;
+std::string config_written(const std::string& dir) {
   std::ifstream in(fs::path(dir) / "config.toml");
-  const std::string written((std::istreambuf_iterator<char>(in)), {});
-  return written == to_toml(config);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+bool resumable(const std::string& dir, const ExperimentConfig& config) {
+  return fs::exists(fs::path(dir) / "resume.pt") && config_written(dir) == to_toml(config);
 }
 
 pid_t spawn_run(const CompareOptions& o, const GridRun& r, bool resume, const std::string& log_file, int threads,
@@ -388,11 +392,17 @@ std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& lo
   for (std::size_t i = 0; i < total; ++i) {
     const GridRun& r = runs[i];
     const std::string head = "[" + std::to_string(i + 1) + "/" + std::to_string(total) + "] " + label_of(r);
+    const ExperimentConfig c = load_experiment(r.experiment, r.overrides);
     if (fs::exists(fs::path(r.dir) / "metrics.json")) {
-      log << head << ": finished before\n";
+      if (config_written(r.dir) == to_toml(c)) {
+        log << head << ": finished before\n";
+      } else {  // its numbers are not this cell's: neither tabulated as if they were, nor overwritten
+        log << "FAILED: " << label_of(r) << ": " << r.dir
+            << " holds a finished run of another configuration (its config.toml); use another --out\n";
+        failed.push_back(label_of(r));
+      }
       continue;
     }
-    const ExperimentConfig c = load_experiment(r.experiment, r.overrides);
     const bool resume = resumable(r.dir, c);
     log << head << " -> " << r.dir << (resume ? " (resumed)" : "") << "\n";
     if (jobs > 1) {

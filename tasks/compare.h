@@ -41,6 +41,7 @@ struct Grid {
   std::string baseline;     // the variant every other is tested against (default: the first)
   std::vector<Axis> tasks;  // empty: the grid's experiment alone
   std::vector<Axis> variants;
+  std::vector<std::string> command_line;  // `compare --set`: after the variant's, for every run
 };
 
 // One run of a grid: what to train and where.
@@ -53,8 +54,9 @@ struct GridRun {
 };
 
 // Reads and checks a grid file (errors name the file, line and key); every cell's
-// configuration is checked before anything runs.
-Grid load_grid(const std::string& file);
+// configuration is checked before anything runs. `overrides` (compare --set) apply to every
+// run, after the grid's, the task's and the variant's own.
+Grid load_grid(const std::string& file, const std::vector<std::string>& overrides = {});
 
 // Every run of the grid, in table order (task, variant, seed).
 std::vector<GridRun> grid_runs(const Grid& grid, const std::string& out_dir);

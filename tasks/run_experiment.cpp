@@ -365,11 +365,11 @@ nlohmann::json resume_experiment(const std::string& run_dir, std::ostream& log, 
   return train_loop(load_experiment(config_file, {}), run_dir, log, terminal, /*resume=*/true);
 }
 
-nlohmann::json evaluate_run(const std::string& run_dir) {
+nlohmann::json evaluate_run(const std::string& run_dir, const std::vector<std::string>& overrides) {
   const std::string config_file = (fs::path(run_dir) / "config.toml").string();
   if (!fs::exists(config_file))
     throw UserError("FileNotFound", config_file, "not a run folder (gedilog train --out writes one)");
-  const ExperimentConfig config = load_experiment(config_file, {});
+  const ExperimentConfig config = load_experiment(config_file, overrides);
   const ExperimentKind& kind = experiment_kind(config.task, config_file);
   torch::manual_seed(static_cast<std::uint64_t>(config.seed));
   std::ostream quiet(nullptr);  // what building it logs was said when it trained

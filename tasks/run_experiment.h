@@ -103,6 +103,8 @@ nlohmann::json resume_experiment(const std::string& run_dir, std::ostream& log, 
 
 // Re-evaluates a finished run folder's checkpoint: "test"'s metrics (without the confusion
 // matrix), with every other set the kind evaluates ("val", "ood", ...) nested by name.
-nlohmann::json evaluate_run(const std::string& run_dir);
+// `overrides` (section.key=value, as --set) change the run's configuration for this evaluation:
+// other data (data.source, data.dir, task.test, ...), not the model, whose checkpoint must fit.
+nlohmann::json evaluate_run(const std::string& run_dir, const std::vector<std::string>& overrides = {});
 
 }  // namespace gedilog::tasks

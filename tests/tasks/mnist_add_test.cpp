@@ -338,6 +338,8 @@ learning_rate = 0.003
   CHECK(l1.substr(0, l1.find(',', 2)) == l2.substr(0, l2.find(',', 2)));  // epoch 1's loss
   // gedilog eval re-computes the test metrics from the checkpoint.
   CHECK(evaluate_run(dir.path("runs/a")).at("concept_accuracy") == m.at("test").at("concept_accuracy"));
+  // ... and on other data when asked (--set): 40 test images make 20 one-digit sums.
+  CHECK(evaluate_run(dir.path("runs/a"), {"data.test_images=40"}).at("examples") == 20);
   // A finished run folder is never overwritten.
   CHECK_THROWS_WITH(run_experiment(config, dir.path("runs/a"), log, false), Catch::Contains("RunExists"));
   // A configuration that cannot train (its program lacks the network) is refused before the
@@ -443,6 +445,14 @@ set = ["objective.name=swav"]
   CHECK(run_grid(grid, dir.path("cmp"), second, false) == table);
   CHECK_THAT(second.str(), Catch::Contains("finished before"));
   CHECK_THAT(second.str(), !Catch::Contains("->"));
+  // compare --set changes every run, after the variant's own keys (the seed last) ...
+  const Grid quick = load_grid(grid_file, {"train.batch_size=25"});
+  const std::vector<std::string> expected{"train.epochs=1", "objective.name=swav", "train.batch_size=25", "train.seed=0"};
+  CHECK(grid_runs(quick, dir.path("cmp"))[2].overrides == expected);
+  // ... so the runs already finished there are of another configuration: named, not tabulated.
+  std::ostringstream other;
+  CHECK_THROWS_WITH(run_grid(quick, dir.path("cmp"), other, false), Catch::Contains("SwAV, seed 0"));
+  CHECK_THAT(other.str(), Catch::Contains("holds a finished run of another configuration"));
   // A run of a grid that was interrupted is continued from its last finished epoch.
   const Grid two_epochs = load_grid(dir.write("grid2.toml", "experiment = \"cluster.toml\"\nseeds = [0]\n"
                                                             "set = [\"train.epochs=2\"]\nmetrics = [\"test.nmi\"]\n"
