@@ -15,5 +15,6 @@ void setup_images(CLI::App& app);
 void setup_compare(CLI::App& app);
 void setup_shortcuts(CLI::App& app);
 void setup_runs(CLI::App& app);
+void setup_config(CLI::App& app);
 
 }  // namespace gedilog::app

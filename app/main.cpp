@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   gedilog::app::setup_compare(app);
   gedilog::app::setup_shortcuts(app);
   gedilog::app::setup_runs(app);
+  gedilog::app::setup_config(app);
   try {
     app.parse(argc, argv);  // runs the chosen subcommand's callback
   } catch (const CLI::ValidationError& e) {  // a missing file, a value out of range: bad input

@@ -32,6 +32,8 @@ void run_query(const QueryOptions& options) {
   const auto program = symbolic::Program::load(options.file);
   const auto results = symbolic::solve(
       program.ground(), {symbolic::parse_compiler(options.engine.compiler), options.engine.max_nodes});
+  // Nothing asked is not an error (ProbLog prints nothing), but it is said, on stderr.
+  if (results.empty()) std::cerr << options.file << ": no query/1 in the program: nothing to answer\n";
   if (options.json) {
     nlohmann::json queries = nlohmann::json::array();
     for (const auto& r : results) queries.push_back({{"query", r.query}, {"probability", r.probability}});

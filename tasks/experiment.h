@@ -3,6 +3,7 @@
 // schema below (a typo is an error naming the file, line and key), `--set key=value`
 // overrides applied on top, and the resolved configuration written back into the run folder.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -101,6 +102,15 @@ struct ExperimentConfig {
   std::int64_t seed = 0;
   std::string device = "cpu";
   std::string cache_dir;  // circuit cache; empty: none
+
+  // Where each key that is not at its default was set: "FILE:LINE" or "--set key=value". An
+  // error found after loading names it (where()).
+  std::map<std::string, std::string> sources;
+  // The source of `key` ("train.epochs"), or `fallback` for a key left at its default.
+  std::string where(const std::string& key, const std::string& fallback) const {
+    const auto it = sources.find(key);
+    return it == sources.end() ? fallback : it->second;
+  }
 };
 
 // Names of the [joint] mitigations a configuration turns on, e.g. "gedi+entropy"; "none" for
@@ -112,5 +122,11 @@ ExperimentConfig load_experiment(const std::string& file, const std::vector<std:
 
 // The configuration as TOML, every key written.
 std::string to_toml(const ExperimentConfig& config);
+
+// Every key of an experiment file: its name, default (as TOML) and the kind of value it takes.
+struct ConfigKey {
+  std::string name, default_value, type;
+};
+std::vector<ConfigKey> config_keys();
 
 }  // namespace gedilog::tasks

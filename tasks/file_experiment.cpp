@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -564,7 +565,8 @@ void predict_file_task(const std::string& run_dir, const std::string& examples_f
     nlohmann::ordered_json answers = nlohmann::ordered_json::array();
     std::int64_t best = m.first_query[t];
     for (std::int64_t a = m.first_query[t]; a < m.first_query[t] + m.answers[t]; ++a) {
-      answers.push_back({{"query", named(circuit.queries[a])}, {"probability", std::exp(all[a].item<double>())}});
+      // float32 evaluation can overshoot 1 by an ulp: a probability is printed as one.
+      answers.push_back({{"query", named(circuit.queries[a])}, {"probability", std::min(1.0, std::exp(all[a].item<double>()))}});
       if (all[a].item<double>() > all[best].item<double>()) best = a;
     }
     if (m.answers[t] == 1) line["probability"] = answers[0]["probability"];

@@ -225,12 +225,6 @@ std::vector<FileExample> read_examples(const std::string& file, const symbolic::
   return out;
 }
 
-std::vector<std::string> class_names(const std::string& source) {
-  if (source == "fashion-mnist")
-    return {"tshirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot"};
-  return {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
-}
-
 ImagePool::ImagePool(const std::vector<const std::vector<FileExample>*>& sets, const ExperimentConfig& config) {
   std::map<std::string, TrainTest> data;
   std::map<ImageRef, std::int64_t> row_of;

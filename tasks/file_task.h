@@ -20,6 +20,7 @@
 
 #include "symbolic/program.h"
 #include "tasks/experiment.h"
+#include "tasks/mnist_data.h"
 
 namespace gedilog::tasks {
 
@@ -58,10 +59,6 @@ struct ImagePool {
   // example and input.
   ImagePool(const std::vector<const std::vector<FileExample>*>& sets, const ExperimentConfig& config);
 };
-
-// Names of a dataset's classes, by label: digits for MNIST; for Fashion-MNIST its class names
-// (tshirt, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, boot).
-std::vector<std::string> class_names(const std::string& source);
 
 // Every [[network]] names a network of the program's nn/4 declarations, and each of those
 // networks has a [[network]]; their domain sizes (the networks' outputs) by network name.

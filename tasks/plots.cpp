@@ -3,7 +3,16 @@
 #include <cairo.h>
 #include <png.h>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <cmath>
 #include <cstdio>
 #include <iomanip>
@@ -11,7 +20,11 @@
 
 #include "core/error.h"
 
+extern char** environ;
+
 namespace gedilog::tasks {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -22,16 +35,6 @@ struct Canvas {
   void set(int x, int y, const unsigned char* c) {
     if (x < 0 || y < 0 || x >= width || y >= height) return;
     std::copy(c, c + 3, rgb.begin() + (static_cast<std::size_t>(y) * width + x) * 3);
-  }
-  void line(double x0, double y0, double x1, double y1, const unsigned char* c) {
-    const int steps = static_cast<int>(std::max(std::abs(x1 - x0), std::abs(y1 - y0))) + 1;
-    for (int s = 0; s <= steps; ++s) {
-      const double t = static_cast<double>(s) / steps;
-      const int x = static_cast<int>(std::lround(x0 + t * (x1 - x0)));
-      const int y = static_cast<int>(std::lround(y0 + t * (y1 - y0)));
-      for (int dx = 0; dx < 2; ++dx)
-        for (int dy = 0; dy < 2; ++dy) set(x + dx, y + dy, c);
-    }
   }
   void write(const std::string& file) const {
     FILE* out = std::fopen(file.c_str(), "wb");
@@ -57,41 +60,118 @@ struct Canvas {
 
 }  // namespace
 
-void write_confusion_png(const std::string& file, const std::vector<std::vector<double>>& confusion) {
-  const int n = static_cast<int>(confusion.size()), cell = 32;
-  Canvas canvas(n * cell, n * cell);
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j) {
-      const double v = std::clamp(confusion[i][j], 0.0, 1.0);
-      const unsigned char c[3] = {static_cast<unsigned char>(255 * (1 - v)),
-                                  static_cast<unsigned char>(255 * (1 - 0.8 * v)),
-                                  static_cast<unsigned char>(255 - 100 * v)};
-      for (int y = 0; y < cell - 1; ++y)
-        for (int x = 0; x < cell - 1; ++x) canvas.set(j * cell + x, i * cell + y, c);
-    }
-  canvas.write(file);
+namespace {
+
+// Runs `program args...` (found on PATH), its output discarded and its errors into
+// `errors_file`; its exit status, or -1 when it cannot be started.
+int run_program(std::vector<std::string> args, const std::string& errors_file) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, errors_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int spawned = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) return -1;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-void write_curves_png(const std::string& file, const std::vector<std::vector<double>>& series) {
-  static const unsigned char colours[4][3] = {{220, 40, 40}, {40, 80, 220}, {30, 160, 60}, {240, 150, 20}};
-  static const unsigned char grey[3] = {160, 160, 160};
-  const int w = 480, h = 320, margin = 20;
-  Canvas canvas(w, h);
-  canvas.line(margin, h - margin, w - margin, h - margin, grey);
-  canvas.line(margin, margin, margin, h - margin, grey);
-  for (std::size_t s = 0; s < series.size(); ++s) {
-    const std::vector<double>& v = series[s];
-    if (v.empty()) continue;
-    const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-    const double span = *hi - *lo > 0 ? *hi - *lo : 1.0;
-    auto px = [&](std::size_t i) {
-      return margin + (v.size() > 1 ? static_cast<double>(i) / (v.size() - 1) : 0.5) * (w - 2 * margin);
-    };
-    auto py = [&](std::size_t i) { return h - margin - (v[i] - *lo) / span * (h - 2 * margin); };
-    for (std::size_t i = 0; i + 1 < v.size(); ++i) canvas.line(px(i), py(i), px(i + 1), py(i + 1), colours[s % 4]);
-    if (v.size() == 1) canvas.line(px(0) - 3, py(0), px(0) + 3, py(0), colours[s % 4]);
+// Runs gnuplot on `script` (which sets its output to `file`): the script goes to FILE.gp and
+// gnuplot's complaints to FILE.gp.log, both removed once the figure is written.
+void run_gnuplot(const std::string& file, const std::string& script) {
+  const std::string script_file = file + ".gp", log_file = file + ".gp.log";
+  {
+    std::ofstream out(script_file);
+    out << script;
+    if (!out.flush()) throw UserError("IOError", script_file, "cannot write the figure's gnuplot script");
   }
-  canvas.write(file);
+  const int status = run_program({"gnuplot", script_file}, log_file);
+  std::ifstream log(log_file);
+  const std::string complaint((std::istreambuf_iterator<char>(log)), {});
+  std::error_code ignored;
+  fs::remove(script_file, ignored);
+  fs::remove(log_file, ignored);
+  if (status != 0) throw UserError("PlotError", file, "gnuplot failed: " + complaint.substr(0, 500));
+}
+
+// A text for a gnuplot script, in single quotes (a quote inside doubled).
+std::string quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// What every figure starts with: PNG through cairo, text as written (no _ subscripts).
+std::string preamble(const std::string& file, int width, int height, const std::string& title) {
+  return "set terminal pngcairo size " + std::to_string(width) + "," + std::to_string(height) +
+         " font 'DejaVu Sans,10' noenhanced\nset output " + quoted(file) + "\nset title " + quoted(title) + "\n";
+}
+
+}  // namespace
+
+bool gnuplot_available() {
+  static const bool available = run_program({"gnuplot", "--version"}, "/dev/null") == 0;
+  return available;
+}
+
+void write_confusion_png(const std::string& file, const std::vector<std::vector<double>>& confusion,
+                         const std::vector<std::string>& classes, const std::string& title,
+                         const std::string& columns) {
+  if (!gnuplot_available() || confusion.empty()) return;
+  const std::size_t n = confusion.size();
+  std::ostringstream script;
+  script << preamble(file, 640, 600, title) << "set xlabel " << quoted(columns) << "\nset ylabel 'true'\n"
+         << "set xrange [-0.5:" << n - 0.5 << "]\nset yrange [" << n - 0.5 << ":-0.5]\nset size ratio -1\n"
+         << "set cbrange [0:1]\nset cblabel 'share of the true class (cells: %)'\n"
+         << "set palette defined (0 '#ffffff', 1 '#08306b')\nset tics scale 0\n";
+  for (const char* axis : {"xtics", "ytics"}) {
+    script << "set " << axis << " (";
+    for (std::size_t k = 0; k < n; ++k)
+      script << (k ? ", " : "") << quoted(k < classes.size() ? classes[k] : std::to_string(k)) << " " << k;
+    script << ")\n";
+  }
+  script << "$m << EOD\n";
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) script << j << " " << i << " " << std::clamp(confusion[i][j], 0.0, 1.0) << "\n";
+  script << "EOD\n";
+  // Each cell's share in percent (none where it is 0), dark on light cells and light on dark.
+  const std::string label = n <= 20 ? "sprintf('%.0f', 100 * $3)" : "''";
+  script << "plot $m using 1:2:3 with image notitle, \\\n"
+         << "  $m using 1:2:($3 > 0.005 && $3 < 0.5 ? " << label << " : '') with labels tc rgb '#000000' notitle, \\\n"
+         << "  $m using 1:2:($3 >= 0.5 ? " << label << " : '') with labels tc rgb '#ffffff' notitle\n";
+  run_gnuplot(file, script.str());
+}
+
+void write_curves_png(const std::string& file, const std::string& title, const std::vector<Curve>& curves) {
+  std::size_t epochs = 0;
+  for (const Curve& c : curves) epochs = std::max(epochs, c.values.size());
+  if (!gnuplot_available() || epochs == 0) return;
+  bool shares = false;
+  for (const Curve& c : curves) shares = shares || c.share;
+  std::ostringstream script;
+  script << preamble(file, 800, 480, title) << "set xlabel 'epoch'\nset ylabel 'training loss'\nset ytics nomirror\n"
+         << "set grid\nset key below\nset xrange [0.5:" << epochs + 0.5 << "]\n"
+         << (epochs <= 20 ? "set xtics 1\n" : "");
+  if (shares) script << "set y2label 'accuracy'\nset y2range [0:1]\nset y2tics 0.1\n";
+  script << "$h << EOD\n";
+  for (std::size_t e = 0; e < epochs; ++e) {
+    script << e + 1;
+    for (const Curve& c : curves)
+      script << " " << (e < c.values.size() && std::isfinite(c.values[e]) ? std::to_string(c.values[e]) : "NaN");
+    script << "\n";
+  }
+  script << "EOD\nplot ";
+  for (std::size_t k = 0; k < curves.size(); ++k)
+    script << (k ? ", " : "") << "$h using 1:" << k + 2 << " with linespoints lw 2 pt 7 ps 0.6 axes "
+           << (curves[k].share ? "x1y2" : "x1y1") << " title " << quoted(curves[k].name);
+  script << "\n";
+  run_gnuplot(file, script.str());
 }
 
 void write_image_grid_png(const std::string& file, const std::vector<std::vector<float>>& images, int height,

@@ -1,18 +1,31 @@
 #pragma once
-// PNG figures: of a run (libpng), a confusion matrix as a heat map and curves per epoch; of a
-// comparison (Cairo, for its text), a bar chart of mean ± std per cell.
+// PNG figures: of a run (gnuplot), a confusion matrix as a heat map and curves per epoch, and
+// image grids (libpng); of a comparison (Cairo, for its text), a bar chart of mean ± std per cell.
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace gedilog::tasks {
 
-// Rows = true class, columns = predicted; white (0) to dark blue (1); 32 px per cell.
-void write_confusion_png(const std::string& file, const std::vector<std::vector<double>>& confusion);
+// The run's figures are drawn by gnuplot (Debian's gnuplot-nox, its pngcairo terminal). Where
+// it is not installed they are left out (the numbers are in history.csv and metrics.json);
+// the training loop says so once. A gnuplot that fails is a PlotError naming the figure.
+bool gnuplot_available();
 
-// One line per series over the epochs, each scaled to its own [min, max]; colours in order:
-// red, blue, green, orange. (No text: the series' names and values are in history.csv.)
-void write_curves_png(const std::string& file, const std::vector<std::vector<double>>& series);
+// A heat map, rows = true class, columns = predicted, each cell its share of the row (0 white
+// to 1 dark blue, the percentage written in it), classes named on both axes.
+void write_confusion_png(const std::string& file, const std::vector<std::vector<double>>& confusion,
+                         const std::vector<std::string>& classes, const std::string& title,
+                         const std::string& columns = "predicted");
+
+// Curves over the epochs: losses on the left axis, shares (accuracies, NMI) on the right one,
+// fixed to [0, 1]; a legend names each; NaN values are gaps.
+struct Curve {
+  std::string name;
+  std::vector<double> values;  // per epoch
+  bool share = false;          // on the right axis, [0, 1]
+};
+void write_curves_png(const std::string& file, const std::string& title, const std::vector<Curve>& curves);
 
 // Grey images [count][height * width] (values in [0, 1], black on white) in a grid of
 // `columns`, each drawn 2x with a 2 px gap (SGLD samples, reconstructions).

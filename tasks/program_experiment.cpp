@@ -296,8 +296,11 @@ class ProgramExperiment : public Experiment {
   }
 
   nlohmann::json finish(RunFolder& run, const nlohmann::json& evaluation) override {
+    std::vector<std::string> concepts;
+    for (std::int64_t k = 0; k < task_->concepts(); ++k) concepts.push_back(std::to_string(k));
     write_confusion_png(run.path("confusion.png"),
-                        evaluation.at("test").at("confusion").get<std::vector<std::vector<double>>>());
+                        evaluation.at("test").at("confusion").get<std::vector<std::vector<double>>>(), concepts,
+                        "concepts on the test set (" + config_.task + ")");
     const bridge::StepTimes& times = last_.times;
     const double step = std::max(times.total(), 1e-12);
     return {{"mitigation", mitigation_name(config_)},

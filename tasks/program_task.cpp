@@ -132,7 +132,7 @@ PairTaskSpec pair_task_spec(const ExperimentConfig& c) {
     s.label = PairLabel::kParity;
     pairs = other_pairs({}, 10);
   } else if (c.task == "mnist-add") {
-    if (c.digits != 1) throw UserError("ConfigError", "task.digits", "task.pairs, task.sums and task.train_examples need digits = 1");
+    if (c.digits != 1) throw UserError("ConfigError", c.where("task.digits", "task.digits"), "task.pairs, task.sums and task.train_examples need digits = 1");
     s.program = "mnist_addition.pl";
     pairs = other_pairs({}, 10);
   } else {
@@ -142,7 +142,7 @@ PairTaskSpec pair_task_spec(const ExperimentConfig& c) {
   if (!c.pairs.empty()) pairs = c.pairs;
   for (const auto& [a, b] : pairs)
     if (a >= s.digits || b >= s.digits)
-      throw UserError("ConfigError", "task.pairs", c.task + " plays digits 0-" + std::to_string(s.digits - 1));
+      throw UserError("ConfigError", c.where("task.pairs", "task.pairs"), c.task + " plays digits 0-" + std::to_string(s.digits - 1));
   s.allowed = both_orders(pairs);
   if (!c.sums.empty()) {
     const std::set<int> sums(c.sums.begin(), c.sums.end());
@@ -150,7 +150,7 @@ PairTaskSpec pair_task_spec(const ExperimentConfig& c) {
                                    [&](const std::pair<int, int>& p) { return !sums.count(p.first + p.second); }),
                     s.allowed.end());
   }
-  if (s.allowed.empty()) throw UserError("ConfigError", "task.sums", "no pair of digits is left to train on");
+  if (s.allowed.empty()) throw UserError("ConfigError", c.where("task.sums", "task.sums"), "no pair of digits is left to train on");
   s.per_pair = c.examples_per_pair;
   s.test_per_pair = c.test_per_pair;
   s.train_examples = c.train_examples;

@@ -270,6 +270,8 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
   training_device(config);
   torch::manual_seed(static_cast<std::uint64_t>(config.seed));
   const std::unique_ptr<Experiment> x = kind.make(config, log);
+  if (!gnuplot_available())
+    log << "warning: gnuplot is not installed (scripts/setup.sh installs gnuplot-nox): this run draws no figures\n";
   RunFolder run(out_dir, to_toml(config), config.task, config.seed);
   const nlohmann::json metrics = run.complete([&] {
     LoopState s;
@@ -329,14 +331,13 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
     x->save_model(model);
     write_checkpoint(run, "model.pt", model);
     run.write("history.csv", history_csv(s));
-    std::vector<std::vector<double>> curves(1 + x->curve_columns().size());
-    for (const std::vector<double>& row : s.rows)
-      for (std::size_t k = 0; k < curves.size(); ++k) {
-        const std::string& name = k == 0 ? std::string("loss") : x->curve_columns()[k - 1];
-        const auto at = std::find(s.columns.begin(), s.columns.end(), name) - s.columns.begin();
-        if (std::isfinite(row.at(static_cast<std::size_t>(at)))) curves[k].push_back(row.at(static_cast<std::size_t>(at)));
-      }
-    write_curves_png(run.path("curves.png"), curves);
+    std::vector<Curve> curves{{"loss", {}, false}};
+    for (const std::string& name : x->curve_columns()) curves.push_back({name, {}, true});
+    for (Curve& curve : curves) {
+      const auto at = static_cast<std::size_t>(std::find(s.columns.begin(), s.columns.end(), curve.name) - s.columns.begin());
+      for (const std::vector<double>& row : s.rows) curve.values.push_back(at < row.size() ? row[at] : std::nan(""));
+    }
+    write_curves_png(run.path("curves.png"), fs::path(out_dir).filename().string() + ": " + config.task, curves);
 
     nlohmann::json out = x->finish(run, evaluation);
     for (const auto& [key, value] : evaluation.items()) out[key] = value;

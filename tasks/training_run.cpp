@@ -70,11 +70,11 @@ torch::Device training_device(const ExperimentConfig& c) {
     try {
       return torch::Device(c.device);
     } catch (const c10::Error&) {
-      throw UserError("ConfigError", "train.device", "'" + c.device + "' is not a device (cpu, cuda or cuda:N)");
+      throw UserError("ConfigError", c.where("train.device", "train.device"), "'" + c.device + "' is not a device (cpu, cuda or cuda:N)");
     }
   }();
   if (device.is_cuda() && !torch::cuda::is_available())
-    throw UserError("ConfigError", "train.device",
+    throw UserError("ConfigError", c.where("train.device", "train.device"),
                     "CUDA is not available in this build (Debian's LibTorch is CPU-only; see scripts/build_cuda.sh)");
   return device;
 }

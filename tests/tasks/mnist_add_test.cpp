@@ -189,7 +189,20 @@ TEST_CASE("experiment files: schema, overrides, resolved output", "[tasks]") {
   const testing::TempFiles dir("gedilog_config");
   const std::string file = dir.write("x.toml", "[task]\ndigits = 3\n\n[train]\nepoch = 2\n");
   CHECK_THROWS_WITH(load_experiment(file, {}), Catch::Contains("x.toml:5") && Catch::Contains("train.epoch"));
+  // A typo names the key it most likely meant, by spelling or by its leaf in another section.
+  CHECK_THROWS_WITH(load_experiment(file, {}), Catch::Contains("did you mean 'train.epochs'?"));
+  CHECK_THROWS_WITH(load_experiment("", {"train.network=mlp"}), Catch::Contains("did you mean 'model.network'?"));
+  CHECK_THROWS_WITH(load_experiment("", {"zzz.qqq=1"}), !Catch::Contains("did you mean"));
   const std::string ok = dir.write("ok.toml", "[task]\ndigits = 3\n[train]\nlearning_rate = 1\n");
+  // A value found bad after loading is blamed where it was set: the file's line, or the --set.
+  CHECK_THROWS_WITH(load_experiment(dir.write("lr.toml", "[train]\nlearning_rate = 50\n"), {}),
+                    Catch::StartsWith(dir.path("lr.toml") + ":2: ConfigError: train.learning_rate"));
+  CHECK_THROWS_WITH(load_experiment(ok, {"train.learning_rate=50"}),
+                    Catch::StartsWith("--set train.learning_rate=50: ConfigError"));
+  // Every key is listed with its default.
+  bool listed = false;
+  for (const ConfigKey& k : config_keys()) listed = listed || (k.name == "train.epochs" && k.default_value == "1");
+  CHECK(listed);
   const ExperimentConfig c = load_experiment(ok, {"train.epochs=4", "model.network=mlp"});
   CHECK(c.digits == 3);
   CHECK(c.learning_rate == 1.0);
