@@ -50,6 +50,9 @@ loc_atom(File, File).
 
 load_program(File, M) :-
     (   exists_file(File) -> true
+    ;   exists_directory(File) -> user_error('NotAFile', File, '~w is a folder, not a program file', [File])
+    ;   access_file(File, exist)
+    ->  user_error('NotAFile', File, '~w is not a regular file (a FIFO or a device): a program is read from a file', [File])
     ;   user_error('FileNotFound', File, 'no such file: ~w', [File])
     ),
     init_module(M),
@@ -367,6 +370,12 @@ check_constant_probabilities(Probs, Loc) :-
 
 learnable(t(_)).
 
+% Arithmetic functions whose value is not the program's: a probability may not use them.
+nondeterministic_function(cputime).
+nondeterministic_function(realtime).
+nondeterministic_function(random_float).
+nondeterministic_function(random(_)).
+
 evaluate_probabilities(Exprs, Loc, Ps) :-
     maplist(evaluate_probability(Loc), Exprs, Ps),
     sum_list(Ps, Sum),
@@ -376,6 +385,11 @@ evaluate_probabilities(Exprs, Loc, Ps) :-
     ).
 
 evaluate_probability(Loc, E, P) :-
+    (   sub_term(S, E), nonvar(S), nondeterministic_function(S)
+    ->  user_error('InvalidProbability', Loc,
+                   'probability ~q reads the clock or a random generator: it would differ on every run', [E])
+    ;   true
+    ),
     (   catch(P0 is E, _, fail), number(P0)
     ->  P is float(P0)
     ;   user_error('InvalidProbability', Loc, 'probability ~q is not a number', [E])
@@ -509,15 +523,25 @@ answer(M, G) :-
 % poss(+M, ?G): G is an answer of the call G that some world may make true.
 poss(M, G) :- clause_instance(M, G, _).
 
-% clause_instance(+M, ?G, -Literals): one clause instance proving G. Errors raised without a
-% location get the location of the clause they were raised in.
+% clause_instance(+M, ?G, -Literals): one clause instance proving G. gedilog's errors raised
+% without a location, and unknown predicates, get the location of the clause they came from.
 clause_instance(_, '$body'(B), Lits) :- !, body(B, Lits, []).
 clause_instance(M, G, Lits) :-
     M:'$clause'(G, Body, Kind, Loc),
-    catch(( body(Body, Lits, Tail), kind_literal(Kind, Loc, G, Choice),
-            negated_head_literal(M, G, Negation), append(Choice, Negation, Tail) ),
-          gedilog_error(K, '', Msg),
-          ( loc_atom(Loc, L), throw(gedilog_error(K, L, Msg)) )).
+    % Catchers that match only these errors: a catch-all would also catch (and copy, at every
+    % level of a deep recursion) the resource errors that must pass through unchanged.
+    catch(catch(( body(Body, Lits, Tail), kind_literal(Kind, Loc, G, Choice),
+                  negated_head_literal(M, G, Negation), append(Choice, Negation, Tail) ),
+                gedilog_error(K, '', Msg),
+                ( loc_atom(Loc, L), throw(gedilog_error(K, L, Msg)) )),
+          error(existence_error(procedure, QPI), _),
+          unknown_in_clause(QPI, Loc)).
+
+% An unknown predicate called in a clause's body: the clause's location.
+unknown_in_clause(QPI, Loc) :-
+    strip_module(QPI, _, PI),
+    loc_atom(Loc, L),
+    throw(gedilog_error('UnknownClause', L, "unknown predicate ~q"-[PI])).
 
 % With negative head literals for G's predicate, G also needs \+ '$not'(G).
 negated_head_literal(M, G, Tail) :-
@@ -673,12 +697,19 @@ call_native(G) :-
 native_error(error(existence_error(procedure, QPI), _), M, _) :- !,
     strip_module(QPI, _, PI),
     (   M:'$unknown_fail' -> fail
+    ;   caller_location(M, PI, L) -> throw(gedilog_error('UnknownClause', L, "unknown predicate ~q"-[PI]))
     ;   throw(gedilog_error('UnknownClause', '', "unknown predicate ~q"-[PI]))
     ).
 native_error(gedilog_native_probabilistic(PI), _, G) :- !,
     throw(gedilog_error('UnsupportedNative', '',
           "~q calls probabilistic predicate ~q inside a built-in (findall/forall/...), which exact inference does not support"-[G, PI])).
 native_error(E, _, _) :- throw(E).
+
+% The location of the first clause whose body calls N/A (a deterministic predicate runs as
+% Prolog, so the failing call has no clause of gedilog's around it).
+caller_location(M, N/A, L) :-
+    once(( M:'$clause'(_, B, _, Loc), goal_in(B, G), nonvar(G), G \== '$var', functor(G, N, A) )),
+    loc_atom(Loc, L).
 
 %% Ground program -----------------------------------------------------------------------------
 %

@@ -2,6 +2,7 @@
 // grounded and solved; user errors must carry ProbLog's error kind and a FILE[:LINE] location.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -137,6 +138,17 @@ TEST_CASE("engine: probabilities outside [0,1]", "[engine]") {
     CHECK(f.kind == "InvalidProbability");
     CHECK(f.location == line_of(file, 2));
   }
+  SECTION("a probability read from the clock or a random generator (another answer every run)") {
+    for (const char* p : {"cputime", "random_float", "0.5 * realtime / realtime", "random(10) / 10"}) {
+      CAPTURE(p);
+      const std::string file = files().write("prob_clock.pl", "0.5::b.\n" + std::string(p) + "::heads.\nquery(heads).\n");
+      const Failure f = failure_of_file(file);
+      INFO(f.message);
+      CHECK(f.kind == "InvalidProbability");
+      CHECK(f.location == line_of(file, 2));
+      CHECK_THAT(f.message, Catch::Contains("clock or a random generator"));
+    }
+  }
 }
 
 TEST_CASE("engine: non-ground probabilistic clauses", "[engine]") {
@@ -249,6 +261,14 @@ TEST_CASE("engine: unknown predicates", "[engine]") {
     CHECK(f.kind == "UnknownClause");
     CHECK(f.location == line_of(file, 3));
   }
+  SECTION("in the body of a deterministic predicate (run as Prolog): the calling clause") {
+    const std::string file = files().write(
+        "unknown_native.pl", "0.5::a.\nn(X) :-\n  findall(N, between(1, 3, N), L),\n  pick(L, X).\nq :- a, n(3).\nquery(q).\n");
+    const Failure f = failure_of_file(file);
+    INFO(f.message);
+    CHECK(f.kind == "UnknownClause");
+    CHECK(f.location == line_of(file, 2));
+  }
   SECTION("in evidence") {
     const std::string file = files().write("unknown_evidence.pl", "0.5::a.\nquery(a).\nevidence(nope).\n");
     const Failure f = failure_of_file(file);
@@ -327,6 +347,12 @@ TEST_CASE("engine: missing file", "[engine]") {
     CHECK(std::string(e.what()).find(file) != std::string::npos);
     CHECK_FALSE(e.kind().empty());
   }
+  // What is there but is no file is named for what it is, not "no such file".
+  const std::string fifo = files().path("a_fifo.pl");
+  std::filesystem::remove(fifo);
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(Program::load(fifo), Catch::Contains("NotAFile") && Catch::Contains("not a regular file"));
+  CHECK_THROWS_WITH(Program::load(files().path("")), Catch::Contains("NotAFile") && Catch::Contains("a folder"));
 }
 
 // ---- exact results --------------------------------------------------------------------------
