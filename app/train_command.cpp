@@ -32,7 +32,7 @@ void run(const TrainOptions& o, const std::string& only) {
   tasks::stop_on_signals();
   if (!o.resume.empty()) {
     const nlohmann::json metrics = tasks::resume_experiment(o.resume, std::cerr, ::isatty(STDERR_FILENO));
-    const tasks::ExperimentConfig config = tasks::load_experiment(o.resume + "/config.toml", {});
+    const tasks::ExperimentConfig config = tasks::run_config(o.resume);
     std::cout << tasks::experiment_kind(config.task).summary(config, metrics) << "\nrun folder: " << o.resume << "\n";
     return;
   }

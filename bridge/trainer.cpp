@@ -181,16 +181,16 @@ void set_learning_rate(torch::optim::Adam& adam, double learning_rate) {
     static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate);
 }
 
-void Trainer::save(torch::serialize::OutputArchive& archive) const {
+void save_optimizer(torch::serialize::OutputArchive& archive, const torch::optim::Optimizer& optimizer) {
   torch::serialize::OutputArchive part;
-  optimizer_.save(part);
+  optimizer.save(part);
   archive.write("optimizer", part);
 }
 
-void Trainer::load(torch::serialize::InputArchive& archive) {
+void load_optimizer(torch::serialize::InputArchive& archive, torch::optim::Optimizer& optimizer) {
   torch::serialize::InputArchive part;
   archive.read("optimizer", part);
-  optimizer_.load(part);
+  optimizer.load(part);
 }
 
 void Trainer::set_learning_rate(double learning_rate) {

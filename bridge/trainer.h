@@ -91,6 +91,10 @@ class NeuralProgram {
 
 // Sets the learning rate of every parameter group (a schedule calls it before each epoch).
 void set_learning_rate(torch::optim::Adam& adam, double learning_rate);
+// An optimiser's state (Adam's moments and step counts) under "optimizer" of an archive: what
+// a run continued from a checkpoint needs beyond the parameters.
+void save_optimizer(torch::serialize::OutputArchive& archive, const torch::optim::Optimizer& optimizer);
+void load_optimizer(torch::serialize::InputArchive& archive, torch::optim::Optimizer& optimizer);
 
 // Loss terms added to -log P(query): from the batch and each network's log-probabilities on
 // batch.images (name -> [I, classes]).
@@ -136,10 +140,9 @@ class Trainer {
   // perception objective's warm-up). The reported loss stays the unweighted -log P(query).
   void set_program_weight(double weight) { program_weight_ = weight; }
 
-  // The optimiser's state (Adam's moments and step counts) under "optimizer": what a run
-  // continued from a checkpoint needs beyond the parameters.
-  void save(torch::serialize::OutputArchive& archive) const;
-  void load(torch::serialize::InputArchive& archive);
+  // The optimiser's state (save_optimizer).
+  void save(torch::serialize::OutputArchive& archive) const { save_optimizer(archive, optimizer_); }
+  void load(torch::serialize::InputArchive& archive) { load_optimizer(archive, optimizer_); }
 
  private:
   NeuralProgram& program_;

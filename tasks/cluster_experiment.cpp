@@ -158,15 +158,11 @@ class ClusterExperiment : public Experiment {
   }
 
   void save_state(torch::serialize::OutputArchive& archive) override {
-    torch::serialize::OutputArchive part;
-    adam_.save(part);
-    archive.write("optimizer", part);
+    bridge::save_optimizer(archive, adam_);
     archive.write("generator", generator_.get_state());
   }
   void load_state(torch::serialize::InputArchive& archive) override {
-    torch::serialize::InputArchive part;
-    archive.read("optimizer", part);
-    adam_.load(part);
+    bridge::load_optimizer(archive, adam_);
     generator_.set_state(read_tensor(archive, "generator"));
   }
 

@@ -153,27 +153,27 @@ std::vector<GridRun> grid_runs(const Grid& g, const std::string& out_dir) {
 
 namespace {
 
+// Whether the run folder `dir` holds a run of `config` (its config.toml is what this cell
+// writes): only then is it tabulated when finished, or continued when interrupted.
+bool holds_config(const std::string& dir, const ExperimentConfig& config) {
+  std::ifstream in(fs::path(dir) / "config.toml");
+  return std::string((std::istreambuf_iterator<char>(in)), {}) == to_toml(config);
+}
+
 // The child process of one run (jobs > 1): `gedilog train EXPERIMENT --set ... --out DIR`
 // (run_experiment, as in process), or `gedilog train --resume DIR`; its output into
 // `log_file`, OMP_NUM_THREADS = `threads`.
 // Returns -1 (and says why in `error`) when it cannot start.
-// An interrupted run of this very configuration: it continues from its last finished epoch
-// (a run folder whose config.toml differs trains again from the start).
-std::string config_written(const std::string& dir) {
-  std::ifstream in(fs::path(dir) / "config.toml");
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
-bool resumable(const std::string& dir, const ExperimentConfig& config) {
-  return fs::exists(fs::path(dir) / "resume.pt") && config_written(dir) == to_toml(config);
-}
-
 pid_t spawn_run(const CompareOptions& o, const GridRun& r, bool resume, const std::string& log_file, int threads,
                 std::string& error) {
-  std::vector<std::string> args = {o.executable, "train", r.experiment};
-  for (const std::string& s : r.overrides) args.insert(args.end(), {"--set", s});
-  args.insert(args.end(), {"--out", r.dir});
-  if (resume) args = {o.executable, "train", "--resume", r.dir};
+  std::vector<std::string> args = {o.executable, "train"};
+  if (resume) {
+    args.insert(args.end(), {"--resume", r.dir});
+  } else {
+    args.push_back(r.experiment);
+    for (const std::string& s : r.overrides) args.insert(args.end(), {"--set", s});
+    args.insert(args.end(), {"--out", r.dir});
+  }
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -362,6 +362,7 @@ std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& lo
   const std::vector<GridRun> runs = grid_runs(g, out_dir);
   const std::size_t total = runs.size();
   std::vector<std::string> failed;
+  std::vector<std::string> foreign;  // run folders (folder keys) finished with another configuration
   std::map<pid_t, std::size_t> running;  // child -> its run
   const int jobs = std::max(1, options.jobs);
   const int threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / jobs);
@@ -393,17 +394,20 @@ std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& lo
     const GridRun& r = runs[i];
     const std::string head = "[" + std::to_string(i + 1) + "/" + std::to_string(total) + "] " + label_of(r);
     const ExperimentConfig c = load_experiment(r.experiment, r.overrides);
+    const bool same_config = holds_config(r.dir, c);
     if (fs::exists(fs::path(r.dir) / "metrics.json")) {
-      if (config_written(r.dir) == to_toml(c)) {
+      if (same_config) {
         log << head << ": finished before\n";
       } else {  // its numbers are not this cell's: neither tabulated as if they were, nor overwritten
         log << "FAILED: " << label_of(r) << ": " << r.dir
             << " holds a finished run of another configuration (its config.toml); use another --out\n";
         failed.push_back(label_of(r));
+        foreign.push_back(RunFolder::folder_key(r.dir));
       }
       continue;
     }
-    const bool resume = resumable(r.dir, c);
+    // An interrupted run of this very configuration continues from its last finished epoch.
+    const bool resume = same_config && fs::exists(fs::path(r.dir) / "resume.pt");
     log << head << " -> " << r.dir << (resume ? " (resumed)" : "") << "\n";
     if (jobs > 1) {
       while (static_cast<int>(running.size()) >= jobs) wait_one();
@@ -432,10 +436,11 @@ std::string run_grid(const Grid& g, const std::string& out_dir, std::ostream& lo
   if (interrupted()) stop_children();
 
   // Every run is in the table or named here: none is dropped silently.
-  const std::map<std::string, nlohmann::json> finished = finished_runs(db);
+  std::map<std::string, nlohmann::json> finished = finished_runs(db);
   for (const GridRun& r : runs)
     if (!finished.count(RunFolder::folder_key(r.dir)) && fs::exists(fs::path(r.dir) / "metrics.json"))
       failed.push_back(label_of(r) + ": its metrics.json has no finished row in runs.db");
+  for (const std::string& folder : foreign) finished.erase(folder);
   const std::string md = write_results(g, runs, finished, out_dir);
   if (!failed.empty()) {
     std::string names;

@@ -364,15 +364,10 @@ class Mitigation {
 
   // Returns how many concepts changed cluster.
   int after_epoch(FileModel& m, const std::vector<FileExample>& train, const ImagePool& pool, std::ostream& log) const {
-    if (!m.joint.objective) return 0;
-    m.joint.objective->fit_read_out(pool.images.index_select(0, training_rows_).to(m.neural->device()));
-    if (!m.config.joint_align || aligning_.empty()) return 0;
-    const Alignment a = align_clusters(*m.neural, make_batch(m, train, pool.rows[0], aligning_, pool), m.joint,
-                                       m.joint_network);
-    if (a.renamed)
-      log << "aligned clusters to concepts: " << a.renamed << " concepts renamed, mean log P(query) "
-          << fixed(a.before, 4) << " -> " << fixed(a.after, 4) << "\n";
-    return a.renamed;
+    if (!m.joint.objective) return 0;  // nothing to refit: the training rows are not gathered
+    return refit_and_align(
+        m.joint, *m.neural, pool.images.index_select(0, training_rows_), m.config.joint_align && !aligning_.empty(),
+        [&] { return make_batch(m, train, pool.rows[0], aligning_, pool); }, m.joint_network, log);
   }
 
  private:
@@ -464,16 +459,10 @@ class FileExperiment : public Experiment {
   void load_model(torch::serialize::InputArchive& archive) override { tasks::load_model(model_, archive); }
 
   void save_state(torch::serialize::OutputArchive& archive) override {
-    trainer_.save(archive);
-    save_modules(archive, model_.joint.extra_modules);
-    archive.write("generator", generator_.get_state());
-    archive.write("renamed", torch::tensor(static_cast<std::int64_t>(renamed_)));
+    save_training_state(archive, trainer_, model_.joint, generator_, renamed_);
   }
   void load_state(torch::serialize::InputArchive& archive) override {
-    trainer_.load(archive);
-    load_modules(archive, model_.joint.extra_modules, device_);
-    generator_.set_state(read_tensor(archive, "generator"));
-    renamed_ = static_cast<int>(read_tensor(archive, "renamed").item<std::int64_t>());
+    renamed_ = load_training_state(archive, trainer_, model_.joint, generator_, device_);
   }
 
   nlohmann::json finish(RunFolder& run, const nlohmann::json&) override {
@@ -518,7 +507,7 @@ void predict_file_task(const std::string& run_dir, const std::string& examples_f
   // P(query) is the probability semiring's answer, computed in log space.
   const bridge::Semiring& semiring =
       semiring_name == "probability" ? bridge::Semiring::log_probability() : bridge::semiring(semiring_name);
-  const ExperimentConfig config = load_experiment((fs::path(run_dir) / "config.toml").string(), {});
+  const ExperimentConfig config = run_config(run_dir);
   if (config.task != "files")
     throw UserError("ConfigError", run_dir, "gedilog predict reads runs of task \"files\", not " + config.task);
   const symbolic::Program program = symbolic::Program::load(config.program);

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <numeric>
+#include <ostream>
 
 #include "neural/encoders.h"
 #include "tasks/shortcuts.h"
@@ -189,6 +190,34 @@ Alignment align_clusters(bridge::NeuralProgram& model, const bridge::Batch& batc
   const torch::Tensor current = joint.cluster_order.clone();
   joint.cluster_order.copy_(current.index_select(0, order.to(current.device())));
   return a;
+}
+
+int refit_and_align(const JointModel& joint, bridge::NeuralProgram& model, const torch::Tensor& train_images, bool align,
+                    const std::function<bridge::Batch()>& aligning, const std::string& network, std::ostream& log) {
+  if (!joint.objective) return 0;
+  joint.objective->fit_read_out(train_images.to(model.device()));
+  if (!align) return 0;
+  const Alignment a = align_clusters(model, aligning(), joint, network);
+  if (a.renamed)
+    log << "aligned clusters to concepts: " << a.renamed << " concepts renamed, mean log P(query) " << fixed(a.before, 4)
+        << " -> " << fixed(a.after, 4) << "\n";
+  return a.renamed;
+}
+
+void save_training_state(torch::serialize::OutputArchive& archive, const bridge::Trainer& trainer,
+                         const JointModel& joint, const torch::Generator& generator, int renamed) {
+  trainer.save(archive);
+  save_modules(archive, joint.extra_modules);
+  archive.write("generator", generator.get_state());
+  archive.write("renamed", torch::tensor(static_cast<std::int64_t>(renamed)));
+}
+
+int load_training_state(torch::serialize::InputArchive& archive, bridge::Trainer& trainer, const JointModel& joint,
+                        torch::Generator& generator, torch::Device device) {
+  trainer.load(archive);
+  load_modules(archive, joint.extra_modules, device);
+  generator.set_state(read_tensor(archive, "generator"));
+  return static_cast<int>(read_tensor(archive, "renamed").item<std::int64_t>());
 }
 
 }  // namespace gedilog::tasks

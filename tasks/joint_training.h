@@ -9,8 +9,15 @@
 // Any combination; all weights 0 is plain DeepProbLog-style training.
 #include <torch/nn/modules/container/any.h>
 
+#include <functional>
+#include <iosfwd>
 #include <memory>
+#include <string>
 #include <vector>
+
+#include <ATen/core/Generator.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
 
 #include "bridge/trainer.h"
 #include "neural/objectives.h"
@@ -46,6 +53,21 @@ struct Alignment {
 };
 Alignment align_clusters(bridge::NeuralProgram& model, const bridge::Batch& batch, const JointModel& joint,
                          const std::string& network);
+
+// What follows an epoch of joint training with an objective: its read-out refitted on
+// `train_images`, then, when `align`, its clusters renamed to fit the program on the batch
+// `aligning` builds (un-augmented training examples), said on `log`. Returns how many concepts
+// changed cluster (0 without an objective).
+int refit_and_align(const JointModel& joint, bridge::NeuralProgram& model, const torch::Tensor& train_images, bool align,
+                    const std::function<bridge::Batch()>& aligning, const std::string& network, std::ostream& log);
+
+// What joint training keeps beyond the model, for a resume point: the optimiser's state, the
+// mitigations' own modules (a decoder), the batches' generator and the concepts renamed so far.
+void save_training_state(torch::serialize::OutputArchive& archive, const bridge::Trainer& trainer,
+                         const JointModel& joint, const torch::Generator& generator, int renamed);
+// Returns the concepts renamed so far.
+int load_training_state(torch::serialize::InputArchive& archive, bridge::Trainer& trainer, const JointModel& joint,
+                        torch::Generator& generator, torch::Device device);
 
 
 }  // namespace gedilog::tasks

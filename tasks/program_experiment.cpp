@@ -222,15 +222,9 @@ class ProgramExperiment : public Experiment {
           return batch;
         },
         [&](std::int64_t step, double loss) { on_step(step, batches, loss); });
-    if (joint_.objective) joint_.objective->fit_read_out(data_.train.images.to(device_));
-    if (config_.joint_align && joint_.cluster_order.defined()) {
-      const Alignment a = align_clusters(model_, make_batch(examples, 0, std::min<std::int64_t>(n, 2000), data_.train),
-                                         joint_, kConceptNetwork);
-      renamed_ += a.renamed;
-      if (a.renamed)
-        log << "aligned clusters to concepts: " << a.renamed << " concepts renamed, mean log P(query) "
-            << fixed(a.before, 4) << " -> " << fixed(a.after, 4) << "\n";
-    }
+    renamed_ += refit_and_align(
+        joint_, model_, data_.train.images, config_.joint_align,
+        [&] { return make_batch(examples, 0, std::min<std::int64_t>(n, 2000), data_.train); }, kConceptNetwork, log);
     return {last_.loss, last_.terms, last_.examples, batches, last_.seconds};
   }
 
@@ -283,16 +277,10 @@ class ProgramExperiment : public Experiment {
   }
 
   void save_state(torch::serialize::OutputArchive& archive) override {
-    trainer_.save(archive);
-    save_modules(archive, joint_.extra_modules);
-    archive.write("generator", generator_.get_state());
-    archive.write("renamed", torch::tensor(static_cast<std::int64_t>(renamed_)));
+    save_training_state(archive, trainer_, joint_, generator_, renamed_);
   }
   void load_state(torch::serialize::InputArchive& archive) override {
-    trainer_.load(archive);
-    load_modules(archive, joint_.extra_modules, device_);
-    generator_.set_state(read_tensor(archive, "generator"));
-    renamed_ = static_cast<int>(read_tensor(archive, "renamed").item<std::int64_t>());
+    renamed_ = load_training_state(archive, trainer_, joint_, generator_, device_);
   }
 
   nlohmann::json finish(RunFolder& run, const nlohmann::json& evaluation) override {

@@ -105,6 +105,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
 // What the loop itself carries from epoch to epoch, kept in resume.pt beside the experiment's
 // state: the history so far and the totals metrics.json reports.
 struct LoopState {
@@ -112,7 +114,7 @@ struct LoopState {
   std::vector<std::string> columns;      // history.csv's header (from the first epoch)
   std::vector<std::vector<double>> rows;  // one per finished epoch
   std::map<std::string, double> last_terms;
-  double train_seconds = 0, wall_seconds = 0;  // wall: of earlier processes (a resumed run)
+  double train_seconds = 0, wall_seconds = 0;  // wall: of the earlier processes of a resumed run
   std::int64_t examples = 0, steps = 0;
 };
 // JSON writes a NaN cell (a set the run does not have) as null; it is read back as NaN.
@@ -224,15 +226,17 @@ void set_global_generator_state(const torch::Tensor& state) {
   g.set_state(state);
 }
 
-// resume.pt: the model, the experiment's state, the loop's, and the global generator's, as
-// they stand at the end of an epoch.
-void write_resume_point(RunFolder& run, Experiment& x, const LoopState& s) {
+// resume.pt: the model, the experiment's state, the loop's (with the wall-clock seconds of
+// every process so far), and the global generator's, as they stand at the end of an epoch.
+void write_resume_point(RunFolder& run, Experiment& x, const LoopState& s, double wall_seconds) {
   torch::serialize::OutputArchive archive, model, state;
   x.save_model(model);
   x.save_state(state);
   archive.write("model", model);
   archive.write("state", state);
-  archive.write("loop", c10::IValue(nlohmann::json(s).dump()));
+  nlohmann::json loop = s;
+  loop["wall_seconds"] = wall_seconds;
+  archive.write("loop", c10::IValue(loop.dump()));
   archive.write("generator", global_generator_state());
   write_checkpoint(run, "resume.pt", archive);
 }
@@ -281,9 +285,12 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
     } else if (resume) {
       log << "resuming " << out_dir << ": no epoch had ended, so training starts again from the first\n";
     }
-    if (!resume) remove_resume_point(run);  // an earlier run's, of another configuration
-    if (resume) trim_events(run, s.epoch);
-    else run.write("events.jsonl", "");
+    if (resume) {
+      trim_events(run, s.epoch);
+    } else {
+      remove_resume_point(run);  // an earlier run's, of another configuration
+      run.write("events.jsonl", "");
+    }
     std::string events;  // this epoch's, appended to events.jsonl as it ends
     nlohmann::json evaluation;
     for (int epoch = s.epoch + 1; epoch <= config.epochs; ++epoch) {
@@ -321,9 +328,7 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
       events += nlohmann::json{{"epoch", epoch}, {"history", history}}.dump() + "\n";
       append_events(run, events);
       run.write("history.csv", history_csv(s));
-      s.wall_seconds += std::chrono::duration<double>(Clock::now() - started).count();
-      write_resume_point(run, *x, s);
-      s.wall_seconds -= std::chrono::duration<double>(Clock::now() - started).count();
+      write_resume_point(run, *x, s, s.wall_seconds + seconds_since(started));
     }
     if (evaluation.is_null()) evaluation = x->evaluate();  // no epoch ran here (none asked, or all done before)
 
@@ -345,7 +350,7 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
     out["train_seconds"] = s.train_seconds;
     out["examples_per_second"] = s.train_seconds > 0 ? s.examples / s.train_seconds : 0.0;
     out["step_seconds"] = s.steps ? s.train_seconds / s.steps : 0.0;
-    out["wall_seconds"] = s.wall_seconds + std::chrono::duration<double>(Clock::now() - started).count();
+    out["wall_seconds"] = s.wall_seconds + seconds_since(started);
     out["peak_rss_mib"] = peak_rss_mib();
     return out;
   });
@@ -360,18 +365,22 @@ nlohmann::json run_experiment(const ExperimentConfig& config, const std::string&
   return train_loop(config, out_dir, log, terminal, /*resume=*/false);
 }
 
-nlohmann::json resume_experiment(const std::string& run_dir, std::ostream& log, bool terminal) {
-  const std::string config_file = (fs::path(run_dir) / "config.toml").string();
-  if (!fs::exists(config_file)) throw UserError("FileNotFound", config_file, "not a run folder (gedilog train --out writes one)");
-  return train_loop(load_experiment(config_file, {}), run_dir, log, terminal, /*resume=*/true);
-}
-
-nlohmann::json evaluate_run(const std::string& run_dir, const std::vector<std::string>& overrides) {
+ExperimentConfig run_config(const std::string& run_dir, const std::vector<std::string>& overrides) {
   const std::string config_file = (fs::path(run_dir) / "config.toml").string();
   if (!fs::exists(config_file))
     throw UserError("FileNotFound", config_file, "not a run folder (gedilog train --out writes one)");
   const ExperimentConfig config = load_experiment(config_file, overrides);
-  const ExperimentKind& kind = experiment_kind(config.task, config_file);
+  experiment_kind(config.task, config_file);  // a task this version knows
+  return config;
+}
+
+nlohmann::json resume_experiment(const std::string& run_dir, std::ostream& log, bool terminal) {
+  return train_loop(run_config(run_dir), run_dir, log, terminal, /*resume=*/true);
+}
+
+nlohmann::json evaluate_run(const std::string& run_dir, const std::vector<std::string>& overrides) {
+  const ExperimentConfig config = run_config(run_dir, overrides);
+  const ExperimentKind& kind = experiment_kind(config.task);
   torch::manual_seed(static_cast<std::uint64_t>(config.seed));
   std::ostream quiet(nullptr);  // what building it logs was said when it trained
   const std::unique_ptr<Experiment> x = kind.make(config, quiet);

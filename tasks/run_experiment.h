@@ -96,6 +96,10 @@ const ExperimentKind& experiment_kind(const std::string& task, const std::string
 // metrics.json's content. Progress goes to `log`: a bar when `terminal`, a line per epoch.
 nlohmann::json run_experiment(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log,
                               bool terminal);
+// A run folder's configuration (its config.toml, then `overrides`); FileNotFound for a folder
+// without one.
+ExperimentConfig run_config(const std::string& run_dir, const std::vector<std::string>& overrides = {});
+
 // Continues the failed or interrupted run in `run_dir` (its config.toml) from the checkpoint
 // of its last finished epoch (resume.pt) to the result the uninterrupted run reaches; from the
 // start when it stopped before its first epoch ended. A finished run is refused (RunExists).

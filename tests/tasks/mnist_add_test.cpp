@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -466,6 +467,9 @@ set = ["objective.name=swav"]
   std::ostringstream other;
   CHECK_THROWS_WITH(run_grid(quick, dir.path("cmp"), other, false), Catch::Contains("SwAV, seed 0"));
   CHECK_THAT(other.str(), Catch::Contains("holds a finished run of another configuration"));
+  std::ifstream results(dir.path("cmp/results.md"));
+  const std::string written((std::istreambuf_iterator<char>(results)), {});
+  CHECK_THAT(written, Catch::Contains("| SwAV | 0 |"));  // no run of this configuration
   // A run of a grid that was interrupted is continued from its last finished epoch.
   const Grid two_epochs = load_grid(dir.write("grid2.toml", "experiment = \"cluster.toml\"\nseeds = [0]\n"
                                                             "set = [\"train.epochs=2\"]\nmetrics = [\"test.nmi\"]\n"
