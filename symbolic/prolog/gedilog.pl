@@ -64,7 +64,7 @@ init_module(M) :-
     maplist(declare_dynamic(M),
             ['$clause'/4, '$query'/3, '$evidence'/3, '$evidence_rule'/4, '$defined'/2, '$probabilistic'/2,
              '$unknown_fail'/0, '$ad_counter'/1, '$negated_head'/2, '$calls'/3,
-             '$native'/2, '$source_file'/1]),
+             '$native'/2, '$source_file'/1, '$library'/1]),
     assertz(M:'$ad_counter'(0)),
     M:op(1000, xfx, ::),
     M:op(1200, xfx, <-),
@@ -136,7 +136,19 @@ problog_builtins(M) :-
                          msort(Is, [I|_]), call(G1))),
     % is_list/1 accepts partial lists ([a|_]) in ProbLog.
     M:redefine_system_predicate(is_list(_)),
-    M:assertz((is_list(L) :- gedilog:partial_list(L))).
+    M:assertz((is_list(L) :- gedilog:partial_list(L))),
+    % \+(A, B, ...) is \+ (A, B, ...) in ProbLog (written without the inner brackets).
+    forall(between(2, 6, N),
+           ( length(Gs, N), Neg =.. ['\\+'|Gs], conjunction(Gs, C),
+             M:assertz((Neg :- \+ C)) )).
+
+conjunction([G], G) :- !.
+conjunction([G|Gs], (G, C)) :- conjunction(Gs, C).
+
+% \+(A, B, ...) as the negation of the conjunction.
+negated_conjunction(G, \+ C) :-
+    compound(G), compound_name_arguments(G, '\\+', Gs), Gs = [_, _|_],
+    conjunction(Gs, C).
 
 all_solutions(L0, L) :-
     L0 \== [],
@@ -171,7 +183,54 @@ declare_dynamic(M, Name/Arity) :- dynamic(M:Name/Arity).
 load_file(File, M) :-
     assertz(M:'$source_file'(File)),
     check_nesting(File),
-    setup_call_cleanup(open(File, read, S, [encoding(utf8)]), read_clauses(S, File, M), close(S)).
+    read_file_to_codes(File, Codes0, [encoding(utf8)]),
+    aggregate_syntax(Codes0, Codes),
+    setup_call_cleanup(open_codes_stream(Codes, S), read_clauses(S, File, M), close(S)).
+
+% ProbLog's aggregates are written Fn<Var> in a head, f(X, avg<V>), which is no Prolog term
+% (SWI-Prolog reads "V>)" as an operator without its right operand): Name<Var> right before
+% ")" or "," is read as (Name<Var). Quotes and comments are copied as they are; lines keep
+% their numbers.
+aggregate_syntax([], []).
+aggregate_syntax([C|Cs], Out) :-
+    (   memberchk(C, [0'\', 0'"]) -> Out = [C|Text], quoted(Cs, C, Text, Out1, Rest)
+    ;   C == 0'0, Cs = [0'\'|Cs1]                      % 0'c, 0'\\c: a character code
+    ->  ( Cs1 = [0'\\, X|Rest] -> Out = [0'0, 0'\', 0'\\, X|Out1]
+        ; Cs1 = [X|Rest] -> Out = [0'0, 0'\', X|Out1]
+        ; Out = [0'0, 0'\'|Out1], Rest = [] )
+    ;   C == 0'%, Cs \= [] -> line_comment([C|Cs], Out, Out1, Rest)
+    ;   C == 0'/, Cs = [0'*|_] -> block_comment([C|Cs], Out, Out1, Rest)
+    ;   code_type(C, csymf), \+ code_type(C, prolog_var_start),
+        symbol_codes([C|Cs], Name, [0'<, V|Cs1]), code_type(V, prolog_var_start),
+        symbol_codes([V|Cs1], Var, [0'>|Cs2]), next_is_separator(Cs2)
+    ->  append([[0'(], Name, [0'<], Var, [0')]], Text), append(Text, Out1, Out), Rest = Cs2
+    ;   code_type(C, csym)
+    ->  symbol_codes([C|Cs], Name, Rest), append(Name, Out1, Out)
+    ;   Out = [C|Out1], Rest = Cs
+    ),
+    aggregate_syntax(Rest, Out1).
+
+symbol_codes([C|Cs], [C|Name], Rest) :- code_type(C, csym), symbol_codes_(Cs, Name, Rest).
+symbol_codes_([C|Cs], [C|Name], Rest) :- code_type(C, csym), !, symbol_codes_(Cs, Name, Rest).
+symbol_codes_(Rest, [], Rest).
+
+next_is_separator([C|Cs]) :- ( code_type(C, space) -> next_is_separator(Cs) ; memberchk(C, [0'), 0',]) ).
+
+% quoted(+Codes, +Quote, -Out, ?Tail, -Rest): the rest of a quoted text, up to its closing quote.
+quoted([], _, T, T, []).
+quoted([0'\\, C|Cs], Q, [0'\\, C|Out], T, Rest) :- !, quoted(Cs, Q, Out, T, Rest).
+quoted([Q|Cs], Q, [Q|T], T, Cs) :- !.
+quoted([C|Cs], Q, [C|Out], T, Rest) :- quoted(Cs, Q, Out, T, Rest).
+
+block_comment(Cs, Out, Tail, Rest) :-
+    (   append(Comment, [0'*, 0'/|Rest0], Cs), Comment = [_, _|_] -> append(Comment, [0'*, 0'/|Tail], Out), Rest = Rest0
+    ;   append(Cs, Tail, Out), Rest = []
+    ), !.
+
+line_comment(Cs, Out, Tail, Rest) :-
+    (   append(Comment, [0'\n|Rest0], Cs) -> append(Comment, [0'\n|Tail], Out), Rest = Rest0
+    ;   append(Cs, Tail, Out), Rest = []
+    ), !.
 
 % SWI-Prolog's reader recurses on the C stack for each bracket, and gedilog runs it without its
 % C-stack guard (--no-signals, DESIGN.md pitfalls): 100 000 nested parentheses crash the
@@ -261,6 +320,9 @@ add_clause(evidence(E, V), Loc, M) :- !,
     (   memberchk(V, [true, false]) -> assertz(M:'$evidence'(E, V, Loc))
     ;   user_error('InvalidEvidence', Loc, 'evidence value must be true or false, not ~q', [V])
     ).
+add_clause((H0 :- B), Loc, M) :-
+    M:'$library'(aggregate), aggregate_head(H0, Fn, Var, Group, Result, H), !,
+    add_deterministic(H, (all([Group, B, Var], B, Sols), '$aggregate'(Fn, Sols, Group, Result)), Loc, M).
 add_clause((Hs :- B), Loc, M) :- probabilistic_head(Hs), !, add_probabilistic(Hs, B, Loc, M).
 add_clause(Hs, Loc, M) :- probabilistic_head(Hs), !, add_probabilistic(Hs, true, Loc, M).
 add_clause((H :- B), Loc, M) :- !, add_deterministic(H, B, Loc, M).
@@ -276,6 +338,18 @@ add_deterministic(H0, B, Loc, M) :-
     assertz(M:'$clause'(H, B, det, Loc)),
     (   scoped(H) -> true
     ;   catch(assertz(M:(H :- B)), E, cannot_define(E, H, Loc))
+    ).
+
+% The head of an aggregate clause, f(Group..., Fn<Var>, Group...) (or Scope:f(...)), as
+% f(Group..., Result, Group...).
+aggregate_head(H0, Fn, Var, Group, Result, H) :-
+    compound(H0),
+    (   H0 = Scope:H1
+    ->  aggregate_head(H1, Fn, Var, Group, Result, H2), H = Scope:H2
+    ;   H0 =.. [Name|Args],
+        append(Before, [A|After], Args), nonvar(A), A = (Fn < Var), atom(Fn), !,
+        append(Before, After, Group),
+        append(Before, [Result|After], Args1), H =.. [Name|Args1]
     ).
 
 % ProbLog's scoped atoms such as scope1:a are plain terms with functor :/2 to the grounder;
@@ -403,7 +477,7 @@ directive(D, Loc, _) :- var(D), !,
 directive((A, B), Loc, M) :- !, directive(A, Loc, M), directive(B, Loc, M).
 directive(use_module(library(cut)), _, _) :- !.       % cut/1 is the grounder's (first_rule/3)
 directive(use_module(library(L)), Loc, M) :- !,
-    (   supported_library(L) -> M:use_module(library(L))
+    (   supported_library(L) -> M:use_module(library(L)), load_problog_library(L, M)
     ;   user_error('UnsupportedLibrary', Loc, 'library(~w) is not supported', [L])
     ).
 directive(unknown(fail), _, M) :- !, assertz(M:'$unknown_fail').
@@ -416,6 +490,52 @@ directive(D, Loc, _) :-
 supported_library(lists).
 supported_library(cut).
 supported_library(apply).
+supported_library(aggregate).
+
+% The predicates of a ProbLog library that are probabilistic are written in ProbLog, and are
+% loaded into the program as its own clauses (once, at the first use_module/1); the rest of the
+% library is SWI-Prolog's.
+load_problog_library(L, M) :-
+    (   M:'$library'(L) -> true
+    ;   assertz(M:'$library'(L)),
+        format(atom(Loc), 'library(~w)', [L]),
+        forall(problog_library_clause(L, C), add_clause(C, Loc, M))
+    ).
+
+% library(lists): select_uniform(ID, Values, Value, Rest), select_weighted(ID, Weights, Values,
+% Value, Rest) and select_weighted(ID, [(Weight, Value)...], Value, Rest) choose one element.
+% As in ProbLog's own library, the choice is a chain of probabilistic facts, "the first of the
+% remaining elements is taken", keyed by ID and the remaining elements, so two selections with
+% one ID over one list make the same choice. min(1.0, ...): the last element's share W/Total
+% is 1 up to rounding.
+problog_library_clause(lists, (select_uniform(ID, Values, Value, Rest) :-
+    length(Values, N), N > 0, W is 1 / N, findall(W, member(_, Values), Ws),
+    select_weighted(ID, Ws, Values, Value, Rest))).
+problog_library_clause(lists, (select_weighted(ID, Ws, Values, Value, Rest) :-
+    sum_list(Ws, Total), '$select'(ID, Total, Ws, Values, Value, Rest))).
+problog_library_clause(lists, (select_weighted(ID, Pairs, Value, Rest) :-
+    pairs_weights_values(Pairs, Ws, Values), select_weighted(ID, Ws, Values, Value, Rest))).
+problog_library_clause(lists, (P::'$selected'(_, P, _, _, _))).
+problog_library_clause(lists, ('$select'(ID, Total, [W|Ws], [X|Xs], X, Xs) :-
+    P is min(1.0, W / Total), '$selected'(ID, P, Ws, X, Xs))).
+problog_library_clause(lists, ('$select'(ID, Total, [W|Ws], [X|Xs], Y, [X|Rest]) :-
+    P is min(1.0, W / Total), \+ '$selected'(ID, P, Ws, X, Xs),
+    Total1 is Total - W, '$select'(ID, Total1, Ws, Xs, Y, Rest))).
+problog_library_clause(lists, pairs_weights_values([], [], [])).
+% library(aggregate): a clause whose head has an argument Fn<Var> (aggregate_head/6) gives, for
+% each group of the other head arguments, Fn (avg, sum, min, max, or a predicate
+% Fn(Values, Result) of the program) of Var over the distinct solutions of its body, as all/3
+% finds them (in each world, where the body is probabilistic).
+problog_library_clause(aggregate, (:- use_module(library(lists)))).
+problog_library_clause(aggregate, ('$aggregate'(Fn, Sols, Group, Result) :-
+    findall(G-V, member([G, _, V], Sols), Pairs), keysort(Pairs, Sorted),
+    group_pairs_by_key(Sorted, Groups), member(Group-Vs, Groups), call(Fn, Vs, Result))).
+problog_library_clause(aggregate, (avg(L, A) :- sum_list(L, S), length(L, N), A is S / float(N))).
+problog_library_clause(aggregate, (sum(L, S) :- sum_list(L, S))).
+problog_library_clause(aggregate, (min(L, X) :- min_list(L, X))).
+problog_library_clause(aggregate, (max(L, X) :- max_list(L, X))).
+problog_library_clause(lists, (pairs_weights_values([(W, V)|Ps], [W|Ws], [V|Vs]) :-
+    pairs_weights_values(Ps, Ws, Vs))).
 
 consult_file(Spec, Loc, M) :-
     Loc = File:_,
@@ -477,6 +597,7 @@ goal_in((A ; B), G) :- !, ( goal_in(A, G) ; goal_in(B, G) ).
 goal_in((A -> B), G) :- !, ( goal_in(A, G) ; goal_in(B, G) ).
 goal_in((A *-> B), G) :- !, ( goal_in(A, G) ; goal_in(B, G) ).
 goal_in(\+ A, G) :- !, goal_in(A, G).
+goal_in(N, G) :- negated_conjunction(N, \+ A), !, goal_in(A, G).
 goal_in(not(A), G) :- !, goal_in(A, G).
 goal_in(findall(_, A, _), G) :- !, goal_in(A, G).
 goal_in(findall(_, A, _, _), G) :- !, goal_in(A, G).
@@ -489,6 +610,9 @@ goal_in(bagof(_, A, _), G) :- !, goal_in(A, G).
 goal_in(setof(_, A, _), G) :- !, goal_in(A, G).
 goal_in(all(_, A, _), G) :- !, goal_in(A, G).
 goal_in(cut(A), G) :- nonvar(A), !, indexed_goal(A, _, A1), goal_in(A1, G).
+goal_in(C, G) :-
+    meta_goal(C, P, K), !,
+    (   callable(P) -> extend_goal(P, K, G1), goal_in(G1, G) ; G = '$var' ).
 goal_in(C, G) :-
     compound(C), compound_name_arguments(C, call, [A|Extra]), !,
     (   var(A) -> G = '$var'
@@ -585,12 +709,13 @@ body((C -> T), L0, L) :- !,
     native_condition(C),
     (   call_native(C) -> body(T, L0, L) ).
 body(\+ G, L0, L) :- !, negation(G, L0, L).
+body(N, L0, L) :- negated_conjunction(N, \+ G), !, negation(G, L0, L).
 body(not(G), L0, L) :- !, negation(G, L0, L).
 body(call(G), L0, L) :- !, body(G, L0, L).
 body(G, L0, L) :-
     compound(G), compound_name_arguments(G, call, [G0|Extra]), Extra \== [], !,
     (   callable(G0) -> true ; throw(error(type_error(callable, G0), _)) ),
-    G0 =.. Parts0, append(Parts0, Extra, Parts), G1 =.. Parts,
+    called_goal(G, G1),
     body(G1, L0, L).
 body(findall(T, G, L), L0, L1) :-
     current_program(M), \+ goal_is_native(M, G), !,
@@ -612,7 +737,67 @@ body(G, L0, L) :-
         copy_term(G, Answer),
         L0 = [pos(Call, Answer)|L]
     ).
+body(forall(C, A), L0, L) :-
+    current_program(M), \+ goal_is_native(M, (C, A)), !,
+    negation((C, \+ A), L0, L).
+body(G, L0, L) :-
+    meta_goal(G, P, K), callable(P), extend_goal(P, K, S),
+    current_program(M), \+ goal_is_native(M, S), !,
+    meta_unfold(G, B),
+    body(B, L0, L).
 body(G, L, L) :- call_native(G).
+
+% call(G, A...) as the goal it calls.
+called_goal(C, G) :-
+    compound(C), compound_name_arguments(C, call, [G0|Extra]), callable(G0),
+    G0 =.. Parts0, append(Parts0, Extra, Parts), G =.. Parts.
+
+% The meta-predicates of library(apply) call a closure P with K more arguments. Where that
+% goal needs grounding they are unfolded by their definitions (meta_unfold/2), as ProbLog's
+% library(apply) defines them in ProbLog; otherwise they run natively.
+meta_goal(G, P, K) :-
+    compound(G), compound_name_arguments(G, Name, [P|Args]), length(Args, N),
+    meta_arity(Name, N, K).
+
+meta_arity(maplist, N, N) :- between(1, 6, N).
+meta_arity(foldl, N, N) :- between(3, 6, N).
+meta_arity(include, 2, 1).
+meta_arity(exclude, 2, 1).
+meta_arity(partition, 3, 1).
+
+extend_goal(P, K, G) :-
+    length(Extra, K),
+    P =.. Parts, append(Parts, Extra, Parts1), G =.. Parts1.
+
+meta_unfold(G, B) :-
+    G =.. [maplist, P|Ls],
+    (   maplist(=([]), Ls), B = true
+    ;   maplist(list_cell, Ls, Xs, Ts), Call =.. [call, P|Xs], Rest =.. [maplist, P|Ts],
+        B = (Call, Rest)
+    ).
+meta_unfold(G, B) :-
+    G =.. [foldl, P|Args], append(Ls, [V0, V], Args),
+    (   maplist(=([]), Ls), V0 = V, B = true
+    ;   maplist(list_cell, Ls, Xs, Ts), append(Xs, [V0, V1], CallArgs),
+        Call =.. [call, P|CallArgs], append(Ts, [V1, V], RestArgs), Rest =.. [foldl, P|RestArgs],
+        B = (Call, Rest)
+    ).
+meta_unfold(include(P, L, R), B) :-
+    (   L = [], R = [], B = true
+    ;   L = [X|T], B = (( call(P, X), R = [X|S] ; \+ call(P, X), R = S ), include(P, T, S))
+    ).
+meta_unfold(exclude(P, L, R), B) :-
+    (   L = [], R = [], B = true
+    ;   L = [X|T], B = (( \+ call(P, X), R = [X|S] ; call(P, X), R = S ), exclude(P, T, S))
+    ).
+meta_unfold(partition(P, L, I, E), B) :-
+    (   L = [], I = [], E = [], B = true
+    ;   L = [X|T],
+        B = (( call(P, X), I = [X|I1], E = E1 ; \+ call(P, X), I = I1, E = [X|E1] ),
+             partition(P, T, I1, E1))
+    ).
+
+list_cell([X|T], X, T).
 
 % findall/3 over a goal that depends on probabilistic facts (ProbLog's semantics): in each
 % world, L lists T for each proof of G that holds there, in proof order. Each subset of the
@@ -660,15 +845,59 @@ proof_step(M, G, Depth, L0, L) :-
 
 % \+ G of a user goal (or of a conjunction mentioning one) becomes a negative literal on the
 % call's "exists" node; of a native goal, it runs natively.
+negation(G, L0, L) :- called_goal(G, G1), !, negation(G1, L0, L).
 negation(G, L0, L) :-
     current_program(M),
     (   grounded_goal(M, G) -> Call = G
     ;   goal_is_native(M, G) -> fail
     ;   Call = '$body'(G)
     ), !,
+    \+ certain(M, Call),
     copy_term(Call, Key),
     L0 = [neg(Key)|L].
 negation(G, L, L) :- \+ call_native(G).
+
+% certain(+M, +Call): Call holds in every world: a deterministic clause of it has a body that
+% holds without any probabilistic literal. \+ Call is then false in every world, and the clause
+% instance that needs it is dropped while grounding, as ProbLog's grounder drops it: a program
+% recursing on "\+ member(X, Seen), next([X|Seen])" stops only so. The proof is its own small
+% interpreter, not the grounder's (which would call tables still being filled, from inside
+% them, and loop); it gives up (fails) on anything probabilistic, on a call met again below
+% itself, past 1 000 nested calls or 100 000 in all. Failing only keeps a literal that the
+% circuit makes false anyway.
+certain(M, Call) :-
+    nb_setval(gedilog_certain_calls, 0),
+    copy_term(Call, G),
+    certain(M, G, []).
+
+certain(M, Call, Above) :-
+    \+ ( member(A, Above), A =@= Call ),
+    length(Above, Depth), Depth < 1000,
+    nb_getval(gedilog_certain_calls, Calls), Calls < 100000,
+    Calls1 is Calls + 1, nb_setval(gedilog_certain_calls, Calls1),
+    copy_term(Call, Above1),      % the call as it was, before the proof binds it
+    (   Call = '$body'(B)
+    ->  once(certain_body(M, B, [Above1|Above]))
+    ;   functor(Call, N, Arity), \+ M:'$negated_head'(N, Arity),
+        once(( M:'$clause'(Call, B, det, _), certain_body(M, B, [Above1|Above]) ))
+    ).
+
+certain_body(_, B, _) :- var(B), !, fail.
+certain_body(_, true, _) :- !.
+certain_body(M, (A, B), Above) :- !, certain_body(M, A, Above), certain_body(M, B, Above).
+certain_body(M, (A ; B), Above) :- B \= (_ -> _), B \= (_ *-> _), A \= (_ -> _), A \= (_ *-> _), !,
+    ( certain_body(M, A, Above) ; certain_body(M, B, Above) ).
+certain_body(M, G, Above) :- called_goal(G, G1), !, certain_body(M, G1, Above).
+certain_body(M, G, Above) :- grounded_goal(M, G), !, certain(M, G, Above).
+certain_body(M, G, _) :-
+    goal_is_native(M, G),
+    catch(call_native(G), E, ( certain_gives_up(E) -> fail ; throw(E) )).
+
+% Errors of a native goal make the proof fail (the grounder meets them where they count);
+% anything else (a time limit, an abort) passes.
+certain_gives_up(error(_, _)).
+certain_gives_up(gedilog_error(_, _, _)).
+certain_gives_up(gedilog_native_probabilistic(_)).
 
 % A goal runs natively unless it mentions a user predicate outside a meta-call.
 goal_is_native(M, G) :-
@@ -682,6 +911,10 @@ control_arg((A, B), X) :- ( X = A ; X = B ).
 control_arg((A ; B), X) :- ( X = A ; X = B ).
 control_arg((A -> B), X) :- ( X = A ; X = B ).
 control_arg(\+ A, A).
+control_arg(N, A) :- negated_conjunction(N, \+ A).
+control_arg(forall(C, A), X) :- ( X = C ; X = A ).
+control_arg(G, X) :- called_goal(G, X).
+control_arg(G, X) :- meta_goal(G, P, K), callable(P), extend_goal(P, K, X).
 
 native_condition(C) :-
     current_program(M),

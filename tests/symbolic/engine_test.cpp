@@ -583,5 +583,118 @@ TEST_CASE("engine: neural predicate declarations", "[engine]") {
   }
 }
 
+// ---- ProbLog's libraries and control --------------------------------------------------------
+
+TEST_CASE("engine: select_uniform and select_weighted of library(lists)", "[engine][library]") {
+  const auto p = solve_text(
+      "select.pl",
+      ":- use_module(library(lists)).\n"
+      "pick(X) :- select_uniform(u, [a,b,c], X, _).\n"
+      "rest(R) :- select_uniform(u, [a,b,c], _, R).\n"
+      "weighted(X) :- select_weighted(w, [1,3], [a,b], X, _).\n"
+      "pairs(X) :- select_weighted(w2, [(1,a),(3,b)], X, _).\n"
+      // one ID and one list: one choice, however often it is made
+      "same :- select_uniform(u, [a,b,c], X, _), select_uniform(u, [a,b,c], Y, _), X == Y.\n"
+      "apart :- select_uniform(i1, [a,b], X, _), select_uniform(i2, [a,b], Y, _), X == Y.\n"
+      "query(pick(_)). query(rest(_)). query(weighted(_)). query(pairs(_)).\n"
+      "query(same). query(apart).\n");
+  for (const char* x : {"pick(a)", "pick(b)", "pick(c)", "rest([b,c])", "rest([a,c])", "rest([a,b])"})
+    CHECK(p.at(x) == Approx(1.0 / 3).margin(kExact));
+  CHECK(p.at("weighted(a)") == Approx(0.25).margin(kExact));
+  CHECK(p.at("weighted(b)") == Approx(0.75).margin(kExact));
+  CHECK(p.at("pairs(a)") == Approx(0.25).margin(kExact));
+  CHECK(p.at("pairs(b)") == Approx(0.75).margin(kExact));
+  CHECK(p.at("same") == Approx(1.0).margin(kExact));
+  CHECK(p.at("apart") == Approx(0.5).margin(kExact));
+}
+
+TEST_CASE("engine: maplist, foldl, include, exclude, partition and forall over probabilistic goals",
+          "[engine][library]") {
+  const auto p = solve_text(
+      "apply.pl",
+      ":- use_module(library(apply)).\n"
+      "0.3::h(I).\n"
+      "all_heads :- maplist(h, [1,2]).\n"
+      "step(I, S0, S) :- h(I), S is S0 + 1.\n"
+      "step(I, S, S) :- \\+ h(I).\n"
+      "count(S) :- foldl(step, [1,2], 0, S).\n"
+      "heads(L) :- include(h, [1,2], L).\n"
+      "tails(L) :- exclude(h, [1,2], L).\n"
+      "split(I, E) :- partition(h, [1,2], I, E).\n"
+      "every :- forall(member(I, [1,2]), h(I)).\n"
+      "query(all_heads). query(count(_)). query(heads(_)). query(tails(_)). query(split(_, _)).\n"
+      "query(every).\n");
+  CHECK(p.at("all_heads") == Approx(0.09).margin(kExact));
+  CHECK(p.at("count(0)") == Approx(0.49).margin(kExact));
+  CHECK(p.at("count(1)") == Approx(0.42).margin(kExact));
+  CHECK(p.at("count(2)") == Approx(0.09).margin(kExact));
+  CHECK(p.at("heads([1,2])") == Approx(0.09).margin(kExact));
+  CHECK(p.at("heads([1])") == Approx(0.21).margin(kExact));
+  CHECK(p.at("heads([])") == Approx(0.49).margin(kExact));
+  CHECK(p.at("tails([1,2])") == Approx(0.49).margin(kExact));
+  CHECK(p.at("tails([2])") == Approx(0.21).margin(kExact));
+  CHECK(p.at("split([1],[2])") == Approx(0.21).margin(kExact));
+  CHECK(p.at("split([],[1,2])") == Approx(0.49).margin(kExact));
+  CHECK(p.at("every") == Approx(0.09).margin(kExact));
+  // A closure that needs no grounding still runs natively.
+  CHECK(solve_text("native_maplist.pl", "0.5::a.\nq :- a, maplist(succ, [1,2], L), L == [2,3].\nquery(q).\n")
+            .at("q") == Approx(0.5).margin(kExact));
+}
+
+TEST_CASE("engine: \\+(A, B) negates the conjunction", "[engine]") {
+  const auto p = solve_text("negated_conjunction.pl",
+                            "0.5::a. 0.4::b.\n"
+                            "q :- \\+(a, b).\n"
+                            "d(X) :- member(X, [1,2]).\n"
+                            "r :- \\+(d(X), X > 1, a).\n"  // runs natively when it can
+                            "query(q). query(r).\n");
+  CHECK(p.at("q") == Approx(0.8).margin(kExact));
+  CHECK(p.at("r") == Approx(0.5).margin(kExact));
+}
+
+TEST_CASE("engine: a negation that fails in every world cuts its clause off while grounding",
+          "[engine]") {
+  // Each roll is indexed by the previous value, so the recursion ends only because
+  // \+ member(Now, Seen) is false, in every world, once Now has been seen.
+  const auto p = solve_text(
+      "roll_until_repeat.pl",
+      "1/3::dice(1,D); 1/3::dice(2,D); 1/3::dice(3,D) :- between(1, 3, D).\n"
+      "mem(X, [X|_]).\n"
+      "mem(X, [_|T]) :- mem(X, T).\n"
+      "next(N, Seen, Seen) :- dice(Now, N), mem(Now, Seen).\n"
+      "next(N, Seen, L) :- dice(Now, N), \\+ mem(Now, Seen), next(Now, [Now|Seen], L).\n"
+      "roll(L) :- next(1, [1], L).\n"
+      "query(roll(_)).\n");
+  CHECK(p.size() == 5);
+  CHECK(p.at("roll([1])") == Approx(1.0 / 3).margin(kExact));
+  CHECK(p.at("roll([2,1])") == Approx(2.0 / 9).margin(kExact));
+  CHECK(p.at("roll([3,2,1])") == Approx(1.0 / 9).margin(kExact));
+}
+
+TEST_CASE("engine: aggregates of library(aggregate) in clause heads", "[engine][library]") {
+  const auto p = solve_text(
+      "aggregate.pl",
+      ":- use_module(library(aggregate)).\n"
+      "salary(a, 1000). salary(b, 1200). salary(c, 800). salary(d, 1100).\n"
+      "dept(a, x). dept(b, x). dept(c, y). dept(d, y).\n"
+      "mean(D, avg<S>) :- salary(P, S), dept(P, D).\n"
+      "top(D, max<S>) :- salary(P, S), dept(P, D).\n"
+      "total(sum<S>) :- salary(_, S).\n"
+      "spread(D, range<S>) :- salary(P, S), dept(P, D).\n"  // a predicate of the program
+      "range(L, R) :- max_list(L, Hi), min_list(L, Lo), R is Hi - Lo.\n"
+      "0.5::bonus.\n"
+      "paid(1000). paid(200) :- bonus.\n"
+      "payroll(sum<S>) :- paid(S).\n"  // over a probabilistic body: per world
+      "query(mean(_, _)). query(top(_, _)). query(total(_)). query(spread(_, _)). query(payroll(_)).\n");
+  CHECK(p.at("mean(x,1100.0)") == Approx(1.0).margin(kExact));
+  CHECK(p.at("mean(y,950.0)") == Approx(1.0).margin(kExact));
+  CHECK(p.at("top(x,1200)") == Approx(1.0).margin(kExact));
+  CHECK(p.at("top(y,1100)") == Approx(1.0).margin(kExact));
+  CHECK(p.at("total(4100)") == Approx(1.0).margin(kExact));
+  CHECK(p.at("spread(x,200)") == Approx(1.0).margin(kExact));
+  CHECK(p.at("payroll(1000)") == Approx(0.5).margin(kExact));
+  CHECK(p.at("payroll(1200)") == Approx(0.5).margin(kExact));
+}
+
 }  // namespace
 }  // namespace gedilog::symbolic
