@@ -505,13 +505,11 @@ class DdnnfCompiler::Impl {
         if (!eliminated[u] && u != v) live.push_back(u);
       return live;
     };
-    auto eliminate = [&](int v, bool counts) {
+    auto eliminate = [&](int v) {
       const std::vector<int> live = live_neighbours(v);
-      if (counts) {
-        double bits = std::log2(__builtin_popcountll(domain_[v]));
-        for (int u : live) bits += std::log2(__builtin_popcountll(domain_[u]));
-        order.width = std::max(order.width, bits);
-      }
+      double bits = std::log2(__builtin_popcountll(domain_[v]));
+      for (int u : live) bits += std::log2(__builtin_popcountll(domain_[u]));
+      order.width = std::max(order.width, bits);
       for (int x : live) {  // the neighbours become a clique
         adjacent[x].insert(adjacent[x].end(), live.begin(), live.end());
         dedupe(adjacent[x]);
@@ -523,13 +521,12 @@ class DdnnfCompiler::Impl {
     // adjacent iff a path joins them through S alone: found by a search from each other
     // variable, where eliminating S one by one would build S's growing cliques (cubic: minutes
     // for a program of 3 000 rules over 5 random variables).
-    std::vector<char> in_s(n, 0);
     for (int v = 0; v < n; ++v)
-      if (!branched_on(v, decide_atoms)) in_s[v] = 1, eliminated[v] = 1, order.rank[v] = next++;
+      if (!branched_on(v, decide_atoms)) eliminated[v] = 1, order.rank[v] = next++;
     std::vector<std::vector<int>> reduced(n);
     std::vector<int> seen(n, -1), stack;
     for (int v = 0; v < n; ++v) {
-      if (in_s[v]) continue;
+      if (eliminated[v]) continue;
       seen[v] = v;
       stack.assign(1, v);
       while (!stack.empty()) {
@@ -538,7 +535,7 @@ class DdnnfCompiler::Impl {
         for (int u : adjacent[x]) {
           if (seen[u] == v) continue;
           seen[u] = v;
-          if (in_s[u]) stack.push_back(u); else reduced[v].push_back(u);
+          if (eliminated[u]) stack.push_back(u); else reduced[v].push_back(u);
         }
       }
       dedupe(reduced[v]);
@@ -553,7 +550,7 @@ class DdnnfCompiler::Impl {
       const int v = queue.begin()->second;
       queue.erase(queue.begin());
       const std::vector<int> live = live_neighbours(v);
-      eliminate(v, true);
+      eliminate(v);
       for (int u : live) {
         queue.erase({degree[u], u});
         degree[u] = static_cast<int>(live_neighbours(u).size());

@@ -522,6 +522,8 @@ problog_library_clause(lists, ('$select'(ID, Total, [W|Ws], [X|Xs], Y, [X|Rest])
     P is min(1.0, W / Total), \+ '$selected'(ID, P, Ws, X, Xs),
     Total1 is Total - W, '$select'(ID, Total1, Ws, Xs, Y, Rest))).
 problog_library_clause(lists, pairs_weights_values([], [], [])).
+problog_library_clause(lists, (pairs_weights_values([(W, V)|Ps], [W|Ws], [V|Vs]) :-
+    pairs_weights_values(Ps, Ws, Vs))).
 % library(aggregate): a clause whose head has an argument Fn<Var> (aggregate_head/6) gives, for
 % each group of the other head arguments, Fn (avg, sum, min, max, or a predicate
 % Fn(Values, Result) of the program) of Var over the distinct solutions of its body, as all/3
@@ -534,8 +536,6 @@ problog_library_clause(aggregate, (avg(L, A) :- sum_list(L, S), length(L, N), A 
 problog_library_clause(aggregate, (sum(L, S) :- sum_list(L, S))).
 problog_library_clause(aggregate, (min(L, X) :- min_list(L, X))).
 problog_library_clause(aggregate, (max(L, X) :- max_list(L, X))).
-problog_library_clause(lists, (pairs_weights_values([(W, V)|Ps], [W|Ws], [V|Vs]) :-
-    pairs_weights_values(Ps, Ws, Vs))).
 
 consult_file(Spec, Loc, M) :-
     Loc = File:_,
@@ -616,7 +616,7 @@ goal_in(C, G) :-
 goal_in(C, G) :-
     compound(C), compound_name_arguments(C, call, [A|Extra]), !,
     (   var(A) -> G = '$var'
-    ;   callable(A) -> A =.. P0, append(P0, Extra, P), G1 =.. P, goal_in(G1, G)
+    ;   callable(A) -> add_arguments(A, Extra, G1), goal_in(G1, G)
     ;   G = '$var'
     ).
 goal_in(G, G).
@@ -750,7 +750,10 @@ body(G, L, L) :- call_native(G).
 % call(G, A...) as the goal it calls.
 called_goal(C, G) :-
     compound(C), compound_name_arguments(C, call, [G0|Extra]), callable(G0),
-    G0 =.. Parts0, append(Parts0, Extra, Parts), G =.. Parts.
+    add_arguments(G0, Extra, G).
+
+% add_arguments(+Closure, +Extra, -Goal): Closure with the arguments Extra appended.
+add_arguments(P, Extra, G) :- P =.. Parts0, append(Parts0, Extra, Parts), G =.. Parts.
 
 % The meta-predicates of library(apply) call a closure P with K more arguments. Where that
 % goal needs grounding they are unfolded by their definitions (meta_unfold/2), as ProbLog's
@@ -765,9 +768,7 @@ meta_arity(include, 2, 1).
 meta_arity(exclude, 2, 1).
 meta_arity(partition, 3, 1).
 
-extend_goal(P, K, G) :-
-    length(Extra, K),
-    P =.. Parts, append(Parts, Extra, Parts1), G =.. Parts1.
+extend_goal(P, K, G) :- length(Extra, K), add_arguments(P, Extra, G).
 
 meta_unfold(G, B) :-
     G =.. [maplist, P|Ls],
@@ -885,7 +886,7 @@ certain(M, Call, Above) :-
 certain_body(_, B, _) :- var(B), !, fail.
 certain_body(_, true, _) :- !.
 certain_body(M, (A, B), Above) :- !, certain_body(M, A, Above), certain_body(M, B, Above).
-certain_body(M, (A ; B), Above) :- B \= (_ -> _), B \= (_ *-> _), A \= (_ -> _), A \= (_ *-> _), !,
+certain_body(M, (A ; B), Above) :- A \= (_ -> _), A \= (_ *-> _), !,   % not an if-then-else
     ( certain_body(M, A, Above) ; certain_body(M, B, Above) ).
 certain_body(M, G, Above) :- called_goal(G, G1), !, certain_body(M, G1, Above).
 certain_body(M, G, Above) :- grounded_goal(M, G), !, certain(M, G, Above).
