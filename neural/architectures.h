@@ -6,7 +6,8 @@
 
 namespace gedilog::neural {
 
-inline constexpr std::array<std::string_view, 4> kArchitectures = {"lenet", "wide-cnn", "bn-cnn", "mlp"};
+inline constexpr std::array<std::string_view, 5> kArchitectures = {"lenet", "wide-cnn", "bn-cnn",
+                                                                   "bn-cnn-small", "mlp"};
 
 inline bool is_architecture(std::string_view name) {
   for (std::string_view a : kArchitectures)

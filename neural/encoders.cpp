@@ -50,18 +50,20 @@ void add_conv_bn_relu(nn::Sequential& layers, std::int64_t in, std::int64_t out)
 }
 }  // namespace
 
-BnCnnImpl::BnCnnImpl(std::int64_t num_classes, double dropout) : dropout_(dropout) {
+BnCnnImpl::BnCnnImpl(std::int64_t num_classes, double dropout, std::int64_t width)
+    : dropout_(dropout) {
+  const std::int64_t w = width;
   nn::Sequential layers;
-  add_conv_bn_relu(layers, 1, 32);   // [B, 32, 26, 26]
-  add_conv_bn_relu(layers, 32, 32);  // [B, 32, 24, 24]
+  add_conv_bn_relu(layers, 1, w);  // [B, w, 26, 26]
+  add_conv_bn_relu(layers, w, w);  // [B, w, 24, 24]
   layers->push_back(nn::MaxPool2d(2));
-  add_conv_bn_relu(layers, 32, 64);  // [B, 64, 10, 10]
-  add_conv_bn_relu(layers, 64, 64);  // [B, 64, 8, 8]
+  add_conv_bn_relu(layers, w, 2 * w);      // [B, 2w, 10, 10]
+  add_conv_bn_relu(layers, 2 * w, 2 * w);  // [B, 2w, 8, 8]
   layers->push_back(nn::MaxPool2d(2));
   features_ = register_module("features", layers);
-  fc1_ = register_module("fc1", nn::Linear(nn::LinearOptions(64 * 4 * 4, 256).bias(false)));
-  bn_ = register_module("bn", nn::BatchNorm1d(256));
-  fc2_ = register_module("fc2", nn::Linear(256, num_classes));
+  fc1_ = register_module("fc1", nn::Linear(nn::LinearOptions(2 * w * 4 * 4, 8 * w).bias(false)));
+  bn_ = register_module("bn", nn::BatchNorm1d(8 * w));
+  fc2_ = register_module("fc2", nn::Linear(8 * w, num_classes));
   // A zero output layer starts every image at the uniform distribution. With random output
   // weights, 2 of 10 seeds of 2-digit addition locked in a map of digits shifted by one in the
   // first epoch (sum accuracy 25%); with zero ones, 16 of 16 seeds learned the digits.
@@ -88,6 +90,7 @@ torch::nn::AnyModule make_encoder(std::string_view architecture, std::int64_t ou
   if (architecture == "lenet") return nn::AnyModule(LeNet(outputs));
   if (architecture == "wide-cnn") return nn::AnyModule(WideCnn(outputs));
   if (architecture == "bn-cnn") return nn::AnyModule(BnCnn(outputs));
+  if (architecture == "bn-cnn-small") return nn::AnyModule(BnCnn(outputs, 0.25, 16));
   if (architecture == "mlp") return nn::AnyModule(Mlp(outputs));
   throw std::invalid_argument("no encoder named \"" + std::string(architecture) + "\"");
 }

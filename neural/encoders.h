@@ -35,11 +35,12 @@ class WideCnnImpl : public torch::nn::Module {
 TORCH_MODULE(WideCnn);
 
 // A deeper CNN with batch normalisation, for when the wide CNN is the limit: two blocks of two
-// 3x3 convolutions (32, then 64 channels, each with batch norm and ReLU) and max-pooling, then
-// 256 hidden units with batch norm and dropout (active in train mode).
+// 3x3 convolutions (`width`, then 2 `width` channels, each with batch norm and ReLU) and
+// max-pooling, then 8 `width` hidden units with batch norm and dropout (active in train mode).
+// "bn-cnn" is width 32 (10 M multiply-adds an image), "bn-cnn-small" width 16 (2.5 M).
 class BnCnnImpl : public torch::nn::Module {
  public:
-  explicit BnCnnImpl(std::int64_t num_classes = 10, double dropout = 0.25);
+  explicit BnCnnImpl(std::int64_t num_classes = 10, double dropout = 0.25, std::int64_t width = 32);
   torch::Tensor forward(torch::Tensor images);
 
  private:

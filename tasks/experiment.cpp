@@ -372,9 +372,10 @@ std::vector<ConfigKey> config_keys() {
   for (const auto& [name, k] : schema()) {
     toml::table section;
     k.write(defaults, section);
-    std::ostringstream value;
-    section.for_each([&](const toml::key&, auto&& node) { value << node; });
-    out.push_back({name, value.str(), k.type});
+    std::string value = toml_text(section);  // "key = value\n"
+    value = value.substr(value.find(" = ") + 3);
+    while (!value.empty() && value.back() == '\n') value.pop_back();
+    out.push_back({name, value, k.type});
   }
   return out;
 }
@@ -392,9 +393,7 @@ std::string to_toml(const ExperimentConfig& config) {
       networks.push_back(toml::table{{"name", n.name}, {"architecture", n.architecture}, {"dataset", n.dataset}});
     doc.insert("network", networks);
   }
-  std::ostringstream out;
-  out << doc << "\n";
-  return out.str();
+  return toml_text(doc) + "\n";
 }
 
 }  // namespace gedilog::tasks

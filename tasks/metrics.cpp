@@ -4,14 +4,79 @@
 
 #include <algorithm>
 #include <array>
-#include <map>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/maximum_weighted_matching.hpp>
 #include <cmath>
+#include <map>
+#include <numeric>
+#include <random>
 #include <set>
 #include <stdexcept>
 
 namespace gedilog::tasks {
+
+namespace {
+
+// The share of right examples when the images `order` names are taken `slots` at a time.
+double grouped_accuracy(const std::vector<std::int64_t>& order, const std::vector<int>& predicted,
+                        const std::vector<int>& truth, int slots, const LabelOf& label_of) {
+  const std::size_t examples = order.size() / static_cast<std::size_t>(slots);
+  std::size_t right = 0;
+  std::vector<int> p(static_cast<std::size_t>(slots)), t(static_cast<std::size_t>(slots));
+  for (std::size_t e = 0; e < examples; ++e) {
+    bool all_right = true;
+    for (int k = 0; k < slots; ++k) {
+      const auto i = static_cast<std::size_t>(
+          order[e * static_cast<std::size_t>(slots) + static_cast<std::size_t>(k)]);
+      p[static_cast<std::size_t>(k)] = predicted[i];
+      t[static_cast<std::size_t>(k)] = truth[i];
+      all_right = all_right && predicted[i] == truth[i];
+    }
+    right +=
+        all_right || label_of(p) == label_of(t);  // wrong digits can still give the right label
+  }
+  return examples ? static_cast<double>(right) / static_cast<double>(examples) : 0.0;
+}
+
+}  // namespace
+
+RepairedAccuracy repaired_accuracy(const std::vector<int>& predicted, const std::vector<int>& truth,
+                                   int slots, const LabelOf& label_of, std::uint64_t seed,
+                                   int groupings, int resamples, int groupings_per_resample) {
+  if (predicted.size() != truth.size() || slots < 1 || groupings < 1)
+    throw std::invalid_argument(
+        "repaired_accuracy: one prediction per image, a slot and a grouping at least");
+  RepairedAccuracy r;
+  r.groupings = groupings;
+  r.examples = static_cast<std::int64_t>(truth.size() / static_cast<std::size_t>(slots));
+  if (r.examples == 0) return r;
+  std::mt19937_64 rng(seed);
+  std::vector<std::int64_t> order(truth.size());
+  std::iota(order.begin(), order.end(), 0);
+  for (int g = 0; g < groupings; ++g) {
+    std::shuffle(order.begin(), order.end(), rng);
+    r.mean += grouped_accuracy(order, predicted, truth, slots, label_of);
+  }
+  r.mean /= groupings;
+  std::uniform_int_distribution<std::int64_t> any(0, static_cast<std::int64_t>(truth.size()) - 1);
+  std::vector<double> estimates;
+  for (int b = 0; b < resamples; ++b) {
+    for (std::int64_t& i : order) i = any(rng);
+    double estimate = 0;
+    for (int g = 0; g < groupings_per_resample; ++g) {
+      std::shuffle(order.begin(), order.end(), rng);
+      estimate += grouped_accuracy(order, predicted, truth, slots, label_of);
+    }
+    estimates.push_back(estimate / groupings_per_resample);
+  }
+  if (estimates.empty()) return r.ci = {std::nan(""), std::nan("")}, r;
+  std::sort(estimates.begin(), estimates.end());
+  auto at = [&](double q) {
+    return estimates[static_cast<std::size_t>(std::lround(q * (estimates.size() - 1)))];
+  };
+  r.ci = {at(0.025), at(0.975)};
+  return r;
+}
 
 ConceptMetrics concept_metrics(const torch::Tensor& predicted, const torch::Tensor& truth, int classes) {
   ConceptMetrics m;

@@ -5,7 +5,11 @@
 // confusion, macro F1; and the clustering metrics of `gedilog cluster`.
 #include <torch/types.h>
 
+#include <cstdint>
+#include <functional>
 #include <vector>
+
+#include "tasks/statistics.h"
 
 namespace gedilog::tasks {
 
@@ -33,6 +37,26 @@ double expected_calibration_error(const std::vector<double>& confidence, const s
 std::vector<int> learned_map(const std::vector<std::vector<double>>& confusion);
 bool is_one_to_one(const std::vector<int>& map);
 bool is_identity(const std::vector<int>& map);  // every present value read as itself
+
+// Label accuracy over the same images re-paired: other random groupings of them into examples
+// of `slots` images. mnist-add pairs its test digits once, so at N = 100 its 2 000 test digits make
+// 10 sums and the canonical accuracy moves in steps of 10 points. An example is right when
+// label_of(its predicted digits) == label_of(its true digits), in the order of its images.
+// `mean`: over `groupings` seeded random groupings of the images. `ci`: a 95% percentile
+// bootstrap interval over the images (each of `resamples` draws of as many images with
+// replacement, grouped `groupings_per_resample` times): the uncertainty that the finite set of
+// test images leaves, which averaging over groupings alone does not shrink.
+struct RepairedAccuracy {
+  double mean = 0;
+  stats::Interval ci;
+  int groupings = 0;
+  std::int64_t examples = 0;  // per grouping
+};
+using LabelOf = std::function<std::vector<int>(const std::vector<int>& digits)>;
+RepairedAccuracy repaired_accuracy(const std::vector<int>& predicted, const std::vector<int>& truth,
+                                   int slots, const LabelOf& label_of, std::uint64_t seed,
+                                   int groupings = 100, int resamples = 200,
+                                   int groupings_per_resample = 10);
 
 // Clustering metrics (unsupervised: cluster ids mean nothing until matched to classes).
 struct ClusterMetrics {

@@ -5,14 +5,15 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
 #include "bridge/query_circuit.h"
 #include "bridge/tensor_circuit.h"
 #include "bridge/trainer.h"
-#include "neural/batched.h"
 #include "core/error.h"
+#include "neural/batched.h"
 #include "symbolic/program.h"
 #include "tasks/joint_training.h"
 #include "tasks/metrics.h"
@@ -65,12 +66,18 @@ struct SetMetrics {
   ConceptMetrics concepts;  // over every image slot of every example (rsbench)
   double ece = 0;
   std::int64_t examples = 0;
+  std::optional<RepairedAccuracy> repaired;  // where the task's test images can be re-paired
 };
 
+// The same re-pairings for every run and epoch, so that runs compare on the same test sums.
+constexpr std::uint64_t kRepairSeed = 20261202;
+
 // The concept network on every image the examples use (each computed once, counted per slot):
-// argmax concepts and their confidence; labels as SetMetrics says.
+// argmax concepts and their confidence; labels as SetMetrics says. `repair`: also the label
+// accuracy over every image of the set re-paired (task.repairable_slots() images an example).
 SetMetrics evaluate(bridge::NeuralProgram& model, torch::nn::AnyModule& net, const ImageSet& set,
-                    const std::vector<TaskExample>& examples, const ProgramTask& task, torch::Device device) {
+                    const std::vector<TaskExample>& examples, const ProgramTask& task,
+                    torch::Device device, bool repair = false) {
   SetMetrics m;
   m.examples = static_cast<std::int64_t>(examples.size());
   if (examples.empty()) return m;
@@ -80,6 +87,10 @@ SetMetrics evaluate(bridge::NeuralProgram& model, torch::nn::AnyModule& net, con
   std::unordered_map<std::int64_t, std::int64_t> row;
   for (const TaskExample& e : examples)
     for (std::int64_t i : e.images)
+      if (row.try_emplace(i, static_cast<std::int64_t>(used.size())).second) used.push_back(i);
+  repair = repair && task.repairable_slots() > 0;
+  if (repair)  // the images no example of this pairing uses take part in others
+    for (std::int64_t i = 0; i < set.size(); ++i)
       if (row.try_emplace(i, static_cast<std::int64_t>(used.size())).second) used.push_back(i);
   const torch::Tensor images = set.images.index_select(0, torch::tensor(used, torch::kLong));
   const torch::Tensor probs = torch::softmax(
@@ -121,22 +132,39 @@ SetMetrics evaluate(bridge::NeuralProgram& model, torch::nn::AnyModule& net, con
   for (std::size_t i = 0; i < truth.size(); ++i) correct += truth[i] == answer[i];
   m.label_accuracy = static_cast<double>(correct) / static_cast<double>(truth.size());
   m.label_f1 = macro_f1(truth, answer);
+  if (repair) {
+    std::vector<int> predicted_digits, true_digits;
+    for (std::size_t r = 0; r < used.size(); ++r) {
+      predicted_digits.push_back(static_cast<int>(p[static_cast<std::int64_t>(r)]));
+      true_digits.push_back(static_cast<int>(labels[used[r]]));
+    }
+    m.repaired = repaired_accuracy(
+        predicted_digits, true_digits, task.repairable_slots(),
+        [&](const std::vector<int>& digits) { return task.label_of(digits); }, kRepairSeed);
+  }
   return m;
 }
 
 nlohmann::json test_json(const SetMetrics& m) {
   const std::vector<int> map = learned_map(m.concepts.confusion);
-  return {{"label_accuracy", m.label_accuracy},
-          {"label_f1", m.label_f1},
-          {"concept_accuracy", m.concepts.accuracy},
-          {"concept_f1", m.concepts.f1},
-          {"concept_collapse", m.concepts.collapse},
-          {"concept_ece", m.ece},
-          {"concept_map", map},
-          {"map_one_to_one", is_one_to_one(map) ? 1 : 0},
-          {"map_identity", is_identity(map) ? 1 : 0},
-          {"examples", m.examples},
-          {"confusion", m.concepts.confusion}};
+  nlohmann::json out = {{"label_accuracy", m.label_accuracy},
+                        {"label_f1", m.label_f1},
+                        {"concept_accuracy", m.concepts.accuracy},
+                        {"concept_f1", m.concepts.f1},
+                        {"concept_collapse", m.concepts.collapse},
+                        {"concept_ece", m.ece},
+                        {"concept_map", map},
+                        {"map_one_to_one", is_one_to_one(map) ? 1 : 0},
+                        {"map_identity", is_identity(map) ? 1 : 0},
+                        {"examples", m.examples},
+                        {"confusion", m.concepts.confusion}};
+  if (m.repaired) {
+    out["label_accuracy_repaired"] = m.repaired->mean;
+    out["label_accuracy_repaired_ci"] = {m.repaired->ci.low, m.repaired->ci.high};
+    out["repairings"] = m.repaired->groupings;
+    out["repaired_examples"] = m.repaired->examples;
+  }
+  return out;
 }
 
 // An evaluation set that is not the test set: no confusion matrix (null when it is empty).
@@ -164,7 +192,7 @@ struct Evaluation {
 
 Evaluation evaluate_all(bridge::NeuralProgram& model, torch::nn::AnyModule& net, const TrainTest& data,
                         const EvaluationSets& sets, const ProgramTask& task, torch::Device device) {
-  return {evaluate(model, net, data.test, sets.test, task, device),
+  return {evaluate(model, net, data.test, sets.test, task, device, /*repair=*/true),
           evaluate(model, net, data.test, sets.ood, task, device),
           evaluate(model, net, data.test, sets.ood_sums, task, device),
           evaluate(model, net, data.validation, sets.validation, task, device)};
@@ -239,18 +267,21 @@ class ProgramExperiment : public Experiment {
     auto value = [&](const char* set, const char* key) {
       return e.at(set).is_null() ? std::nan("") : e.at(set).at(key).get<double>();  // NaN: an empty cell
     };
-    return {{"test_label_accuracy", value("test", "label_accuracy")},
-            {"test_concept_accuracy", value("test", "concept_accuracy")},
-            {"ood_label_accuracy", value("ood", "label_accuracy")},
-            {"val_label_accuracy", value("val", "label_accuracy")},
-            {"val_concept_accuracy", value("val", "concept_accuracy")},
-            {"data_s", t.data},
-            {"network_forward_s", t.network_forward},
-            {"auxiliary_s", t.auxiliary},
-            {"circuit_forward_s", t.circuit_forward},
-            {"circuit_backward_s", t.circuit_backward},
-            {"network_backward_s", t.network_backward},
-            {"optimizer_s", t.optimizer}};
+    std::vector<Column> columns{{"test_label_accuracy", value("test", "label_accuracy")},
+                                {"test_concept_accuracy", value("test", "concept_accuracy")},
+                                {"ood_label_accuracy", value("ood", "label_accuracy")},
+                                {"val_label_accuracy", value("val", "label_accuracy")},
+                                {"val_concept_accuracy", value("val", "concept_accuracy")},
+                                {"data_s", t.data},
+                                {"network_forward_s", t.network_forward},
+                                {"auxiliary_s", t.auxiliary},
+                                {"circuit_forward_s", t.circuit_forward},
+                                {"circuit_backward_s", t.circuit_backward},
+                                {"network_backward_s", t.network_backward},
+                                {"optimizer_s", t.optimizer}};
+    if (task_->repairable_slots() > 0)
+      columns.push_back({"test_label_accuracy_repaired", value("test", "label_accuracy_repaired")});
+    return columns;
   }
 
   std::string epoch_summary(const nlohmann::json& e) const override {

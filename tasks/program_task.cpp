@@ -49,7 +49,7 @@ class MnistAddTask : public ProgramTask {
     const auto half = digits.begin() + static_cast<std::ptrdiff_t>(digits.size() / 2);
     return digit_sum({digits.begin(), half}, {half, digits.end()});
   }
-
+  int repairable_slots() const override { return 2 * train_.digits(); }
 
  private:
   std::vector<TaskExample> convert(const std::vector<AdditionExample>& examples, const ImageSet* supervised) const {

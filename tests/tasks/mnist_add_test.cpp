@@ -237,6 +237,13 @@ TEST_CASE("experiment files: schema, overrides, resolved output", "[tasks]") {
   // The resolved config reads back to the same.
   const ExperimentConfig back = load_experiment(dir.write("back.toml", to_toml(c)), {});
   CHECK(to_toml(back) == to_toml(c));
+  // Floats as written (0.1, not 0.10000000000000001), unless one needs every digit to read back.
+  const ExperimentConfig tenth = load_experiment(ok, {"augment.scale=0.1"});
+  CHECK_THAT(to_toml(tenth), Catch::Contains("scale = 0.1\n"));
+  const ExperimentConfig fine =
+      load_experiment(ok, {"augment.scale=0.1", "train.learning_rate=0.00123456789"});
+  CHECK(load_experiment(dir.write("fine.toml", to_toml(fine)), {}).learning_rate == 0.00123456789);
+  CHECK(load_experiment(dir.write("fine.toml", to_toml(fine)), {}).augment_scale == 0.1);
 }
 
 TEST_CASE("concept metrics: accuracy, collapse, confusion, macro F1", "[tasks]") {
@@ -261,6 +268,47 @@ TEST_CASE("concept metrics: accuracy, collapse, confusion, macro F1", "[tasks]")
   CHECK(macro_f1({0, 1, 2, 2}, {0, 2, 2, 2}) == Approx((1.0 + 0.0 + 0.8) / 3));
   CHECK(is_identity({0, 1, -1, 3}));
   CHECK_FALSE(is_identity({0, 2, 1}));
+}
+
+TEST_CASE("re-paired accuracy: many pairings of the same test digits, a bootstrap interval",
+          "[tasks]") {
+  const LabelOf sum = [](const std::vector<int>& d) { return std::vector<int>{d.at(0) + d.at(1)}; };
+  const LabelOf both = [](const std::vector<int>& d) {
+    return d;
+  };  // right only with every digit right
+  std::vector<int> truth, perfect, some_wrong;
+  for (int i = 0; i < 2000; ++i) truth.push_back(i % 10);
+  perfect = truth;
+  some_wrong = truth;
+  for (int i = 0; i < 2000; i += 10)
+    some_wrong[static_cast<std::size_t>(i)] = 9;  // 200 wrong: every 0 read as 9
+  const RepairedAccuracy all = repaired_accuracy(perfect, truth, 2, sum, 1);
+  CHECK(all.mean == 1.0);
+  CHECK(all.ci.low == 1.0);
+  CHECK(all.examples == 1000);
+  CHECK(all.groupings == 100);
+  // 1 800 right of 2 000, drawn without replacement: P(both right) = 1800 * 1799 / (2000 * 1999).
+  const double exact = 1800.0 * 1799.0 / (2000.0 * 1999.0);
+  const RepairedAccuracy r = repaired_accuracy(some_wrong, truth, 2, both, 7);
+  CHECK(r.mean == Approx(exact).margin(0.005));
+  CHECK(r.ci.low < exact);
+  CHECK(r.ci.high > exact);
+  CHECK(r.ci.high - r.ci.low <
+        0.06);  // a 95% interval on 2 000 digits, not on 1 000 sums' luck alone
+  CHECK(r.ci.high - r.ci.low > 0.01);
+  // Wrong digits can still give the right sum: with every 1 read as 2 and every 2 as 1, a
+  // pair of a 1 and a 2 is right (P = 2 * 200 * 200 / (2000 * 1999)).
+  std::vector<int> swapped = truth;
+  for (int& d : swapped) d = d == 1 ? 2 : d == 2 ? 1 : d;
+  const double digits_right = 1600.0 * 1599.0 / (2000.0 * 1999.0),
+               lucky = 2 * 200.0 * 200.0 / (2000.0 * 1999.0);
+  CHECK(repaired_accuracy(swapped, truth, 2, both, 7).mean == Approx(digits_right).margin(0.005));
+  CHECK(repaired_accuracy(swapped, truth, 2, sum, 7).mean ==
+        Approx(digits_right + lucky).margin(0.005));
+  // The same seed, the same estimate; 5 slots (an odd grouping) leave no image twice in one.
+  CHECK(repaired_accuracy(some_wrong, truth, 2, both, 7).mean == r.mean);
+  CHECK(repaired_accuracy(some_wrong, truth, 5, both, 7).examples == 400);
+  CHECK_THROWS(repaired_accuracy({1, 2}, {1}, 2, both, 7));
 }
 
 TEST_CASE("the program's answer is argmax_y P(y | images)", "[tasks][bridge]") {
@@ -342,6 +390,11 @@ learning_rate = 0.003
   // Learned from sums alone: the synthetic digits are easy.
   CHECK(m.at("test").at("concept_accuracy").get<double>() > 0.9);
   CHECK(m.at("test").at("label_accuracy").get<double>() > 0.8);
+  // The re-paired estimate over every test image: near the canonical pairing's accuracy.
+  const double repaired = m.at("test").at("label_accuracy_repaired").get<double>();
+  CHECK(repaired == Approx(m.at("test").at("label_accuracy").get<double>()).margin(0.1));
+  CHECK(m.at("test").at("label_accuracy_repaired_ci").at(0).get<double>() <= repaired);
+  CHECK(m.at("test").at("label_accuracy_repaired_ci").at(1).get<double>() >= repaired);
   CHECK(db_status(dir.path("runs/runs.db"), "runs/a") == "finished");
   // The same seed, the same run.
   const nlohmann::json again = run_experiment(config, dir.path("runs/b"), log, false);
