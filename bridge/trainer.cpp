@@ -197,9 +197,9 @@ void Trainer::set_learning_rate(double learning_rate) {
   static_cast<torch::optim::AdamOptions&>(optimizer_.param_groups().front().options()).lr(learning_rate);
 }
 
-EpochReport Trainer::train_epoch(std::int64_t num_batches, const std::function<Batch(std::int64_t)>& make_batch,
+EpochStats Trainer::train_epoch(std::int64_t num_batches, const std::function<Batch(std::int64_t)>& make_batch,
                                  const std::function<void(std::int64_t, double)>& on_step) {
-  EpochReport report;
+  EpochStats report;
   const auto epoch_start = Clock::now();
   program_.train(true);
   double loss_sum = 0;

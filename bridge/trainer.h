@@ -117,7 +117,8 @@ struct StepTimes {
   }
 };
 
-struct EpochReport {
+// What the trainer measured over one epoch (tasks::EpochReport is what a run reports of it).
+struct EpochStats {
   double loss = 0;  // mean -log P(query) over the epoch's examples
   std::map<std::string, double> terms;  // mean of each auxiliary term (unweighted) over the steps
   std::int64_t examples = 0;
@@ -131,7 +132,7 @@ class Trainer {
 
   // One pass over num_batches batches; make_batch(i) builds batch i (timed as data);
   // on_step(i, loss) is called after each step.
-  EpochReport train_epoch(std::int64_t num_batches, const std::function<Batch(std::int64_t)>& make_batch,
+  EpochStats train_epoch(std::int64_t num_batches, const std::function<Batch(std::int64_t)>& make_batch,
                           const std::function<void(std::int64_t, double)>& on_step = {});
 
   // The networks' learning rate (the facts keep theirs).

@@ -28,10 +28,14 @@ struct CompileOptions {
 // and rules, and domains over 64 values; otherwise the MDDs when their fixed
 // order is no wider than the decomposition's elimination order (widths in bits: the random
 // variables' domains a cut or a clique holds), the decision-DNNF compiler when it is narrower.
+// The widths misjudge some programs by orders of magnitude, so MDDs chosen by width get
+// kAutoMddBudget nodes; past it the decision-DNNF compiler starts over.
 struct CompilerChoice {
   CompilerKind kind = CompilerKind::kMdd;
   std::string reason;
+  bool by_width = false;  // chosen by the width comparison (not by a rule only one compiler meets)
 };
+inline constexpr std::size_t kAutoMddBudget = std::size_t{1} << 18;
 
 struct CompiledQuery {
   GroundQuery query;

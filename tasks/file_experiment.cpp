@@ -412,7 +412,7 @@ class FileExperiment : public Experiment {
     trainer_.set_program_weight(epoch <= config_.joint_warmup ? 0.0 : 1.0);
     const torch::Tensor order = torch::randperm(static_cast<std::int64_t>(trainable_.size()), generator_);
     const std::int64_t n = order.size(0), size = config_.batch_size, batches = (n + size - 1) / size;
-    const bridge::EpochReport r = trainer_.train_epoch(
+    const bridge::EpochStats r = trainer_.train_epoch(
         batches,
         [&](std::int64_t i) {
           std::vector<std::int64_t> which;

@@ -353,7 +353,7 @@ class ProgramExperiment : public Experiment {
   neural::AugmentOptions augment_;
   torch::Generator generator_;
   EvaluationSets sets_;
-  bridge::EpochReport last_;  // of the last epoch trained in this process
+  bridge::EpochStats last_;  // of the last epoch trained in this process
   int renamed_ = 0;           // concepts that align_clusters moved to another cluster, over the epochs
 };
 

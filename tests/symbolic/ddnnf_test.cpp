@@ -176,6 +176,27 @@ TEST_CASE("ddnnf: the node limit is a ResourceError", "[ddnnf]") {
   }
 }
 
+TEST_CASE("auto: MDDs chosen by width that pass their budget give way to decision-DNNF", "[ddnnf]") {
+  const testing::TempFiles dir("gedilog_auto_budget");
+  // The 30-node network of seed 4 (bench/bayesian_network_bench): 22.2 bits for the fixed order
+  // against 23.6 for the elimination order, yet 1.3 M MDD nodes (49 s) against 3 438 nodes
+  // decomposed (0.16 s).
+  const auto bn = bench::BayesianNetwork::random(30, 4);
+  const GroundProgram gp = Program::load(dir.write("bn.pl", bn.problog())).ground();
+  CompilerChoice choice;
+  const auto automatic = compile_queries(gp, {CompilerKind::kAuto}, &choice);
+  INFO(choice.reason);
+  CHECK(choice.kind == CompilerKind::kDdnnf);
+  CHECK_THAT(choice.reason, Catch::Contains("fixed order width") && Catch::Contains("the MDDs passed 262144 nodes"));
+  const auto weights = fixed_weights(gp);
+  const auto decomposed = compile_queries(gp, {CompilerKind::kDdnnf});
+  REQUIRE(automatic.size() == decomposed.size());
+  for (std::size_t i = 0; i < automatic.size(); ++i) {
+    CHECK(automatic[i].compiler == CompilerKind::kDdnnf);
+    CHECK(probability(automatic[i], gp, weights) == Approx(probability(decomposed[i], gp, weights)).margin(1e-12));
+  }
+}
+
 TEST_CASE("ddnnf: a search that thrashes in one order goes on in the other", "[ddnnf]") {
   const testing::TempFiles dir("gedilog_ddnnf_thrashing");
   // A walk on the line 0..14 (uniform start drawn by select_uniform, up with probability S/14),

@@ -165,7 +165,7 @@ TEST_CASE("the program's weight: 0 trains the auxiliary terms alone", "[tasks][b
     reset();
     bridge::Trainer trainer(model, options);
     trainer.set_program_weight(program_weight);
-    const bridge::EpochReport r = trainer.train_epoch(1, [&](std::int64_t) { return batch; });
+    const bridge::EpochStats r = trainer.train_epoch(1, [&](std::int64_t) { return batch; });
     CHECK(r.loss > 0);  // reported whatever its weight
     return net->weight.detach() - initial;
   };
