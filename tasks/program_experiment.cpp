@@ -66,7 +66,7 @@ struct SetMetrics {
   ConceptMetrics concepts;  // over every image slot of every example (rsbench)
   double ece = 0;
   std::int64_t examples = 0;
-  std::optional<RepairedAccuracy> repaired;  // where the task's test images can be re-paired
+  std::optional<RepairedAccuracy> repaired;  // where the task's images can be re-paired
 };
 
 // The same re-pairings for every run and epoch, so that runs compare on the same test sums.
@@ -145,6 +145,15 @@ SetMetrics evaluate(bridge::NeuralProgram& model, torch::nn::AnyModule& net, con
   return m;
 }
 
+// The re-paired estimate's entries, where the set has one.
+void add_repaired(nlohmann::json& out, const SetMetrics& m) {
+  if (!m.repaired) return;
+  out["label_accuracy_repaired"] = m.repaired->mean;
+  out["label_accuracy_repaired_ci"] = {m.repaired->ci.low, m.repaired->ci.high};
+  out["repairings"] = m.repaired->groupings;
+  out["repaired_examples"] = m.repaired->examples;
+}
+
 nlohmann::json test_json(const SetMetrics& m) {
   const std::vector<int> map = learned_map(m.concepts.confusion);
   nlohmann::json out = {{"label_accuracy", m.label_accuracy},
@@ -158,23 +167,20 @@ nlohmann::json test_json(const SetMetrics& m) {
                         {"map_identity", is_identity(map) ? 1 : 0},
                         {"examples", m.examples},
                         {"confusion", m.concepts.confusion}};
-  if (m.repaired) {
-    out["label_accuracy_repaired"] = m.repaired->mean;
-    out["label_accuracy_repaired_ci"] = {m.repaired->ci.low, m.repaired->ci.high};
-    out["repairings"] = m.repaired->groupings;
-    out["repaired_examples"] = m.repaired->examples;
-  }
+  add_repaired(out, m);
   return out;
 }
 
 // An evaluation set that is not the test set: no confusion matrix (null when it is empty).
 nlohmann::json summary_json(const SetMetrics& m) {
   if (m.examples == 0) return nullptr;
-  return {{"label_accuracy", m.label_accuracy},
-          {"label_f1", m.label_f1},
-          {"concept_accuracy", m.concepts.accuracy},
-          {"concept_f1", m.concepts.f1},
-          {"examples", m.examples}};
+  nlohmann::json out = {{"label_accuracy", m.label_accuracy},
+                        {"label_f1", m.label_f1},
+                        {"concept_accuracy", m.concepts.accuracy},
+                        {"concept_f1", m.concepts.f1},
+                        {"examples", m.examples}};
+  add_repaired(out, m);
+  return out;
 }
 
 // Every evaluation set of a task, drawn once: test, OOD, rsbench's second OOD set (all over
@@ -195,7 +201,7 @@ Evaluation evaluate_all(bridge::NeuralProgram& model, torch::nn::AnyModule& net,
   return {evaluate(model, net, data.test, sets.test, task, device, /*repair=*/true),
           evaluate(model, net, data.test, sets.ood, task, device),
           evaluate(model, net, data.test, sets.ood_sums, task, device),
-          evaluate(model, net, data.validation, sets.validation, task, device)};
+          evaluate(model, net, data.validation, sets.validation, task, device, /*repair=*/true)};
 }
 
 // The metrics.json entries of an Evaluation: test, ood, ood_sums (with its sums), val.
@@ -279,8 +285,10 @@ class ProgramExperiment : public Experiment {
                                 {"circuit_backward_s", t.circuit_backward},
                                 {"network_backward_s", t.network_backward},
                                 {"optimizer_s", t.optimizer}};
-    if (task_->repairable_slots() > 0)
+    if (task_->repairable_slots() > 0) {
       columns.push_back({"test_label_accuracy_repaired", value("test", "label_accuracy_repaired")});
+      columns.push_back({"val_label_accuracy_repaired", value("val", "label_accuracy_repaired")});
+    }
     return columns;
   }
 

@@ -44,9 +44,9 @@ class ProgramTask {
   virtual std::vector<TaskExample> validation_set() const = 0;
   // The label of an example whose images show these digits, in the order of its images.
   virtual std::vector<int> label_of(const std::vector<int>& digits) const = 0;
-  // Where the test set is one random grouping of the test images (mnist-add pairs them once),
-  // the images per example, and any other grouping is as good a test set (metrics.h,
-  // repaired_accuracy); 0 where the test set is fixed.
+  // Where the test and validation sets are one random grouping of their images (mnist-add
+  // pairs them once), the images per example: any other grouping is as good a set (metrics.h,
+  // repaired_accuracy). 0 where the sets are fixed.
   virtual int repairable_slots() const { return 0; }
 };
 

@@ -395,6 +395,7 @@ learning_rate = 0.003
   CHECK(repaired == Approx(m.at("test").at("label_accuracy").get<double>()).margin(0.1));
   CHECK(m.at("test").at("label_accuracy_repaired_ci").at(0).get<double>() <= repaired);
   CHECK(m.at("test").at("label_accuracy_repaired_ci").at(1).get<double>() >= repaired);
+  CHECK(m.at("val").contains("label_accuracy_repaired"));  // 40 validation digits
   CHECK(db_status(dir.path("runs/runs.db"), "runs/a") == "finished");
   // The same seed, the same run.
   const nlohmann::json again = run_experiment(config, dir.path("runs/b"), log, false);
