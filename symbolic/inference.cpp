@@ -151,8 +151,8 @@ std::vector<CompiledQuery> compile_queries(const GroundProgram& program,
     std::unique_ptr<DdnnfCompiler> ddnnf;
     CompilerChoice chosen = choose(program, options.compiler, ddnnf);
     if (choice) *choice = chosen;
-    if (chosen.kind == CompilerKind::kMdd && !chosen.by_width) return compile_with_mdds(program, options.max_nodes);
     if (chosen.kind == CompilerKind::kMdd) {
+      if (!chosen.by_width) return compile_with_mdds(program, options.max_nodes);
       // A 30-node Bayesian network judged 22.2 bits wide for the MDDs against 23.6 for the
       // decomposition took 1.3 M MDD nodes and 49 s, and 0.16 s decomposed.
       try {

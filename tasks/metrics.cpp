@@ -52,22 +52,22 @@ RepairedAccuracy repaired_accuracy(const std::vector<int>& predicted, const std:
   if (r.examples == 0) return r;
   std::mt19937_64 rng(seed);
   std::vector<std::int64_t> order(truth.size());
+  // The mean accuracy over `count` random groupings of the images `order` names.
+  auto mean_over_groupings = [&](int count) {
+    double sum = 0;
+    for (int g = 0; g < count; ++g) {
+      std::shuffle(order.begin(), order.end(), rng);
+      sum += grouped_accuracy(order, predicted, truth, slots, label_of);
+    }
+    return sum / count;
+  };
   std::iota(order.begin(), order.end(), 0);
-  for (int g = 0; g < groupings; ++g) {
-    std::shuffle(order.begin(), order.end(), rng);
-    r.mean += grouped_accuracy(order, predicted, truth, slots, label_of);
-  }
-  r.mean /= groupings;
+  r.mean = mean_over_groupings(groupings);
   std::uniform_int_distribution<std::int64_t> any(0, static_cast<std::int64_t>(truth.size()) - 1);
   std::vector<double> estimates;
   for (int b = 0; b < resamples; ++b) {
     for (std::int64_t& i : order) i = any(rng);
-    double estimate = 0;
-    for (int g = 0; g < groupings_per_resample; ++g) {
-      std::shuffle(order.begin(), order.end(), rng);
-      estimate += grouped_accuracy(order, predicted, truth, slots, label_of);
-    }
-    estimates.push_back(estimate / groupings_per_resample);
+    estimates.push_back(mean_over_groupings(groupings_per_resample));
   }
   if (estimates.empty()) return r.ci = {std::nan(""), std::nan("")}, r;
   std::sort(estimates.begin(), estimates.end());

@@ -42,28 +42,34 @@ std::string deepproblog_published(int digits) {
 // mnist-add over every pair of test digits: the table made for MNIST addition (sum, its
 // re-paired estimate, digits, the ceiling digit accuracy allows, speed, DeepProbLog's figure).
 std::string addition_summary(const ExperimentConfig& c, const nlohmann::json& m) {
+  static const std::string header =
+      "| N | network | epochs | seed | test sum accuracy | re-paired, 95% interval | digit accuracy | "
+      "ceiling digit^(2N) | train s | examples/s | DeepProbLog, published |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|\n";
   const auto& test = m.at("test");
   const double digits = test.at("concept_accuracy").get<double>();
   const auto& ci = test.at("label_accuracy_repaired_ci");
   const std::string mitigation = m.at("mitigation").get<std::string>();
-  return "| N | network | epochs | seed | test sum accuracy | re-paired, 95% interval | digit "
-         "accuracy | "
-         "ceiling digit^(2N) | train s | examples/s | DeepProbLog, published |\n"
-         "|---|---|---|---|---|---|---|---|---|---|---|\n| " +
-         std::to_string(c.digits) + " | " + c.network +
-         (mitigation == "none" ? "" : " + " + mitigation) + " | " + std::to_string(c.epochs) +
-         " | " + std::to_string(c.seed) + " | " + percent(test.at("label_accuracy")) + " (" +
-         std::to_string(test.at("examples").get<std::int64_t>()) + " sums) | " +
-         percent(test.at("label_accuracy_repaired")) + " [" + percent(ci.at(0)) + ", " +
-         percent(ci.at(1)) + "] | " + percent(digits) + " | " +
-         percent(std::pow(digits, 2 * c.digits)) + " | " +
-         fixed(m.at("train_seconds").get<double>(), 1) + " | " +
-         fixed(m.at("examples_per_second").get<double>(), 0) + " | " +
-         deepproblog_published(c.digits) + " |\n" + "(re-paired: the mean over " +
-         std::to_string(test.at("repairings").get<int>()) +
-         " random pairings of the test digits, interval by bootstrap over the digits; "
-         "DeepProbLog's figure: "
-         "60 000 training digits, as DeepStochLog (Winters et al., AAAI 2022) reports it)\n";
+  const std::string network = c.network + (mitigation == "none" ? "" : " + " + mitigation);
+  const std::string sums = std::to_string(test.at("examples").get<std::int64_t>()) + " sums";
+  const std::string repaired =
+      percent(test.at("label_accuracy_repaired")) + " [" + percent(ci.at(0)) + ", " + percent(ci.at(1)) + "]";
+  const std::vector<std::string> cells{std::to_string(c.digits),
+                                       network,
+                                       std::to_string(c.epochs),
+                                       std::to_string(c.seed),
+                                       percent(test.at("label_accuracy")) + " (" + sums + ")",
+                                       repaired,
+                                       percent(digits),
+                                       percent(std::pow(digits, 2 * c.digits)),
+                                       fixed(m.at("train_seconds").get<double>(), 1),
+                                       fixed(m.at("examples_per_second").get<double>(), 0),
+                                       deepproblog_published(c.digits)};
+  std::string row = "|";
+  for (const std::string& cell : cells) row += " " + cell + " |";
+  return header + row + "\n(re-paired: the mean over " + std::to_string(test.at("repairings").get<int>()) +
+         " random pairings of the test digits, interval by bootstrap over the digits; DeepProbLog's figure: 60 000 "
+         "training digits, as DeepStochLog (Winters et al., AAAI 2022) reports it)\n";
 }
 
 std::string program_summary(const ExperimentConfig& c, const nlohmann::json& m) {
