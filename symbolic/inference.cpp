@@ -182,8 +182,10 @@ std::vector<std::vector<double>> fixed_weights(const GroundProgram& program) {
                           "' to give its probabilities; exact inference alone cannot evaluate "
                           "it (use gedilog train)");
     if (var.learnable)
-      throw UserError("UnsupportedLearnable", var.location,
-                      "learnable probability of " + var.name + " needs training (gedilog train), not exact inference");
+      // ProbLog's inference stops here too: it evaluates t(_) as arithmetic.
+      throw UserError("ArithmeticError", var.location,
+                      "learnable probability t(...) of " + var.name +
+                          " has no value in exact inference; train it (gedilog train) or write a number");
     weights.push_back(var.probabilities);
   }
   return weights;

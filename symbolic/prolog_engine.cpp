@@ -2,11 +2,15 @@
 
 #include <SWI-Prolog.h>
 
-#include <cstring>
 #include <atomic>
+#include <cstring>
+#include <initializer_list>
 #include <mutex>
+#include <variant>
 
 #include "core/error.h"
+#include "symbolic/inference.h"
+#include "symbolic/table_files.h"
 
 namespace gedilog::symbolic::prolog {
 
@@ -65,6 +69,112 @@ void for_each(term_t t, F f) {
   if (!PL_get_nil(list)) throw InternalError("prolog: expected a list");
 }
 
+GroundProgram read_ground_program(term_t gp, const std::string& file);
+
+// ---- predicates the Prolog half calls (gedilog.pl) ------------------------------------------
+//
+// Each answers, or raises gedilog_error(Kind, Location, Message) as gedilog.pl's own errors do.
+
+term_t put_text(const std::string& text, bool atom) {
+  term_t t = PL_new_term_ref();
+  const bool ok = atom ? PL_put_atom_nchars(t, text.size(), text.c_str())
+                       : PL_put_string_nchars(t, text.size(), text.c_str());
+  if (!ok) throw InternalError("prolog: out of memory");
+  return t;
+}
+
+// A Prolog list of the terms `make` builds from items[0], items[1], ... (into a fresh reference).
+template <typename T, typename F>
+term_t put_list(const std::vector<T>& items, F make) {
+  term_t list = PL_new_term_ref();
+  PL_put_nil(list);
+  for (auto it = items.rbegin(); it != items.rend(); ++it)
+    if (!PL_cons_list(list, make(*it), list)) throw InternalError("prolog: out of stack");
+  return list;
+}
+
+term_t put_compound(const char* name, std::initializer_list<term_t> args) {
+  term_t t = PL_new_term_ref();
+  term_t a = PL_new_term_refs(static_cast<int>(args.size()));
+  int i = 0;
+  for (term_t x : args)
+    if (!PL_put_term(a + i++, x)) throw InternalError("prolog: out of stack");
+  if (!PL_cons_functor_v(t, PL_new_functor(PL_new_atom(name), args.size()), a)) throw InternalError("prolog: out of stack");
+  return t;
+}
+
+// Runs `answer` (which unifies the predicate's output); C++ exceptions become Prolog's.
+template <typename F>
+foreign_t foreign(F answer) {
+  try {
+    return answer() ? TRUE : FALSE;
+  } catch (const UserError& e) {
+    term_t error = put_compound("gedilog_error", {put_text(e.kind(), true), put_text(e.location(), true),
+                                                  put_text(e.message(), false)});
+    return PL_raise_exception(error);
+  } catch (const std::exception& e) {
+    term_t error = put_compound("gedilog_error", {put_text("InternalError", true), put_text("", true),
+                                                  put_text(e.what(), false)});
+    return PL_raise_exception(error);
+  }
+}
+
+// '$gedilog_csv_rows'(+File, +Strict, -Rows): Rows = [row(Line, [FieldString, ...]), ...].
+foreign_t pl_csv_rows(term_t file, term_t strict, term_t rows) {
+  return foreign([&] {
+    int is_strict = 0;
+    if (!PL_get_bool(strict, &is_strict)) throw InternalError("prolog: expected a boolean");
+    const std::vector<CsvRow> read = read_csv_rows(text_of(file), is_strict != 0);
+    return PL_unify(rows, put_list(read, [](const CsvRow& r) {
+             term_t line = PL_new_term_ref();
+             if (!PL_put_integer(line, r.line)) throw InternalError("prolog: out of stack");
+             return put_compound("row", {line, put_list(r.fields, [](const std::string& f) { return put_text(f, false); })});
+           }));
+  });
+}
+
+// '$gedilog_sqlite_tables'(+File, -Tables): Tables = [table(Name, [[Value, ...], ...]), ...];
+// a value is an integer, a float, an atom (TEXT, as ProbLog's library(db) reads it) or '$null'.
+foreign_t pl_sqlite_tables(term_t file, term_t tables) {
+  return foreign([&] {
+    const std::vector<SqlTable> read = read_sqlite_tables(text_of(file));
+    auto value = [](const SqlValue& v) {
+      term_t t = PL_new_term_ref();
+      bool ok = true;
+      if (std::holds_alternative<std::monostate>(v)) ok = PL_put_atom_chars(t, "$null");
+      else if (const auto* i = std::get_if<std::int64_t>(&v)) ok = PL_put_int64(t, *i);
+      else if (const auto* d = std::get_if<double>(&v)) ok = PL_put_float(t, *d);
+      else t = put_text(std::get<std::string>(v), true);
+      if (!ok) throw InternalError("prolog: out of stack");
+      return t;
+    };
+    return PL_unify(tables, put_list(read, [&](const SqlTable& table) {
+             return put_compound("table", {put_text(table.name, true), put_list(table.rows, [&](const std::vector<SqlValue>& row) {
+                                             return put_list(row, value);
+                                           })});
+           }));
+  });
+}
+
+// '$gedilog_solve'(+GroundProgram, -Probabilities): exact inference (inference.h, compiler auto)
+// on a ground program that gedilog.pl built, for subquery/2,3,5; P(q | e) per query, in order.
+foreign_t pl_solve(term_t gp, term_t probabilities) {
+  return foreign([&] {
+    const std::vector<QueryResult> results = solve(read_ground_program(gp, ""));
+    return PL_unify(probabilities, put_list(results, [](const QueryResult& r) {
+             term_t p = PL_new_term_ref();
+             if (!PL_put_float(p, r.probability)) throw InternalError("prolog: out of stack");
+             return p;
+           }));
+  });
+}
+
+void register_foreign_predicates() {
+  PL_register_foreign_in_module("gedilog", "$gedilog_csv_rows", 3, reinterpret_cast<pl_function_t>(pl_csv_rows), 0);
+  PL_register_foreign_in_module("gedilog", "$gedilog_sqlite_tables", 2, reinterpret_cast<pl_function_t>(pl_sqlite_tables), 0);
+  PL_register_foreign_in_module("gedilog", "$gedilog_solve", 2, reinterpret_cast<pl_function_t>(pl_solve), 0);
+}
+
 // ---- the engine -----------------------------------------------------------------------------
 
 void load_engine_source() {
@@ -96,6 +206,7 @@ void ensure_initialised() {
       if (!PL_initialise(4, const_cast<char**>(argv)))
         throw InternalError("prolog: cannot initialise SWI-Prolog");
     }
+    register_foreign_predicates();
     load_engine_source();
   });
   if (PL_thread_self() == -1 && PL_thread_attach_engine(nullptr) < 0)
@@ -170,6 +281,33 @@ GroundRule read_rule(term_t r) {
   return rule;
 }
 
+// gp(Atoms, Variables, Rules, Queries, Evidence), as api_ground answers it.
+GroundProgram read_ground_program(term_t gp, const std::string& file) {
+  GroundProgram program;
+  program.source = file;
+  for_each(arg(1, gp), [&](term_t a) { program.atoms.push_back(text_of(a)); });
+  for_each(arg(2, gp), [&](term_t v) { program.variables.push_back(read_variable(v)); });
+  for_each(arg(3, gp), [&](term_t r) { program.rules.push_back(read_rule(r)); });
+  for_each(arg(4, gp), [&](term_t q) {
+    GroundQuery query;
+    query.atom = int_of(arg(1, q));
+    query.negated = text_of(arg(2, q)) == "negated";
+    query.text = text_of(arg(3, q));
+    query.location = text_of(arg(4, q));
+    query.ground = text_of(arg(5, q)) == "ground";
+    program.queries.push_back(query);
+  });
+  for_each(arg(5, gp), [&](term_t e) {
+    GroundEvidence evidence;
+    evidence.atom = int_of(arg(1, e));
+    evidence.value = text_of(arg(2, e)) == "true";
+    evidence.text = text_of(arg(3, e));
+    evidence.location = text_of(arg(4, e));
+    program.evidence.push_back(evidence);
+  });
+  return program;
+}
+
 }  // namespace
 
 std::string load_program(const std::string& file) {
@@ -228,31 +366,7 @@ GroundProgram ground(const std::string& module, const std::string& file,
   put_strings(args + 1, queries);
   put_evidence(args + 2, evidence);
   if (!PL_put_float(args + 3, grounding_seconds())) throw InternalError("prolog: out of stack");
-  term_t gp = call_api("api_ground", args, 5, file);
-
-  GroundProgram program;
-  program.source = file;
-  for_each(arg(1, gp), [&](term_t a) { program.atoms.push_back(text_of(a)); });
-  for_each(arg(2, gp), [&](term_t v) { program.variables.push_back(read_variable(v)); });
-  for_each(arg(3, gp), [&](term_t r) { program.rules.push_back(read_rule(r)); });
-  for_each(arg(4, gp), [&](term_t q) {
-    GroundQuery query;
-    query.atom = int_of(arg(1, q));
-    query.negated = text_of(arg(2, q)) == "negated";
-    query.text = text_of(arg(3, q));
-    query.location = text_of(arg(4, q));
-    query.ground = text_of(arg(5, q)) == "ground";
-    program.queries.push_back(query);
-  });
-  for_each(arg(5, gp), [&](term_t e) {
-    GroundEvidence evidence;
-    evidence.atom = int_of(arg(1, e));
-    evidence.value = text_of(arg(2, e)) == "true";
-    evidence.text = text_of(arg(3, e));
-    evidence.location = text_of(arg(4, e));
-    program.evidence.push_back(evidence);
-  });
-  return program;
+  return read_ground_program(call_api("api_ground", args, 5, file), file);
 }
 
 namespace {

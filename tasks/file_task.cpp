@@ -1,6 +1,5 @@
 #include "tasks/file_task.h"
 
-#include <csv.h>
 #include <torch/torch.h>
 
 #include <cctype>
@@ -10,6 +9,7 @@
 #include <tuple>
 
 #include "core/error.h"
+#include "symbolic/table_files.h"
 #include "tasks/training_run.h"
 
 namespace gedilog::tasks {
@@ -85,46 +85,12 @@ std::vector<RawExample> read_jsonl(const std::string& file, std::istream& in) {
   return out;
 }
 
-// libcsv's callbacks collect the fields of a row and the rows with the line each began on.
-struct CsvRows {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<int> lines;
-  std::vector<std::string> row;
-  int line = 0, row_line = 0;
-};
+std::vector<RawExample> read_csv(const std::string& file) {
+  const std::vector<symbolic::CsvRow> rows = symbolic::read_csv_rows(file, /*strict=*/true);
+  if (rows.empty()) return {};
 
-std::vector<RawExample> read_csv(const std::string& file, std::istream& in) {
-  CsvRows rows;
-  csv_parser parser;
-  if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) throw InternalError("libcsv: cannot initialise");
-  auto on_field = [](void* s, std::size_t n, void* data) {
-    auto* r = static_cast<CsvRows*>(data);
-    if (r->row.empty()) r->row_line = r->line;
-    r->row.emplace_back(static_cast<const char*>(s), n);
-  };
-  auto on_row = [](int, void* data) {
-    auto* r = static_cast<CsvRows*>(data);
-    r->rows.push_back(std::move(r->row));
-    r->lines.push_back(r->row_line);
-    r->row.clear();
-  };
-  std::string line;
-  while (std::getline(in, line)) {
-    ++rows.line;
-    line += '\n';
-    if (csv_parse(&parser, line.data(), line.size(), on_field, on_row, &rows) != line.size()) {
-      const std::string why = csv_strerror(csv_error(&parser));
-      csv_free(&parser);
-      throw UserError("ParseError", file + ":" + std::to_string(rows.line), "CSV: " + why);
-    }
-  }
-  const int ok = csv_fini(&parser, on_field, on_row, &rows);
-  csv_free(&parser);
-  if (ok != 0) throw UserError("ParseError", file + ":" + std::to_string(rows.line), "CSV: unterminated quote");
-  if (rows.rows.empty()) return {};
-
-  const std::vector<std::string> header = rows.rows[0];
-  const std::string header_at = file + ":" + std::to_string(rows.lines[0]);
+  const std::vector<std::string>& header = rows[0].fields;
+  const std::string header_at = file + ":" + std::to_string(rows[0].line);
   int query = -1, probability = -1, evidence = -1;
   for (int c = 0; c < static_cast<int>(header.size()); ++c) {
     const std::string& h = header[c];
@@ -136,10 +102,10 @@ std::vector<RawExample> read_csv(const std::string& file, std::istream& in) {
   }
   if (query < 0) bad(header_at, "header", "needs a 'query' column");
   std::vector<RawExample> out;
-  for (std::size_t r = 1; r < rows.rows.size(); ++r) {
-    const std::vector<std::string>& fields = rows.rows[r];
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    const std::vector<std::string>& fields = rows[r].fields;
     RawExample x;
-    x.location = file + ":" + std::to_string(rows.lines[r]);
+    x.location = file + ":" + std::to_string(rows[r].line);
     if (fields.size() == 1 && fields[0].empty()) continue;  // a blank line
     if (fields.size() != header.size())
       bad(x.location, "row", std::to_string(fields.size()) + " fields, the header has " + std::to_string(header.size()));
@@ -198,7 +164,7 @@ std::vector<FileExample> read_examples(const std::string& file, const symbolic::
   if (!in) throw UserError("FileNotFound", file, "cannot open the example file");
   std::vector<RawExample> raw;
   if (ends_with(file, ".jsonl")) raw = read_jsonl(file, in);
-  else if (ends_with(file, ".csv")) raw = read_csv(file, in);
+  else if (ends_with(file, ".csv")) raw = read_csv(file);
   else throw UserError("ExampleError", file, "an example file is .jsonl or .csv");
   if (raw.empty()) throw UserError("ExampleError", file, "no examples");
 

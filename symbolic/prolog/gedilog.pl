@@ -27,6 +27,8 @@
 :- op(900, fy, not).
 % SWI-Prolog reads "::\+" (a negative head literal, 0.5::\+a) as one token: an operator too.
 :- op(1000, xfx, '::\\+').
+% library(collect)'s "Body => Group/Collector", inside a clause body (SWI-Prolog's own => is 1200).
+:- op(1100, xfx, =>).
 
 :- use_module(library(lists)).
 :- use_module(library(apply)).
@@ -64,12 +66,14 @@ init_module(M) :-
     maplist(declare_dynamic(M),
             ['$clause'/4, '$query'/3, '$evidence'/3, '$evidence_rule'/4, '$defined'/2, '$probabilistic'/2,
              '$unknown_fail'/0, '$ad_counter'/1, '$negated_head'/2, '$calls'/3,
-             '$native'/2, '$source_file'/1, '$library'/1]),
+             '$native'/2, '$source_file'/1, '$library'/1, '$cut'/1]),
     assertz(M:'$ad_counter'(0)),
     M:op(1000, xfx, ::),
     M:op(1200, xfx, <-),
     M:op(900, fy, not),
     M:op(1000, xfx, '::\\+'),
+    M:op(1100, xfx, =>),
+    printing_operators,
     problog_builtins(M),
     refuse_side_effects(M).
 
@@ -134,6 +138,23 @@ problog_builtins(M) :-
     % cut(G) of library(cut), for deterministic rules (first_rule/3 grounds the others).
     M:assertz((cut(G) :- gedilog:indexed_goal(G, I, G1), findall(I, G1, Is),
                          msort(Is, [I|_]), call(G1))),
+    % all_or_none(T, G, L): as all/3, but L = [] when G has no solution.
+    M:assertz((all_or_none(T, G, L) :- findall(T, G, L0), gedilog:distinct_solutions(L0, L))),
+    % enum_groups(Pairs, Group, Values) and enum_groups(Groups, Values, Group, Values1) of
+    % ProbLog's library(lists): each group, in order of first appearance, with its values.
+    M:assertz((enum_groups(Ps, G, Vs) :- gedilog:enum_groups(Ps, G, Vs))),
+    M:assertz((enum_groups(Gs, Vs0, G, Vs) :- gedilog:enum_groups(Gs, Vs0, G, Vs))),
+    % try_call(G): G, failing where G calls an unknown predicate (library(scope)).
+    M:assertz((try_call(G) :- gedilog:known_goal(M, G), call(G))),
+    % clause(Head, Body, Probability): the program's own clauses (SWI-Prolog's clause/3 reads
+    % clause references).
+    M:redefine_system_predicate(clause(_, _, _)),
+    M:assertz((clause(H, B, P) :- gedilog:program_clause(M, H, B, P))),
+    % subquery(Goal, P), subquery(Goal, P, Evidence), subquery(Goal, P, Evidence, Semiring,
+    % Evaluator): a nested inference (subquery/4).
+    M:assertz((subquery(G, P) :- gedilog:subquery(M, G, P, []))),
+    M:assertz((subquery(G, P, E) :- gedilog:subquery(M, G, P, E))),
+    M:assertz((subquery(G, P, E, _, _) :- gedilog:subquery(M, G, P, E))),
     % is_list/1 accepts partial lists ([a|_]) in ProbLog.
     M:redefine_system_predicate(is_list(_)),
     M:assertz((is_list(L) :- gedilog:partial_list(L))),
@@ -150,12 +171,45 @@ negated_conjunction(G, \+ C) :-
     compound(G), compound_name_arguments(G, '\\+', Gs), Gs = [_, _|_],
     conjunction(Gs, C).
 
-all_solutions(L0, L) :-
-    L0 \== [],
+all_solutions(L0, L) :- L0 \== [], distinct_solutions(L0, L).
+
+distinct_solutions(L0, L) :-
     foldl([X, S0, S]>>( memberchk_eq(X, S0) -> S = S0 ; S = [X|S0] ), L0, [], R),
     reverse(R, L).
 
 memberchk_eq(X, L) :- member(Y, L), Y == X, !.
+
+enum_groups(Pairs, Group, Values) :-
+    maplist([(G, V), G-V]>>true, Pairs, KVs),
+    groups_in_order(KVs, Groups),
+    member(Group-Values, Groups).
+enum_groups(Gs, Vs, Group, Values) :-
+    pairs_keys_values(KVs, Gs, Vs),
+    groups_in_order(KVs, Groups),
+    member(Group-Values, Groups).
+
+groups_in_order([], []).
+groups_in_order([K-V|KVs], [K-[V|Vs]|Groups]) :-
+    partition([K1-_]>>(K1 == K), KVs, Same, Rest),
+    pairs_values(Same, Vs),
+    groups_in_order(Rest, Groups).
+
+% known_goal(+M, +G): G and every goal it calls through control constructs is defined (a
+% program predicate or a built-in).
+known_goal(M, G) :-
+    callable(G),
+    \+ ( sub_goal(G, S), nonvar(S), \+ control_construct(S),
+          \+ user_goal(M, S), \+ predicate_property(M:S, defined) ).
+
+% program_clause(+M, ?Head, ?Body, ?P): a clause the program wrote (not a library's), with the
+% probability of its head: 1.0 for a deterministic clause.
+program_clause(M, H, B, P) :-
+    M:'$clause'(H, B, Kind, Loc),
+    \+ ( atom(Loc), sub_atom(Loc, 0, _, _, 'library(') ), H \= '$not'(_),
+    (   Kind == det -> P = 1.0
+    ;   Kind = ad(_, I, _, Probs, _), nth0(I, Probs, E),
+        (   ground(E), \+ learnable(E), catch(P0 is E, _, fail) -> P is float(P0) ; P = E )
+    ).
 
 % ProbLog's library(cut): cut(p(A...)) uses the first clause of p(Index, A...), in the order of
 % Index, whose call succeeds: a proof of rule I holds, and no proof of an earlier rule does.
@@ -477,9 +531,25 @@ directive(D, Loc, _) :- var(D), !,
 directive((A, B), Loc, M) :- !, directive(A, Loc, M), directive(B, Loc, M).
 directive(use_module(library(cut)), _, _) :- !.       % cut/1 is the grounder's (first_rule/3)
 directive(use_module(library(L)), Loc, M) :- !,
-    (   supported_library(L) -> M:use_module(library(L)), load_problog_library(L, M)
+    (   supported_library(L)
+    ->  ( swi_library(L) -> M:use_module(library(L)) ; true ),
+        load_problog_library(L, M)
     ;   user_error('UnsupportedLibrary', Loc, 'library(~w) is not supported', [L])
     ).
+directive(csv_load(File, Name), Loc, M) :- M:'$library'(db), !,
+    (   atom(Name) -> true
+    ;   user_error('CallModeError', Loc, 'csv_load/2: the predicate name must be an atom, not ~q', [Name])
+    ),
+    program_relative(File, Loc, Path),
+    csv_facts(Path, Name, M).
+directive(sqlite_load(File), Loc, M) :- M:'$library'(db), !,
+    program_relative(File, Loc, Path),
+    '$gedilog_sqlite_tables'(Path, Tables),
+    forall(( member(table(Name, Rows), Tables), member(Row, Rows) ),
+           (   memberchk('$null', Row)
+           ->  user_error('InvalidValue', Path, 'table ~w has a NULL value, which no fact can hold: ~q', [Name, Row])
+           ;   Fact =.. [Name|Row], add_clause(Fact, Path, M)
+           )).
 directive(unknown(fail), _, M) :- !, assertz(M:'$unknown_fail').
 directive(unknown(error), _, M) :- !, retractall(M:'$unknown_fail').
 directive(consult(F), Loc, M) :- !, consult_file(F, Loc, M).
@@ -491,6 +561,14 @@ supported_library(lists).
 supported_library(cut).
 supported_library(apply).
 supported_library(aggregate).
+supported_library(collect).
+supported_library(scope).
+supported_library(db).
+
+% The libraries SWI-Prolog has too (their deterministic predicates are SWI-Prolog's).
+swi_library(lists).
+swi_library(apply).
+swi_library(aggregate).
 
 % The predicates of a ProbLog library that are probabilistic are written in ProbLog, and are
 % loaded into the program as its own clauses (once, at the first use_module/1); the rest of the
@@ -532,18 +610,92 @@ problog_library_clause(aggregate, (:- use_module(library(lists)))).
 problog_library_clause(aggregate, ('$aggregate'(Fn, Sols, Group, Result) :-
     findall(G-V, member([G, _, V], Sols), Pairs), keysort(Pairs, Sorted),
     group_pairs_by_key(Sorted, Groups), member(Group-Vs, Groups), call(Fn, Vs, Result))).
+% aggregate(Fn, Var, Group, Body, (Group, Result)), as library(collect)'s collectors call it.
+problog_library_clause(aggregate, (aggregate(Fn, Var, Group, Body, (Group, Result)) :-
+    all([Group, Body, Var], Body, Sols), '$aggregate'(Fn, Sols, Group, Result))).
 problog_library_clause(aggregate, (avg(L, A) :- sum_list(L, S), length(L, N), A is S / float(N))).
 problog_library_clause(aggregate, (sum(L, S) :- sum_list(L, S))).
 problog_library_clause(aggregate, (min(L, X) :- min_list(L, X))).
 problog_library_clause(aggregate, (max(L, X) :- max_list(L, X))).
+% library(collect): Body => Group/Collector calls collect_Name(Body, Group, Args...) for the
+% collector Name(Args...) (Group none without "Group/"); collect_list/3,4 is the library's own,
+% the others are the program's.
+problog_library_clause(collect, (:- use_module(library(lists)))).
+problog_library_clause(collect, ('=>'(Body, Group/Collector) :-
+    '$collector'(Collector, Body, Group, Goal), call(Goal))).
+problog_library_clause(collect, ('=>'(Body, Collector) :-
+    Collector \= _/_, '$collector'(Collector, Body, none, Goal), call(Goal))).
+problog_library_clause(collect, ('$collector'(Collector, Body, Group, Goal) :-
+    Collector =.. [Name|Args], atom_concat(collect_, Name, Collect), Goal =.. [Collect, Body, Group|Args])).
+problog_library_clause(collect, (collect_list(Body, Y, Result) :- collect_list(Body, none, Y, Result))).
+problog_library_clause(collect, (collect_list(Body, Group, Y, Result) :-
+    all_or_none((Group, Y), Body, L), enum_groups(L, Group, Result))).
+% library(scope): Scope:Goal over conjunctions and lists of scopes, and the goals of no scope.
+problog_library_clause(scope, (C:R :- nonvar(R), R = (A, B), C:A, C:B)).
+problog_library_clause(scope, (C:R :- nonvar(C), C = [C1|_], C1:R)).
+problog_library_clause(scope, (C:R :- nonvar(C), \+ is_list(C), [C]:R)).
+problog_library_clause(scope, (List:R :- nonvar(List), select(X, List, Rest), [X|Rest]:R)).
+problog_library_clause(scope, (_:R :- nonvar(R), try_call(R))).
 
-consult_file(Spec, Loc, M) :-
+% A file a directive names, relative to the folder of the program that names it.
+program_path(Spec, Loc, Path) :-
     Loc = File:_,
     file_directory_name(File, Dir),
-    (   atomic(Spec), is_absolute_file_name(Spec) -> Path0 = Spec
-    ;   atomic(Spec) -> atomic_list_concat([Dir, '/', Spec], Path0)
-    ;   user_error('UnsupportedDirective', Loc, 'cannot consult ~q', [Spec])
-    ),
+    (   atomic(Spec), is_absolute_file_name(Spec) -> Path = Spec
+    ;   atomic(Spec) -> atomic_list_concat([Dir, '/', Spec], Path)
+    ;   user_error('UnsupportedDirective', Loc, 'not a file name: ~q', [Spec])
+    ).
+
+program_relative(Spec, Loc, Path) :-
+    program_path(Spec, Loc, Path),
+    (   exists_file(Path) -> true
+    ;   user_error('FileNotFound', Loc, 'no such file: ~w', [Path])
+    ).
+
+% library(db)'s csv_load(File, Name): a fact Name(V1, ..., Vn) per row after the header, as
+% ProbLog reads it: each column is an integer, a float or text (an atom) as its first row
+% says, text without its surrounding spaces.
+csv_facts(Path, Name, M) :-
+    '$gedilog_csv_rows'(Path, false, Rows),
+    (   Rows = [row(_, Header), row(_, First)|_]
+    ->  length(Header, N),
+        maplist(csv_type, First, Types),
+        Rows = [_|Data],
+        forall(member(row(Line, Fields), Data),
+               (   length(Fields, N)
+               ->  maplist(csv_value(Path:Line), Types, Fields, Values),
+                   Fact =.. [Name|Values],
+                   add_clause(Fact, Path:Line, M)
+               ;   length(Fields, K),
+                   user_error('InvalidValue', Path:Line, 'the row has ~w fields, the header ~w', [K, N])
+               ))
+    ;   true
+    ).
+
+csv_type(Field, Type) :-
+    (   csv_number(Field, N) -> ( integer(N) -> Type = int ; Type = float )
+    ;   Type = text
+    ).
+
+csv_value(Loc, Type, Field, V) :-
+    (   Type == text -> split_string(Field, "", " \t", [S]), atom_string(V, S)
+    ;   csv_number(Field, N), ( Type == int -> integer(N), V = N ; V is float(N) ) -> true
+    ;   user_error('InvalidValue', Loc, 'expected ~w, found ~q', [Type, Field])
+    ).
+
+% A decimal number as Python reads one (12, -3, 0.5, .5, 5., 1e-3), surrounding spaces allowed.
+csv_number(Field, N) :-
+    split_string(Field, "", " \t", [S]),
+    string_codes(S, Cs0),
+    (   Cs0 = [Sign|Cs1], memberchk(Sign, [0'+, 0'-]) -> true ; Sign = 0'+, Cs1 = Cs0 ),
+    Cs1 \== [], forall(member(C, Cs1), ( code_type(C, digit) ; memberchk(C, [0'., 0'e, 0'E, 0'+, 0'-]) )),
+    (   Cs1 = [0'.|_] -> Cs2 = [0'0|Cs1] ; Cs2 = Cs1 ),
+    (   append(Mantissa, [0'.], Cs2) -> append(Mantissa, [0'., 0'0], Cs) ; Cs = Cs2 ),
+    catch(number_codes(N0, Cs), _, fail),
+    ( Sign == 0'- -> N is -N0 ; N = N0 ).
+
+consult_file(Spec, Loc, M) :-
+    program_path(Spec, Loc, Path0),
     (   exists_file(Path0) -> Path = Path0
     ;   atom_concat(Path0, '.pl', Path), exists_file(Path) -> true
     ;   user_error('FileNotFound', Loc, 'consulted file not found: ~w', [Path0])
@@ -560,8 +712,9 @@ add_native_stubs(M) :-
 
 %% Which predicates run natively ---------------------------------------------------------------
 %
-% A predicate runs natively when neither it nor anything it calls is probabilistic, recursive,
-% scoped, has negative heads, or calls a goal unknown until run time (call(G) with G unbound).
+% A predicate runs natively when neither it nor anything it calls is probabilistic, recursive
+% (but for a recursion through a cut), scoped, has negative heads, or calls a goal unknown until
+% run time (call(G) with G unbound).
 
 analyse_program(M) :-
     findall(N/A, M:'$defined'(N, A), Preds),
@@ -576,14 +729,22 @@ record_callees(M, N/A) :-
     (   memberchk('$var', Gs) -> Unknown = true ; Unknown = false ),
     findall(C, ( member(G, Gs), G \== '$var', user_goal(M, G), functor(G, CN, CA), C = CN/CA ), Cs0),
     sort(Cs0, Cs),
-    assertz(M:'$calls'(N/A, Cs, Unknown)).
+    assertz(M:'$calls'(N/A, Cs, Unknown)),
+    (   memberchk(!, Gs) -> assertz(M:'$cut'(N/A)) ; true ).
 
 unsafe(M, N/A) :-
     (   M:'$probabilistic'(N, A) -> true
     ;   M:'$negated_head'(N, A) -> true
     ;   memberchk(N/A, [(:)/2, '$not'/1]) -> true
     ;   M:'$calls'(N/A, _, true) -> true
-    ;   reaches(M, N/A, N/A)
+    ;   reaches(M, N/A, N/A) -> \+ prolog_recursion(M, N/A)
+    ).
+
+% A recursion through a clause with a cut (!) is Prolog's, not ProbLog's: it runs natively,
+% cut included, where everything it reaches is deterministic (analyse_program/1).
+prolog_recursion(M, P) :-
+    (   M:'$cut'(P) -> true
+    ;   reaches(M, P, Q), M:'$cut'(Q), reaches(M, Q, P) -> true
     ).
 
 :- table reaches/3.
@@ -609,6 +770,8 @@ goal_in(_^A, G) :- !, goal_in(A, G).
 goal_in(bagof(_, A, _), G) :- !, goal_in(A, G).
 goal_in(setof(_, A, _), G) :- !, goal_in(A, G).
 goal_in(all(_, A, _), G) :- !, goal_in(A, G).
+goal_in(all_or_none(_, A, _), G) :- !, goal_in(A, G).
+goal_in(try_call(A), G) :- !, goal_in(A, G).
 goal_in(cut(A), G) :- nonvar(A), !, indexed_goal(A, _, A1), goal_in(A1, G).
 goal_in(C, G) :-
     meta_goal(C, P, K), !,
@@ -724,9 +887,18 @@ body(all(T, G, L), L0, L1) :-
     current_program(M), \+ goal_is_native(M, G), !,
     findall_literals(T, G, L2, L0, L1),
     all_solutions(L2, L).
+body(all_or_none(T, G, L), L0, L1) :-
+    current_program(M), \+ goal_is_native(M, G), !,
+    findall_literals(T, G, L2, L0, L1),
+    distinct_solutions(L2, L).
+body(try_call(G), L0, L) :- !,
+    current_program(M),
+    known_goal(M, G),
+    body(G, L0, L).
 body(cut(G), L0, L) :- !, first_rule(G, L0, L).
 body(!, _, _) :- !,
-    throw(gedilog_error('UnsupportedCut', '', "cut (!) is not supported in ProbLog programs")).
+    throw(gedilog_error('UnsupportedCut', '',
+          "cut (!) is supported in deterministic predicates only (Prolog's meaning); this clause depends on probabilistic facts (library(cut)'s cut/1 chooses among probabilistic rules)")).
 body(G, L0, L) :-
     current_program(M),
     grounded_goal(M, G), !,
@@ -810,7 +982,15 @@ findall_literals(T, G, L, L0, L1) :-
     ;   throw(gedilog_error('CallModeError', '',
               "findall/3: the result ~q is not a list"-[L]))
     ),
-    findall(T-Lits, ( b_setval(gedilog_proof_depth, 1), body(G, Lits, []) ), Proofs),
+    (   nb_current(gedilog_findall_goals, Above) -> true ; Above = [] ),
+    (   member(A, Above), A =@= G
+    ->  term_text(G, Text),
+        throw(gedilog_error('IndirectCallCycleError', '',
+              "findall/3 over ~w calls itself: a cycle through findall/3 has no ground program"-[Text]))
+    ;   true
+    ),
+    findall(T-Lits, ( b_setval(gedilog_proof_depth, 1), b_setval(gedilog_findall_goals, [G|Above]),
+                      body(G, Lits, []) ), Proofs),
     length(Proofs, N),
     (   N =< 16 -> true
     ;   throw(gedilog_error('UnsupportedFindall', '',
@@ -915,6 +1095,7 @@ control_arg(\+ A, A).
 control_arg(N, A) :- negated_conjunction(N, \+ A).
 control_arg(forall(C, A), X) :- ( X = C ; X = A ).
 control_arg(G, X) :- called_goal(G, X).
+control_arg(try_call(A), A).
 control_arg(G, X) :- meta_goal(G, P, K), callable(P), extend_goal(P, K, X).
 
 native_condition(C) :-
@@ -953,10 +1134,11 @@ caller_location(M, N/A, L) :-
 %   call trie:  CallKey -> [Answer-Index, ...]  (a call is expanded once)
 %   var trie:   ad(Id, Vars) | nn(Net, Inputs) -> variable index
 
-:- dynamic gp_atom/2, gp_var/2, gp_rule/2, gp_pending/2.
+% Thread-local: a subquery grounds in a thread of its own (subquery/4).
+:- thread_local gp_atom/2, gp_var/2, gp_rule/2, gp_pending/2.
 
-% ExtraEvidence: e(Goal, true|false, Loc) beside the program's own evidence.
-ground_program(M, QuerySpecs, ExtraEvidence, gp(Atoms, Vars, Rules, Queries, Evidence)) :-
+% Evidence: e(Goal, true|false, Loc).
+ground_program(M, QuerySpecs, Es, gp(Atoms, Vars, Rules, Queries, Evidence)) :-
     clear_ground_program,
     b_setval(gedilog_proof_depth, 0),
     nb_setval(gedilog_module, M),
@@ -964,10 +1146,6 @@ ground_program(M, QuerySpecs, ExtraEvidence, gp(Atoms, Vars, Rules, Queries, Evi
     nb_setval(gedilog_tries, tries(Nodes, Calls, VarTrie)),
     nb_setval(gedilog_counts, counts(0, 0)),
     foldl(ground_query(M), QuerySpecs, Queries, []),
-    findall(e(E, V, Loc), ( M:'$evidence'(E, V, Loc)
-                          ; M:'$evidence_rule'(E, V, B, Loc), possible(B) ), Es0),
-    append(Es0, ExtraEvidence, Es1),
-    list_to_set(Es1, Es),
     maplist(ground_evidence(M), Es, Evidence),
     run_agenda(M),
     findall(T, gp_atom(_, T), Atoms),
@@ -1175,9 +1353,22 @@ variable_description(nn(Net, Inputs, Domain, Loc), v(Name, L, neural(Net, Inputs
 input_slot(Input, K) :- nonvar(Input), Input = in(K), integer(K), K >= 0, !.
 input_slot(_, -1).
 
+% Terms are printed as ProbLog prints them, with the operators of module gedilog_print:
+% SWI-Prolog's own prefix operators are not ProbLog's, so table(a) prints as table(a), not as
+% (table a).
 term_text(T, S) :-
     copy_term(T, C), numbervars(C, 0, _),
-    with_output_to(string(S), write_term(C, [quoted(true), numbervars(true), spacing(standard)])).
+    with_output_to(string(S), write_term(C, [quoted(true), numbervars(true), spacing(standard),
+                                             module(gedilog_print)])).
+
+% Set at run time (init_module/1): op/3 directives of a file being loaded leave other modules'
+% tables alone.
+printing_operators :-
+    forall(member(Name, [discontiguous, dynamic, initialization, meta_predicate, module_transparent,
+                         multifile, public, table, thread_initialization, thread_local, volatile,
+                         ($), (?-)]),
+           gedilog_print:op(0, fx, Name)),
+    gedilog_print:op(1000, xfx, ::), gedilog_print:op(900, fy, not), gedilog_print:op(1100, xfx, =>).
 
 %% API for C++ --------------------------------------------------------------------------------
 
@@ -1231,7 +1422,9 @@ api_ground(M, QueryTexts, EvidenceTexts, Seconds, Result) :-
     guarded(within_seconds(Seconds,
                            ( query_specs(M, QueryTexts, Specs),
                              maplist(evidence_spec(M), EvidenceTexts, Extra),
-                             ground_program(M, Specs, Extra, GP) )), R0),
+                             program_evidence(M, Own),
+                             append(Own, Extra, Es0), list_to_set(Es0, Es),
+                             ground_program(M, Specs, Es, GP) )), R0),
     abolish_all_tables,
     clear_ground_program,
     (   R0 == ok -> Result = ok(GP) ; Result = R0 ).
@@ -1241,6 +1434,46 @@ query_specs(M, [], Specs) :- !,
     list_to_set(Specs0, Specs).
 query_specs(M, Texts, Specs) :-
     findall(Q-'<query>', ( member(T, Texts), parse_query(M, T, Q) ), Specs).
+
+% The program's evidence/1,2 facts and the instances of its evidence rules: e(Goal, Value, Loc).
+program_evidence(M, Es) :-
+    findall(e(E, V, Loc), ( M:'$evidence'(E, V, Loc)
+                          ; M:'$evidence_rule'(E, V, B, Loc), possible(B) ), Es).
+
+% subquery(+M, ?Goal, ?P, +Evidence): P = P(Answer | Evidence) for each answer of Goal, by a
+% separate inference on the program (ProbLog's subquery/2,3,5: the program's own evidence is
+% not part of it; the semiring and evaluator arguments are accepted and ignored, the answer is
+% exact either way). Its grounding runs in a Prolog thread of its own, with its own tables and
+% ground program; the circuit is compiled and evaluated in C++ ('$gedilog_solve'/2).
+subquery(M, Goal, P, Evidence) :-
+    (   is_list(Evidence) -> true
+    ;   throw(gedilog_error('CallModeError', '', "subquery/3: the evidence ~q is not a list"-[Evidence]))
+    ),
+    findall(e(E, true, '<subquery>'), member(E, Evidence), Es),
+    message_queue_create(Queue),
+    setup_call_cleanup(
+        thread_create(subquery_grounding(M, Goal, Es, Queue), Id, []),
+        ( thread_join(Id, _), thread_get_message(Queue, Reply) ),
+        ( catch(thread_signal(Id, abort), _, true), catch(thread_join(Id, _), _, true),
+          message_queue_destroy(Queue) )),
+    (   Reply = ok(GP, Answers) -> true ; Reply = error(Error), throw(Error) ),
+    '$gedilog_solve'(GP, Ps),
+    pairs_keys_values(Pairs, Answers, Ps),
+    member(Goal-P, Pairs).
+
+% In the subquery's thread: its ground program, and the answer terms of its one query (none
+% where a goal with variables has none).
+subquery_grounding(M, Goal, Es, Queue) :-
+    catch(( b_setval(gedilog_proof_depth, 0), nb_setval(gedilog_module, M),
+            ground_program(M, [Goal-'<subquery>'], Es, GP),
+            GP = gp(_, _, _, Queries, _),
+            findall(A, ( member(q(I, _, Text, _, _), Queries), ( I >= 0 -> true ; ground(Goal) ),
+                         term_string(A, Text, [module(M)]) ), Answers),
+            (   length(Queries, N), length(Answers, N) -> Reply = ok(GP, Answers)
+            ;   Reply = ok(gp([], [], [], [], []), [])
+            ) ),
+          E, Reply = error(E)),
+    thread_send_message(Queue, Reply).
 
 % The bindings under which a goal may hold in some world (for query/1 and evidence/2 rules).
 possible(Body) :- body(Body, _, []).
