@@ -109,12 +109,25 @@ MddRef Compiler::query(const GroundQuery& q) {
 }
 
 MddRef Compiler::evidence() {
+  if (evidence_compiled_) return evidence_;
+  for (const GroundEvidence& ev : program_.evidence) atom(ev.atom);  // may collect garbage
   MddRef e = Mdd::kTrue;
   for (const GroundEvidence& ev : program_.evidence) {
-    const MddRef f = atom(ev.atom);
+    const MddRef f = formula_[ev.atom];
     e = mdd_.apply_and(e, ev.value ? f : mdd_.negate(f));
   }
-  return e;
+  evidence_ = e;
+  evidence_compiled_ = true;
+  return evidence_;
+}
+
+void Compiler::maybe_collect_garbage() {
+  if (mdd_.num_nodes() < next_collection_) return;
+  std::vector<MddRef*> roots;
+  for (MddRef& f : formula_) roots.push_back(&f);
+  roots.push_back(&evidence_);
+  mdd_.collect_garbage(roots);
+  next_collection_ = std::max(collection_threshold_, 2 * mdd_.live_after_collection());
 }
 
 MddRef Compiler::literal_formula(const Literal& l) {
@@ -147,6 +160,7 @@ void Compiler::compile_component(int c) {
   for (bool changed = true; changed;) {
     changed = false;
     for (int a : atoms) {
+      maybe_collect_garbage();  // a safe point: only formula_ and evidence_ are held
       MddRef f = Mdd::kFalse;
       for (int r : dependencies_.rules_of(a)) {
         f = mdd_.apply_or(f, rule_formula(program_.rules[r]));

@@ -17,11 +17,20 @@ class Compiler {
   explicit Compiler(const GroundProgram& program);
 
   // The formula of atom a (compiling its component and everything it depends on, once).
+  // Compiling may collect the manager's garbage (see collect_garbage): a ref these three
+  // return stays valid until the next call of one of them, but for evidence(), which stays
+  // valid throughout.
   MddRef atom(int a);
   // The formula of a query: FALSE for a query without proof, negated for \+ queries.
   MddRef query(const GroundQuery& q);
-  // The conjunction of all evidence (TRUE without evidence).
+  // The conjunction of all evidence (TRUE without evidence), compiled once.
   MddRef evidence();
+
+  // The fixpoint rounds of a cycle leave diagrams behind that nothing needs: past this many
+  // nodes (and twice what the last collection kept) the manager keeps only the atoms'
+  // formulas and the evidence.
+  static constexpr std::size_t kCollectionThreshold = std::size_t{1} << 20;
+  void set_collection_threshold(std::size_t nodes) { collection_threshold_ = next_collection_ = nodes; }
 
   Mdd& mdd() { return mdd_; }
   const Mdd& mdd() const { return mdd_; }
@@ -47,6 +56,11 @@ class Compiler {
   std::vector<std::vector<int>> depends_on_;    // component -> components it uses
   std::vector<char> compiled_;                  // per component
   std::vector<MddRef> formula_;                 // per atom
+  MddRef evidence_ = Mdd::kTrue;
+  bool evidence_compiled_ = false;
+  std::size_t collection_threshold_ = kCollectionThreshold;
+  std::size_t next_collection_ = kCollectionThreshold;
+  void maybe_collect_garbage();
 };
 
 }  // namespace gedilog::symbolic

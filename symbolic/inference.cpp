@@ -28,12 +28,13 @@ std::vector<CompiledQuery> compile_with_mdds(const GroundProgram& program,
   std::vector<int> program_variable;
   for (int v = 0; v < compiler.mdd().num_variables(); ++v)
     program_variable.push_back(compiler.program_variable(v));
-  const MddRef evidence = compiler.evidence();
+  compiler.evidence();
   const bool has_evidence = !program.evidence.empty();
   // The evidence's share of the time is charged to the first query.
   std::vector<CompiledQuery> compiled;
   for (const GroundQuery& q : program.queries) {
-    const MddRef formula = compiler.query(q);
+    const MddRef formula = compiler.query(q);  // may collect garbage: evidence() after it
+    const MddRef evidence = compiler.evidence();
     if (!q.ground && formula != Mdd::kTrue) throw non_ground_query(program, q);
     const MddRef joint = compiler.mdd().apply_and(formula, evidence);
     std::vector<MddRef> roots{joint};

@@ -194,6 +194,64 @@ void Mdd::grow_unique() {
   }
 }
 
+void Mdd::collect_garbage(const std::vector<MddRef*>& roots) {
+  GEDILOG_CHECK(scratch_.empty(), "garbage collection inside an MDD operation");
+  peak_nodes_ = peak_nodes();
+  const std::size_t n = offsets_.size();
+  std::vector<char> live(n, 0);
+  live[kFalse] = live[kTrue] = 1;
+  for (const MddRef* r : roots) {
+    check_ref(*r);
+    live[*r] = 1;
+  }
+  // Children have smaller refs: one pass from the top marks everything below a live node.
+  for (std::size_t r = n; r-- > 2;)
+    if (live[r])
+      for (int i = 0; i < domain_sizes_[field(static_cast<MddRef>(r), kVarField)]; ++i)
+        live[field(static_cast<MddRef>(r), kChildrenField + i)] = 1;
+
+  std::vector<MddRef> remap(n, kNone);
+  remap[kFalse] = kFalse;
+  remap[kTrue] = kTrue;
+  std::vector<std::uint32_t> offsets{0, 0}, records;
+  for (std::size_t r = 2; r < n; ++r) {
+    if (!live[r]) continue;
+    const auto old = static_cast<MddRef>(r);
+    const std::uint32_t var = field(old, kVarField);
+    remap[r] = static_cast<MddRef>(offsets.size());
+    offsets.push_back(static_cast<std::uint32_t>(records.size()));
+    records.push_back(var);
+    records.push_back(kNone);  // the negation, below
+    for (int i = 0; i < domain_sizes_[var]; ++i) records.push_back(remap[field(old, kChildrenField + i)]);
+  }
+  for (std::size_t r = 2; r < n; ++r)  // negations known on both sides survive
+    if (live[r]) {
+      const MddRef neg = field(static_cast<MddRef>(r), kNegationField);
+      if (neg != kNone && remap[neg] != kNone) records[offsets[remap[r]] + kNegationField] = remap[neg];
+    }
+  offsets_.swap(offsets);
+  records_.swap(records);
+
+  std::size_t capacity = kInitialCapacity;
+  while (over_load(offsets_.size(), capacity)) capacity *= 2;
+  unique_.assign(capacity, UniqueSlot{});
+  unique_count_ = 0;
+  const std::size_t mask = capacity - 1;
+  for (std::size_t r = 2; r < offsets_.size(); ++r) {
+    const auto ref = static_cast<MddRef>(r);
+    const int var = static_cast<int>(field(ref, kVarField));
+    const std::uint32_t h = hash_node(var, &records_[offsets_[r] + kChildrenField], domain_sizes_[var]);
+    std::size_t i = h & mask;
+    while (unique_[i].ref != kFalse) i = (i + 1) & mask;
+    unique_[i] = UniqueSlot{ref, h};
+    ++unique_count_;
+  }
+  and_table_ = ComputedTable();
+  or_table_ = ComputedTable();
+  for (MddRef* r : roots) *r = remap[*r];
+  live_after_collection_ = offsets_.size();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Operations
 

@@ -9,7 +9,9 @@
 // Diagrams are canonical: two functions are equal iff their roots are the same MddRef.
 // A unique table makes every (var, children) node exist once; nodes whose children are all
 // equal are never created (reduction). A computed table caches apply and negation results.
-// Nodes live as long as the manager (no garbage collection): managers are per compilation.
+// collect_garbage() drops the nodes its roots do not reach, at points the caller chooses (the
+// compiler's fixpoint rounds leave most of their diagrams behind).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -55,6 +57,14 @@ class Mdd {
   std::size_t size(MddRef root) const;
   // Number of nodes in the manager, terminals included.
   std::size_t num_nodes() const { return offsets_.size(); }
+
+  // Keeps the nodes the roots reach, renumbered in their old order (children still before
+  // parents), forgets the others and the computed tables, and rewrites each *root to its new
+  // ref. Every other MddRef held outside is invalid afterwards. Not inside an operation.
+  void collect_garbage(const std::vector<MddRef*>& roots);
+  // Nodes left by the last collect_garbage() (2 before any), and the most the manager has held.
+  std::size_t live_after_collection() const { return live_after_collection_; }
+  std::size_t peak_nodes() const { return std::max(peak_nodes_, offsets_.size()); }
 
   // Truth value under a full assignment (assignment[var] = value).
   bool evaluate(MddRef root, const std::vector<int>& assignment) const;
@@ -119,6 +129,8 @@ class Mdd {
   // Stack of children under construction, shared by the recursive apply and negation.
   std::vector<MddRef> scratch_;
   std::size_t node_limit_ = kDefaultNodeLimit;
+  std::size_t live_after_collection_ = 2;
+  std::size_t peak_nodes_ = 0;
 };
 
 }  // namespace gedilog::symbolic

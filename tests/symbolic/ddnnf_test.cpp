@@ -146,13 +146,7 @@ TEST_CASE("ddnnf: random Bayesian networks against the joint distribution", "[dd
 TEST_CASE("ddnnf: cycles are unrolled to the least model", "[ddnnf]") {
   const testing::TempFiles dir("gedilog_ddnnf_cycles");
   // A 3x3 grid with edges both ways: reachability through cycles of every length.
-  std::string text;
-  auto node = [](int r, int c) { return "n" + std::to_string(r) + std::to_string(c); };
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) {
-      if (c + 1 < 3) text += "0.6::e(" + node(r, c) + "," + node(r, c + 1) + "). 0.4::e(" + node(r, c + 1) + "," + node(r, c) + ").\n";
-      if (r + 1 < 3) text += "0.7::e(" + node(r, c) + "," + node(r + 1, c) + "). 0.3::e(" + node(r + 1, c) + "," + node(r, c) + ").\n";
-    }
+  std::string text = testing::bidirectional_grid_edges(3);
   text += "p(X,Y) :- e(X,Y).\np(X,Y) :- e(X,Z), p(Z,Y).\nquery(p(n00,n22)). query(p(n22,n00)). query(p(n11,n11)).\n";
   const GroundProgram gp = Program::load(dir.write("grid.pl", text)).ground();
   const auto mdd = solve(gp, {CompilerKind::kMdd});

@@ -1,6 +1,7 @@
 #include "symbolic/mdd.h"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <random>
@@ -395,6 +396,61 @@ TEST_CASE("random functions match their truth tables", "[mdd]") {
   // The trials exercise both sides of the canonicity check.
   CHECK(equal_pairs > 50);
   CHECK(distinct_pairs > 1000);
+}
+
+TEST_CASE("garbage collection keeps what the roots reach, canonical and in order", "[mdd]") {
+  std::mt19937 rng(20261202);
+  for (int trial = 0; trial < 100; ++trial) {
+    const int n = std::uniform_int_distribution<int>(4, 6)(rng);
+    std::vector<int> domains(n);
+    for (int& k : domains) k = std::uniform_int_distribution<int>(2, 4)(rng);
+    Mdd m;
+    for (int k : domains) m.add_variable(k);
+    Exprs exprs;
+    std::vector<int> kept_exprs;
+    std::vector<MddRef> kept;
+    for (int i = 0; i < 12; ++i) {
+      const int e = exprs.random(rng, domains, 4);
+      const MddRef f = exprs.build(e, m);
+      if (i % 3 == 0) {  // a third are kept, the rest become garbage
+        kept_exprs.push_back(e);
+        kept.push_back(f);
+        m.negate(f);  // negations known before the collection must stay right after it
+      }
+    }
+    const Weights w = random_weights(rng, domains, true);
+    std::vector<std::vector<bool>> tables;
+    std::vector<double> counts;
+    for (MddRef f : kept) tables.push_back(truth_table(m, f, domains)), counts.push_back(m.weighted_count(f, w));
+    const std::size_t before = m.num_nodes();
+    std::vector<MddRef*> roots;
+    for (MddRef& f : kept) roots.push_back(&f);
+    m.collect_garbage(roots);
+    // Exactly the nodes the kept roots reach are left.
+    std::set<MddRef> reached{Mdd::kFalse, Mdd::kTrue};
+    for (MddRef f : kept) {
+      REQUIRE(m.size(f) == check_structure(m, f));  // children below parents, reduced
+      std::vector<MddRef> stack{f};
+      while (!stack.empty()) {
+        const MddRef r = stack.back();
+        stack.pop_back();
+        if (!reached.insert(r).second || Mdd::is_terminal(r)) continue;
+        for (int v = 0; v < m.domain_size(m.var_of(r)); ++v) stack.push_back(m.children_of(r)[v]);
+      }
+    }
+    CHECK(m.num_nodes() <= before);
+    CHECK(m.num_nodes() == reached.size());
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+      REQUIRE(truth_table(m, kept[i], domains) == tables[i]);
+      REQUIRE(m.weighted_count(kept[i], w) == Approx(counts[i]).epsilon(1e-12).margin(1e-12));
+      // Still canonical: building the function again finds the kept node, and its negation
+      // (remembered or recomputed) is its complement.
+      REQUIRE(exprs.build(kept_exprs[i], m) == kept[i]);
+      const std::vector<bool> negated = truth_table(m, m.negate(kept[i]), domains);
+      for (std::size_t a = 0; a < negated.size(); ++a) REQUIRE(negated[a] == !tables[i][a]);
+      REQUIRE(m.negate(m.negate(kept[i])) == kept[i]);
+    }
+  }
 }
 
 TEST_CASE("weighted count multiplies in skipped variables", "[mdd]") {
