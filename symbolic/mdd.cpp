@@ -182,16 +182,18 @@ MddRef Mdd::find_or_add_node(int var, const MddRef* kids) {
   return ref;
 }
 
+void Mdd::place_unique(UniqueSlot slot) {
+  const std::size_t mask = unique_.size() - 1;
+  std::size_t i = slot.hash & mask;
+  while (unique_[i].ref != kFalse) i = (i + 1) & mask;
+  unique_[i] = slot;
+}
+
 void Mdd::grow_unique() {
   std::vector<UniqueSlot> old(unique_.size() * 2);
   old.swap(unique_);
-  const std::size_t mask = unique_.size() - 1;
-  for (const UniqueSlot& slot : old) {
-    if (slot.ref == kFalse) continue;
-    std::size_t i = slot.hash & mask;
-    while (unique_[i].ref != kFalse) i = (i + 1) & mask;
-    unique_[i] = slot;
-  }
+  for (const UniqueSlot& slot : old)
+    if (slot.ref != kFalse) place_unique(slot);
 }
 
 void Mdd::collect_garbage(const std::vector<MddRef*>& roots) {
@@ -235,16 +237,11 @@ void Mdd::collect_garbage(const std::vector<MddRef*>& roots) {
   std::size_t capacity = kInitialCapacity;
   while (over_load(offsets_.size(), capacity)) capacity *= 2;
   unique_.assign(capacity, UniqueSlot{});
-  unique_count_ = 0;
-  const std::size_t mask = capacity - 1;
+  unique_count_ = offsets_.size() - 2;
   for (std::size_t r = 2; r < offsets_.size(); ++r) {
     const auto ref = static_cast<MddRef>(r);
     const int var = static_cast<int>(field(ref, kVarField));
-    const std::uint32_t h = hash_node(var, &records_[offsets_[r] + kChildrenField], domain_sizes_[var]);
-    std::size_t i = h & mask;
-    while (unique_[i].ref != kFalse) i = (i + 1) & mask;
-    unique_[i] = UniqueSlot{ref, h};
-    ++unique_count_;
+    place_unique({ref, hash_node(var, &records_[offsets_[r] + kChildrenField], domain_sizes_[var])});
   }
   and_table_ = ComputedTable();
   or_table_ = ComputedTable();

@@ -123,6 +123,8 @@ class Mdd {
     std::uint32_t hash = 0;
   };
   std::vector<UniqueSlot> unique_;
+  // Puts a node known to be absent into the unique table (no lookup, no growth).
+  void place_unique(UniqueSlot slot);
   std::size_t unique_count_ = 0;
   ComputedTable and_table_;
   ComputedTable or_table_;

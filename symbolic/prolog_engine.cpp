@@ -323,13 +323,8 @@ namespace {
 
 // A Prolog list of strings (into `list`, a fresh term reference).
 void put_strings(term_t list, const std::vector<std::string>& texts, bool atoms = false) {
-  PL_put_nil(list);
-  for (auto it = texts.rbegin(); it != texts.rend(); ++it) {
-    term_t t = PL_new_term_ref();
-    const bool ok = atoms ? PL_put_atom_chars(t, it->c_str()) : PL_put_string_chars(t, it->c_str());
-    if (!ok) throw InternalError("prolog: out of memory");
-    if (!PL_cons_list(list, t, list)) throw InternalError("prolog: out of stack");
-  }
+  if (!PL_put_term(list, put_list(texts, [&](const std::string& t) { return put_text(t, atoms); })))
+    throw InternalError("prolog: out of stack");
 }
 
 std::atomic<double>& grounding_limit() {
@@ -341,15 +336,10 @@ double grounding_seconds() { return grounding_limit(); }
 
 // A Prolog list [e(GoalText, true|false), ...] (into `list`, a fresh term reference).
 void put_evidence(term_t list, const std::vector<Evidence>& evidence) {
-  static const functor_t pair = PL_new_functor(PL_new_atom("e"), 2);
-  PL_put_nil(list);
-  for (auto it = evidence.rbegin(); it != evidence.rend(); ++it) {
-    term_t goal = PL_new_term_refs(2);
-    term_t e = PL_new_term_ref();
-    if (!PL_put_string_chars(goal, it->goal.c_str()) || !PL_put_atom_chars(goal + 1, it->value ? "true" : "false") ||
-        !PL_cons_functor_v(e, pair, goal) || !PL_cons_list(list, e, list))
-      throw InternalError("prolog: out of stack");
-  }
+  term_t items = put_list(evidence, [](const Evidence& e) {
+    return put_compound("e", {put_text(e.goal, false), put_text(e.value ? "true" : "false", true)});
+  });
+  if (!PL_put_term(list, items)) throw InternalError("prolog: out of stack");
 }
 
 }  // namespace

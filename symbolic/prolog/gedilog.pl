@@ -73,7 +73,6 @@ init_module(M) :-
     M:op(900, fy, not),
     M:op(1000, xfx, '::\\+'),
     M:op(1100, xfx, =>),
-    printing_operators,
     problog_builtins(M),
     refuse_side_effects(M).
 
@@ -180,9 +179,8 @@ distinct_solutions(L0, L) :-
 memberchk_eq(X, L) :- member(Y, L), Y == X, !.
 
 enum_groups(Pairs, Group, Values) :-
-    maplist([(G, V), G-V]>>true, Pairs, KVs),
-    groups_in_order(KVs, Groups),
-    member(Group-Values, Groups).
+    maplist([(G, V), G, V]>>true, Pairs, Gs, Vs),
+    enum_groups(Gs, Vs, Group, Values).
 enum_groups(Gs, Vs, Group, Values) :-
     pairs_keys_values(KVs, Gs, Vs),
     groups_in_order(KVs, Groups),
@@ -608,8 +606,8 @@ problog_library_clause(lists, (pairs_weights_values([(W, V)|Ps], [W|Ws], [V|Vs])
 % finds them (in each world, where the body is probabilistic).
 problog_library_clause(aggregate, (:- use_module(library(lists)))).
 problog_library_clause(aggregate, ('$aggregate'(Fn, Sols, Group, Result) :-
-    findall(G-V, member([G, _, V], Sols), Pairs), keysort(Pairs, Sorted),
-    group_pairs_by_key(Sorted, Groups), member(Group-Vs, Groups), call(Fn, Vs, Result))).
+    findall(G, member([G, _, _], Sols), Gs), findall(V, member([_, _, V], Sols), Vs),
+    enum_groups(Gs, Vs, Group, Values), call(Fn, Values, Result))).
 % aggregate(Fn, Var, Group, Body, (Group, Result)), as library(collect)'s collectors call it.
 problog_library_clause(aggregate, (aggregate(Fn, Var, Group, Body, (Group, Result)) :-
     all([Group, Body, Var], Body, Sols), '$aggregate'(Fn, Sols, Group, Result))).
@@ -1361,8 +1359,9 @@ term_text(T, S) :-
     with_output_to(string(S), write_term(C, [quoted(true), numbervars(true), spacing(standard),
                                              module(gedilog_print)])).
 
-% Set at run time (init_module/1): op/3 directives of a file being loaded leave other modules'
-% tables alone.
+% Set once the engine is loaded (initialization/1): op/3 directives of a file being loaded
+% leave other modules' tables alone.
+:- initialization(printing_operators).
 printing_operators :-
     forall(member(Name, [discontiguous, dynamic, initialization, meta_predicate, module_transparent,
                          multifile, public, table, thread_initialization, thread_local, volatile,
