@@ -27,15 +27,15 @@ std::string cell(const nlohmann::json& v) {
   return "-";
 }
 
-// A set's numbers by name; a set's per-network numbers (a task from files: concept_accuracy
-// of each network) as name.network.
+// A set's numbers by name; where the program has several networks, each one's concept
+// accuracy as NETWORK.concept_accuracy.
 std::vector<std::pair<std::string, nlohmann::json>> numbers(const nlohmann::json& set) {
   std::vector<std::pair<std::string, nlohmann::json>> out;
   for (const auto& [key, value] : set.items()) {
     if (value.is_number()) out.push_back({key, value});
-    if (value.is_object() && !value.contains("examples"))
-      for (const auto& [part, v] : value.items())
-        if (v.is_number() || v.is_null()) out.push_back({key + "." + part, v});
+    if (key == "networks" && value.size() > 1)
+      for (const auto& [network, m] : value.items())
+        out.push_back({network + ".concept_accuracy", m.is_null() ? nlohmann::json() : m.at("concept_accuracy")});
   }
   return out;
 }

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "app/commands.h"
-#include "tasks/file_experiment.h"
+#include "tasks/file_task.h"
 
 namespace gedilog::app {
 

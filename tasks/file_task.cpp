@@ -2,17 +2,29 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <ostream>
+#include <random>
+#include <set>
 #include <tuple>
 
+#include "bridge/query_circuit.h"
+#include "bridge/tensor_circuit.h"
 #include "core/error.h"
 #include "symbolic/table_files.h"
+#include "tasks/program_model.h"
+#include "tasks/run_experiment.h"
 #include "tasks/training_run.h"
 
 namespace gedilog::tasks {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -218,8 +230,7 @@ ImagePool::ImagePool(const std::vector<const std::vector<FileExample>*>& sets, c
     }
   }
   if (order.empty()) {  // a program over learnable facts alone reads no image
-    images = torch::zeros({0, 1, 28, 28});
-    labels = torch::zeros({0}, torch::kLong);
+    set = {torch::zeros({0, 1, 28, 28}), torch::zeros({0}, torch::kLong)};
     return;
   }
   // Gathered per source and split, then put back in row order.
@@ -238,20 +249,12 @@ ImagePool::ImagePool(const std::vector<const std::vector<FileExample>*>& sets, c
       part_rows.insert(part_rows.end(), at.begin(), at.end());
     }
   const torch::Tensor inverse = torch::argsort(torch::tensor(part_rows, torch::kLong));
-  this->images = torch::cat(parts_images).index_select(0, inverse);
-  this->labels = torch::cat(parts_labels).index_select(0, inverse);
+  set = {torch::cat(parts_images).index_select(0, inverse), torch::cat(parts_labels).index_select(0, inverse)};
   for (const ImageRef& r : order) sources.push_back(r.source);
 }
 
-std::map<std::string, std::int64_t> check_networks(const ExperimentConfig& config, const symbolic::Program& program) {
-  std::map<std::string, std::int64_t> domain;
-  for (const symbolic::NeuralDeclaration& d : program.neural_declarations()) {
-    auto [it, fresh] = domain.try_emplace(d.network, static_cast<std::int64_t>(d.domain.size()));
-    if (!fresh && it->second != static_cast<std::int64_t>(d.domain.size()))
-      throw UserError("NeuralPredicate", d.location,
-                      "network " + d.network + " has " + std::to_string(it->second) + " outputs elsewhere, " +
-                          std::to_string(d.domain.size()) + " here");
-  }
+void check_networks(const ExperimentConfig& config, const symbolic::Program& program) {
+  const std::map<std::string, std::int64_t> domain = network_domains(program);
   for (const NetworkSpec& n : config.networks)
     if (!domain.count(n.name))
       throw UserError("ConfigError", n.location.empty() ? "[[network]] " + n.name : n.location,
@@ -261,7 +264,221 @@ std::map<std::string, std::int64_t> check_networks(const ExperimentConfig& confi
     for (const NetworkSpec& n : config.networks) given = given || n.name == name;
     if (!given) throw UserError("ConfigError", config.program, "network " + name + " of the program has no [[network]] table");
   }
-  return domain;
+}
+
+namespace {
+
+// The distinct query templates of some example sets, in order of first use, and each
+// example's template as an index into them.
+struct TemplateTable {
+  std::vector<symbolic::QueryTemplate> templates;
+  std::map<std::string, std::size_t> index;  // by key
+
+  std::size_t add(const symbolic::QueryTemplate& t) {
+    const auto [it, fresh] = index.try_emplace(t.key(), templates.size());
+    if (fresh) templates.push_back(t);
+    return it->second;
+  }
+};
+
+// A set of examples read from a file as the program task's examples over the pool's rows.
+std::vector<Example> as_examples(const std::vector<FileExample>& file_examples,
+                                 const std::vector<std::vector<std::int64_t>>& rows, TemplateTable& table) {
+  std::vector<Example> out;
+  for (std::size_t e = 0; e < file_examples.size(); ++e) {
+    Example x;
+    x.query = table.add(file_examples[e].query_template);
+    x.images = rows[e];
+    x.target = file_examples[e].target;
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+std::pair<std::vector<FileExample>, std::vector<FileExample>> split_examples(std::vector<FileExample> all, double share) {
+  const auto held = static_cast<std::size_t>(share * static_cast<double>(all.size()) + 0.5);
+  std::mt19937_64 rng(20261201);
+  std::shuffle(all.begin(), all.end(), rng);
+  std::vector<FileExample> validation(std::make_move_iterator(all.end() - static_cast<std::ptrdiff_t>(held)),
+                                      std::make_move_iterator(all.end()));
+  all.resize(all.size() - held);
+  return {std::move(all), std::move(validation)};
+}
+
+class FileTask : public ProgramTask {
+ public:
+  explicit FileTask(const ExperimentConfig& config)
+      : config_(config),
+        program_(symbolic::Program::load(config.program)),
+        split_(split_examples(read_examples(config.train_file, program_), config.validation)),
+        test_file_(read_examples(config.test_file, program_)),
+        pool_({&split_.first, &split_.second, &test_file_}, config) {
+    check_networks(config, program_);
+    train_ = as_examples(split_.first, pool_.rows[0], table_);
+    validation_ = as_examples(split_.second, pool_.rows[1], table_);
+    test_ = as_examples(test_file_, pool_.rows[2], table_);
+    if (config.joint_supervision > 0 && config.joint_supervision_weight > 0) {
+      // The first share of the (shuffled) training examples give their images' concepts.
+      const std::vector<std::int64_t> concept = concepts_of(config.networks.at(0).name, pool_.set);
+      const auto given = static_cast<std::size_t>(config.joint_supervision * static_cast<double>(train_.size()) + 0.5);
+      for (std::size_t e = 0; e < given && e < train_.size(); ++e)
+        for (std::int64_t row : train_[e].images) train_[e].given.push_back(concept[row]);
+    }
+  }
+
+  const symbolic::Program& program() const override { return program_; }
+  std::vector<NetworkSpec> networks() const override { return config_.networks; }
+  std::vector<symbolic::QueryTemplate> query_templates() const override { return table_.templates; }
+  std::int64_t train_size() const override { return static_cast<std::int64_t>(train_.size()); }
+  const ImageSet& train_images() const override { return pool_.set; }
+  torch::Tensor unlabelled_images() const override {
+    std::set<std::int64_t> rows;
+    for (const Example& e : train_) rows.insert(e.images.begin(), e.images.end());
+    return pool_.set.images.index_select(0, torch::tensor(std::vector<std::int64_t>(rows.begin(), rows.end()), torch::kLong));
+  }
+  std::vector<Example> train_epoch(int epoch) const override {
+    std::vector<Example> out = train_;
+    std::mt19937_64 rng(static_cast<std::uint64_t>(config_.seed) * 1000003 + static_cast<std::uint64_t>(epoch));
+    std::shuffle(out.begin(), out.end(), rng);
+    return out;
+  }
+  std::vector<EvaluationSet> evaluation_sets() const override {
+    return {{"test", &pool_.set, test_}, {"val", &pool_.set, validation_}};
+  }
+
+  // The row's class name (tasks::class_names of its source) among the network's values.
+  std::vector<std::int64_t> concepts_of(const std::string& network, const ImageSet& images) const override {
+    std::vector<std::string> values;
+    for (const symbolic::NeuralDeclaration& d : program_.neural_declarations())
+      if (d.network == network) values = d.domain;
+    std::map<std::string, std::vector<std::string>> classes;  // by source
+    std::vector<std::int64_t> out;
+    if (images.size() == 0) return out;
+    const auto labels = images.labels.accessor<std::int64_t, 1>();
+    for (std::int64_t row = 0; row < images.size(); ++row) {
+      const std::string& source = pool_.sources.at(row);
+      if (!classes.count(source)) classes[source] = class_names(source);
+      const auto it = std::find(values.begin(), values.end(), classes[source].at(labels[row]));
+      out.push_back(it == values.end() ? -1 : static_cast<std::int64_t>(it - values.begin()));
+    }
+    return out;
+  }
+
+  // Ground queries, provable true ones, each input from the dataset of the network that reads it.
+  void check(const ProgramModel& m) const override {
+    std::map<std::string, std::string> dataset;
+    for (const NetworkSpec& n : config_.networks) dataset[n.name] = n.dataset;
+    for (const std::vector<FileExample>* set : {&split_.first, &split_.second, &test_file_})
+      for (const FileExample& e : *set) {
+        const std::size_t t = table_.index.at(e.query_template.key());
+        if (m.answers[t] != 1)
+          throw UserError("ExampleError", e.location,
+                          "query: " + e.query + " has " + std::to_string(m.answers[t]) +
+                              " answers; an example's query must be ground once its inputs are bound");
+        if (m.first_query[t] < 0 && e.target > 0)
+          throw UserError("NoProof", e.location,
+                          "query: " + e.query + " has no proof, so it cannot have probability " + fixed(e.target, 2));
+        for (const Read& r : m.reads[t]) {
+          const ImageRef& ref = e.images.at(r.slot);
+          if (ref.source != dataset.at(r.network))
+            throw UserError("ExampleError", e.location,
+                            "inputs." + e.names.at(r.slot) + ": network " + r.network + " reads " +
+                                dataset.at(r.network) + " images, not " + ref.text());
+        }
+      }
+  }
+
+ private:
+  ExperimentConfig config_;
+  symbolic::Program program_;
+  std::pair<std::vector<FileExample>, std::vector<FileExample>> split_;  // task.train: train, validation
+  std::vector<FileExample> test_file_;
+  ImagePool pool_;
+  TemplateTable table_;
+  std::vector<Example> train_, validation_, test_;
+};
+
+}  // namespace
+
+std::unique_ptr<ProgramTask> make_file_task(const ExperimentConfig& config) { return std::make_unique<FileTask>(config); }
+
+void predict_file_task(const std::string& run_dir, const std::string& examples_file, std::ostream& out,
+                       const std::string& semiring_name) {
+  // P(query) is the probability semiring's answer, computed in log space.
+  const bridge::Semiring& semiring =
+      semiring_name == "probability" ? bridge::Semiring::log_probability() : bridge::semiring(semiring_name);
+  const ExperimentConfig config = run_config(run_dir);
+  if (config.task != "files")
+    throw UserError("ConfigError", run_dir, "gedilog predict reads runs of task \"files\", not " + config.task);
+  const symbolic::Program program = symbolic::Program::load(config.program);
+  const std::vector<FileExample> set = read_examples(examples_file, program);
+  const ImagePool pool({&set}, config);
+  TemplateTable table;
+  const std::vector<Example> examples = as_examples(set, pool.rows[0], table);
+  ProgramModel m(config, program, config.networks, table.templates, training_device(config), bridge::Inputs::kAll);
+  read_checkpoint((fs::path(run_dir) / "model.pt").string(),
+                  [&](torch::serialize::InputArchive& archive) { load_model(m, archive); });
+  m.neural->train(false);
+  torch::NoGradGuard no_grad;
+  const bridge::QueryCircuit& circuit = m.neural->circuit();
+  const std::vector<std::int64_t>& slots = m.neural->slots();
+  for (std::size_t e = 0; e < set.size(); ++e) {
+    const FileExample& x = set[e];
+    const std::size_t t = examples[e].query;
+    nlohmann::ordered_json line = {{"query", x.query}, {"location", x.location}};
+    if (m.first_query[t] < 0) {
+      line["probability"] = 0.0;
+      line["explanation"] = nullptr;
+      out << line.dump() << "\n";
+      continue;
+    }
+    // Inputs in(K) beyond this example's slots read row 0: its template does not read them.
+    const bridge::Batch b = make_batch(m, examples, {static_cast<std::int64_t>(e)}, pool.set.images);
+    const torch::Tensor leaves = m.neural->leaves(b, m.neural->network_log_probs(b));
+    const torch::Tensor all =
+        bridge::log_query_values(circuit, m.neural->tensors(), leaves, semiring)[0].to(torch::kFloat64);
+    // An answer's text with the inputs named as in the example again: each placeholder term
+    // in(K), not the tail of a longer name such as min(0).
+    auto named = [&](std::string text) {
+      for (std::size_t k = 0; k < x.names.size(); ++k) {
+        const std::string placeholder = "in(" + std::to_string(k) + ")";
+        for (std::size_t at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at)) {
+          const bool inside_name = at > 0 && (std::isalnum(static_cast<unsigned char>(text[at - 1])) || text[at - 1] == '_');
+          if (inside_name) {
+            at += placeholder.size();
+            continue;
+          }
+          text.replace(at, placeholder.size(), x.names[k]);
+          at += x.names[k].size();
+        }
+      }
+      return text;
+    };
+    nlohmann::ordered_json answers = nlohmann::ordered_json::array();
+    std::int64_t best = m.first_query[t];
+    for (std::int64_t a = m.first_query[t]; a < m.first_query[t] + m.answers[t]; ++a) {
+      // float32 evaluation can overshoot 1 by an ulp: a probability is printed as one.
+      answers.push_back({{"query", named(circuit.queries[a])}, {"probability", std::min(1.0, std::exp(all[a].item<double>()))}});
+      if (all[a].item<double>() > all[best].item<double>()) best = a;
+    }
+    if (m.answers[t] == 1) line["probability"] = answers[0]["probability"];
+    else line["answers"] = answers;
+    // The likeliest world of the (likeliest) answer: each variable it depends on, and its value.
+    const torch::Tensor chosen = bridge::explain_query(circuit, m.neural->tensors(), leaves, best)[0];
+    nlohmann::ordered_json explanation = nlohmann::ordered_json::object();
+    for (std::size_t i = 0; i < circuit.inputs.size(); ++i) {
+      const std::int64_t v = chosen[i].item<std::int64_t>();
+      if (v < 0) continue;
+      const bridge::InputVariable& in = circuit.inputs[i];
+      const std::string name = !in.is_neural() ? in.name  // a learnable or fixed fact
+                                               : in.network + "(" + (slots[i] < static_cast<std::int64_t>(x.names.size())
+                                                                          ? x.names[slots[i]]
+                                                                          : in.inputs) + ")";
+      explanation[name] = in.value_names[v];
+    }
+    line["explanation"] = explanation;
+    out << line.dump() << "\n";
+  }
 }
 
 }  // namespace gedilog::tasks

@@ -14,6 +14,8 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <iosfwd>
+#include <memory>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,6 +23,7 @@
 #include "symbolic/program.h"
 #include "tasks/experiment.h"
 #include "tasks/mnist_data.h"
+#include "tasks/program_task.h"
 
 namespace gedilog::tasks {
 
@@ -50,8 +53,7 @@ std::vector<FileExample> read_examples(const std::string& file, const symbolic::
 
 // The images some example sets use, each once, with their labels: the rows that batches gather.
 struct ImagePool {
-  torch::Tensor images;              // [rows, 1, 28, 28]
-  torch::Tensor labels;              // [rows] int64: the dataset's class
+  ImageSet set;                      // [rows, 1, 28, 28] images, [rows] labels: the dataset's class
   std::vector<std::string> sources;  // per row
   std::vector<std::vector<std::vector<std::int64_t>>> rows;  // [set][example][slot K]: its row
 
@@ -60,8 +62,23 @@ struct ImagePool {
   ImagePool(const std::vector<const std::vector<FileExample>*>& sets, const ExperimentConfig& config);
 };
 
-// Every [[network]] names a network of the program's nn/4 declarations, and each of those
-// networks has a [[network]]; their domain sizes (the networks' outputs) by network name.
-std::map<std::string, std::int64_t> check_networks(const ExperimentConfig& config, const symbolic::Program& program);
+// Throws ConfigError unless every [[network]] names a network of the program's nn/4
+// declarations and each of those networks has a [[network]].
+void check_networks(const ExperimentConfig& config, const symbolic::Program& program);
+
+// Task "files" as a program task: the program, the examples of task.train less the validation
+// share (data.validation of its examples, held out by a seeded shuffle, the same for every
+// training seed; an image a validation example reads may also be read by a training one) and
+// those of task.test. Epochs shuffle the training examples (seeded by train.seed and the
+// epoch); joint.supervision gives the concepts of the first share of them.
+std::unique_ptr<ProgramTask> make_file_task(const ExperimentConfig& config);
+
+// For each example of `examples_file`, with the run's trained model: P(query | evidence)
+// (every answer of a query left non-ground) and the most probable explanation, the value each
+// network and learnable fact takes in the likeliest world where the query holds: one JSON
+// object per line on `out`. `semiring` "max-product" gives, instead of P(query | evidence), the
+// probability of that likeliest world given the evidence (bridge::log_query_values).
+void predict_file_task(const std::string& run_dir, const std::string& examples_file, std::ostream& out,
+                       const std::string& semiring = "probability");
 
 }  // namespace gedilog::tasks

@@ -1,31 +1,15 @@
 #pragma once
-// A network trained through a program (mnist-add and the shortcut tasks): the task's data and
-// program, circuits, the concept network and the [joint] mitigations, an epoch of training, and
-// the metrics of every evaluation set in and out of distribution.
-#include <nlohmann/json.hpp>
-#include <cstdint>
+// The experiment of every task trained through a program (tasks/program_task.h: mnist-add, the
+// shortcut tasks, tasks defined by files): the task's model (tasks/program_model.h) with the
+// [joint] mitigations, an epoch of training, and the metrics of every evaluation set.
 #include <iosfwd>
 #include <memory>
-#include <string>
-#include <vector>
 
 #include "tasks/run_experiment.h"
 
-namespace gedilog::bridge {
-class NeuralProgram;
-}
-
 namespace gedilog::tasks {
 
-struct ImageSet;
-struct TaskExample;
-
-// The experiment of a task trained through a program (registry: tasks/run_experiment.h).
+// The experiment of a program task (registry: tasks/run_experiment.h).
 std::unique_ptr<Experiment> make_program_experiment(const ExperimentConfig& config, std::ostream& log);
-
-// The program's answer to each example (images rows of `set`): the index of its most probable
-// query, argmax_q P(q | images), the label rsbench scores when each query asserts one label.
-std::vector<std::int64_t> program_answers(bridge::NeuralProgram& model, const ImageSet& set,
-                                          const std::vector<TaskExample>& examples);
 
 }  // namespace gedilog::tasks

@@ -7,7 +7,9 @@
 #include <set>
 
 #include "core/error.h"
+#include "tasks/file_task.h"
 #include "tasks/mnist_addition.h"
+#include "tasks/training_run.h"
 
 namespace gedilog::tasks {
 
@@ -21,29 +23,33 @@ std::string example_program(const std::string& name) {
 
 // Digits 0 .. 9, given for the images of a seeded share of the training images (the set is
 // re-paired each epoch, so supervision sticks to images, not to examples).
-class MnistAddTask : public ProgramTask {
+AdditionForm addition_form(const ExperimentConfig& c) {
+  return c.form == "carry" ? AdditionForm::kCarry : AdditionForm::kDeepProbLog;
+}
+
+class MnistAddTask : public DigitTask {
  public:
   MnistAddTask(const ExperimentConfig& c, const TrainTest& data)
-      : data_(data),
-        form_(c.form == "carry" ? AdditionForm::kCarry : AdditionForm::kDeepProbLog),
-        program_(c.program.empty()
-                     ? example_program(form_ == AdditionForm::kCarry ? "multi_digit_addition.pl" : "mnist_addition.pl")
-                     : c.program),
-        train_(data.train, c.digits, static_cast<std::uint64_t>(c.seed)),
-        test_(data.test, c.digits, static_cast<std::uint64_t>(c.seed)) {
-    if (data.validation.size() >= 2 * c.digits) validation_.emplace(data.validation, c.digits, static_cast<std::uint64_t>(c.seed));
+      : DigitTask(c, data,
+                  c.program.empty() ? example_program(addition_form(c) == AdditionForm::kCarry ? "multi_digit_addition.pl"
+                                                                                               : "mnist_addition.pl")
+                                    : c.program),
+        form_(addition_form(c)),
+        train_(data_.train, c.digits, static_cast<std::uint64_t>(c.seed)),
+        test_(data_.test, c.digits, static_cast<std::uint64_t>(c.seed)) {
+    if (data_.validation.size() >= 2 * c.digits)
+      validation_.emplace(data_.validation, c.digits, static_cast<std::uint64_t>(c.seed));
     std::mt19937_64 rng(static_cast<std::uint64_t>(c.seed) * 7919 + 17);
     std::bernoulli_distribution given(c.joint_supervision);
-    for (std::int64_t i = 0; i < data.train.size(); ++i) given_.push_back(given(rng));
+    for (std::int64_t i = 0; i < data_.train.size(); ++i) given_.push_back(given(rng));
   }
-  std::string program_file() const override { return program_; }
   std::vector<std::string> templates() const override { return addition_templates(form_, train_.digits()); }
   std::int64_t concepts() const override { return 10; }
   std::int64_t train_size() const override { return train_.size(); }
-  std::vector<TaskExample> train_epoch(int epoch) const override { return convert(train_.epoch(epoch), &data_.train); }
-  std::vector<TaskExample> test_set() const override { return convert(test_.epoch(0), nullptr); }
-  std::vector<TaskExample> validation_set() const override {
-    return validation_ ? convert(validation_->epoch(0), nullptr) : std::vector<TaskExample>{};
+  std::vector<Example> train_epoch(int epoch) const override { return convert(train_.epoch(epoch), &data_.train); }
+  std::vector<Example> test_set() const override { return convert(test_.epoch(0), nullptr); }
+  std::vector<Example> validation_set() const override {
+    return validation_ ? convert(validation_->epoch(0), nullptr) : std::vector<Example>{};
   }
   std::vector<int> label_of(const std::vector<int>& digits) const override {
     const auto half = digits.begin() + static_cast<std::ptrdiff_t>(digits.size() / 2);
@@ -52,16 +58,15 @@ class MnistAddTask : public ProgramTask {
   int repairable_slots() const override { return 2 * train_.digits(); }
 
  private:
-  std::vector<TaskExample> convert(const std::vector<AdditionExample>& examples, const ImageSet* supervised) const {
-    std::vector<TaskExample> out;
+  std::vector<Example> convert(const std::vector<AdditionExample>& examples, const ImageSet* supervised) const {
+    std::vector<Example> out;
     out.reserve(examples.size());
     for (const AdditionExample& a : examples) {
-      TaskExample e;
+      Example e;
       e.images = a.a;
       e.images.insert(e.images.end(), a.b.begin(), a.b.end());
       if (form_ == AdditionForm::kCarry) e.observed.assign(a.sum.begin(), a.sum.end());
-      e.query = addition_template_index(form_, a);
-      e.label = a.sum;
+      e.query = static_cast<std::size_t>(addition_template_index(form_, a));
       if (supervised) {
         const auto labels = supervised->labels.accessor<std::int64_t, 1>();
         for (std::int64_t i : e.images) e.given.push_back(given_[i] ? labels[i] : -1);
@@ -71,9 +76,7 @@ class MnistAddTask : public ProgramTask {
     return out;
   }
 
-  const TrainTest& data_;
   AdditionForm form_;
-  std::string program_;
   MnistAddition train_, test_;
   std::optional<MnistAddition> validation_;  // none without validation images
   std::vector<bool> given_;  // per training image
@@ -158,8 +161,9 @@ PairTaskSpec pair_task_spec(const ExperimentConfig& c) {
   return s;
 }
 
-PairTask::PairTask(PairTaskSpec spec, const TrainTest& data, std::uint64_t data_seed, std::uint64_t order_seed)
-    : spec_(std::move(spec)), order_seed_(order_seed) {
+PairTask::PairTask(const ExperimentConfig& config, PairTaskSpec spec, const TrainTest& data, std::uint64_t data_seed,
+                   std::uint64_t order_seed)
+    : DigitTask(config, data, spec.program), spec_(std::move(spec)), order_seed_(order_seed) {
   std::mt19937_64 rng(data_seed * 1000003 + 11);
   const auto train_pools = by_digit(data.train, spec_.digits), test_pools = by_digit(data.test, spec_.digits);
   for (int d = 0; d < spec_.digits; ++d)
@@ -170,10 +174,9 @@ PairTask::PairTask(PairTaskSpec spec, const TrainTest& data, std::uint64_t data_
     return pool[std::uniform_int_distribution<std::size_t>(0, pool.size() - 1)(rng)];
   };
   auto make = [&](const std::vector<std::vector<std::int64_t>>& pools, std::pair<int, int> p) {
-    TaskExample e;
+    Example e;
     e.images = {draw(pools, p.first), draw(pools, p.second)};
-    e.label = {pair_label(spec_, p.first, p.second)};
-    e.query = e.label[0];
+    e.query = static_cast<std::size_t>(pair_label(spec_, p.first, p.second));
     return e;
   };
   for (const auto& p : training_pairs(spec_, data_seed)) train_.push_back(make(train_pools, p));
@@ -199,8 +202,8 @@ PairTask::PairTask(PairTaskSpec spec, const TrainTest& data, std::uint64_t data_
       for (std::int64_t i = 0; i < spec_.test_per_pair; ++i) validation_.push_back(make(validation_pools, p));
 }
 
-std::vector<TaskExample> PairTask::train_epoch(int epoch) const {
-  std::vector<TaskExample> out = train_;
+std::vector<Example> PairTask::train_epoch(int epoch) const {
+  std::vector<Example> out = train_;
   std::mt19937_64 rng(order_seed_ * 1000003 + static_cast<std::uint64_t>(epoch));
   std::shuffle(out.begin(), out.end(), rng);
   return out;
@@ -219,10 +222,48 @@ std::vector<std::pair<int, int>> training_pairs(const PairTaskSpec& spec, std::u
   return out;
 }
 
-std::unique_ptr<ProgramTask> make_task(const ExperimentConfig& c, const TrainTest& data) {
+std::vector<int> ProgramTask::label_of(const std::vector<int>&) const {
+  throw InternalError("label_of: the task's queries assert no labels");
+}
+
+DigitTask::DigitTask(const ExperimentConfig& config, TrainTest data, const std::string& program_file)
+    : data_(std::move(data)),
+      network_(config.network),
+      source_(config.data),
+      program_(symbolic::Program::load(program_file)) {}
+
+std::vector<NetworkSpec> DigitTask::networks() const { return {{kConceptNetwork, network_, source_, "model.network"}}; }
+
+std::vector<symbolic::QueryTemplate> DigitTask::query_templates() const {
+  const std::vector<std::string> t = templates();
+  return {t.begin(), t.end()};
+}
+
+std::vector<EvaluationSet> DigitTask::evaluation_sets() const {
+  const bool repairable = repairable_slots() > 0;
+  return {{"test", &data_.test, test_set(), repairable},
+          {"val", &data_.validation, validation_set(), repairable},
+          {"ood", &data_.test, ood_set()},
+          {"ood_sums", &data_.test, ood_sums_set()}};
+}
+
+std::vector<std::int64_t> DigitTask::concepts_of(const std::string&, const ImageSet& images) const {
+  std::vector<std::int64_t> out;
+  if (images.size() == 0) return out;
+  const auto labels = images.labels.accessor<std::int64_t, 1>();
+  for (std::int64_t i = 0; i < images.size(); ++i) out.push_back(labels[i] >= 0 && labels[i] < concepts() ? labels[i] : -1);
+  return out;
+}
+
+std::unique_ptr<DigitTask> make_task(const ExperimentConfig& c, const TrainTest& data) {
   const bool restricted_add = !c.pairs.empty() || !c.sums.empty() || c.train_examples > 0;
   if (c.task == "mnist-add" && !restricted_add) return std::make_unique<MnistAddTask>(c, data);
-  return std::make_unique<PairTask>(pair_task_spec(c), data, kPairDataSeed, static_cast<std::uint64_t>(c.seed));
+  return std::make_unique<PairTask>(c, pair_task_spec(c), data, kPairDataSeed, static_cast<std::uint64_t>(c.seed));
+}
+
+std::unique_ptr<ProgramTask> make_program_task(const ExperimentConfig& c) {
+  if (c.task == "files") return make_file_task(c);
+  return make_task(c, load_data(c));
 }
 
 }  // namespace gedilog::tasks

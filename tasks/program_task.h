@@ -1,57 +1,132 @@
 #pragma once
-// A task trained through a program (`gedilog train`): its program and query templates, the
-// training examples of each epoch, its test sets, and the label that a guess of the concepts
-// implies. Two kinds: `mnist-add` (N-digit numbers, re-paired each epoch) and the digit-pair
-// datasets of the reasoning-shortcut tasks (DESIGN.md, "Tasks"): `mnist-evenodd`, `mnist-half`,
-// `mnist-sumparity`, and `mnist-add` restricted to some pairs or sums or to a few examples.
+// A task trained through a program (`gedilog train`): what the one program experiment
+// (tasks/program_experiment.h) trains and evaluates. Every such task gives the same things:
+// its program and networks, its query templates, and examples, each a template with the image
+// behind each of its inputs and the probability it should have. A task is defined by files
+// (tasks/file_task.h: a JSONL or CSV line is an example) or built in: `mnist-add` (N-digit
+// numbers, re-paired each epoch) and the digit-pair datasets of the reasoning-shortcut tasks
+// (DESIGN.md, "Tasks"): `mnist-evenodd`, `mnist-half`, `mnist-sumparity`, and `mnist-add`
+// restricted to some pairs or sums or to a few examples. The built-in tasks generate their
+// examples from the digits' labels; they also know the label each query asserts.
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "symbolic/program.h"
 #include "tasks/experiment.h"
 #include "tasks/mnist_data.h"
 
 namespace gedilog::tasks {
 
-struct TaskExample {
-  std::vector<std::int64_t> images;    // rows of the image set: inputs in(0) .. in(I - 1)
-  std::vector<std::int64_t> observed;  // values of the inputs in(I) .. (through network `observed`)
-  std::int64_t query = 0;              // which template the example asserts
-  std::vector<int> label;              // label_of(the true digits of `images`)
-  std::vector<std::int64_t> given;     // per image: its digit where concept supervision gives it, else -1
+class ProgramModel;
+
+// One example of any program task, as a line of an example file gives it.
+struct Example {
+  std::size_t query = 0;               // index into the task's query_templates()
+  std::vector<std::int64_t> images;    // per input in(K): a row of its set's images
+  std::vector<std::int64_t> observed;  // values of the inputs after the images (network `observed`)
+  double target = 1;                   // the probability P(query | evidence) should have
+  std::vector<std::int64_t> given;     // per image: its concept where supervision gives it, else -1
+};
+
+// Examples over one set of images, evaluated under `name` in metrics.json ("test", "val",
+// "ood", ...). `repairable`: the examples are one random grouping of every image of the set
+// (ProgramTask::repairable_slots).
+struct EvaluationSet {
+  std::string name;
+  const ImageSet* images = nullptr;
+  std::vector<Example> examples;
+  bool repairable = false;
 };
 
 class ProgramTask {
  public:
   virtual ~ProgramTask() = default;
-  virtual std::string program_file() const = 0;
-  virtual std::vector<std::string> templates() const = 0;
-  virtual std::int64_t concepts() const = 0;  // the digit predicate's domain: 0 .. concepts() - 1
-  virtual std::int64_t train_size() const = 0;
-  // Over the training images; deterministic in the seed and the epoch.
-  virtual std::vector<TaskExample> train_epoch(int epoch) const = 0;
-  // Over the test images: in distribution, and out of it (pairs training never shows; empty
-  // where there are none).
-  virtual std::vector<TaskExample> test_set() const = 0;
-  virtual std::vector<TaskExample> ood_set() const { return {}; }
-  // rsbench's second OOD set where the task has one (mnist-evenodd: the unseen pairs whose sum
-  // is 6, 10 or 12), over the test images, and its sums.
-  virtual std::vector<TaskExample> ood_sums_set() const { return {}; }
-  virtual std::vector<int> ood_sums() const { return {}; }
-  // In distribution, over the validation images (data.validation; empty when there are none).
-  virtual std::vector<TaskExample> validation_set() const = 0;
-  // The label of an example whose images show these digits, in the order of its images.
-  virtual std::vector<int> label_of(const std::vector<int>& digits) const = 0;
+  virtual const symbolic::Program& program() const = 0;
+  // The networks of the program's neural predicates (the concept network, which [joint]
+  // trains, first).
+  virtual std::vector<NetworkSpec> networks() const = 0;
+  virtual std::vector<symbolic::QueryTemplate> query_templates() const = 0;
+  virtual std::int64_t train_size() const = 0;  // examples per epoch
+  // The images training examples index.
+  virtual const ImageSet& train_images() const = 0;
+  // The training images an objective's read-out is refitted on (training examples need not
+  // read them all).
+  virtual torch::Tensor unlabelled_images() const = 0;
+  // Over train_images(), in the order they train; deterministic in the seed and the epoch.
+  virtual std::vector<Example> train_epoch(int epoch) const = 0;
+  // Every set the task is evaluated on: "test" first, "val" (examples held out of training)
+  // whether or not it has examples, then any others.
+  virtual std::vector<EvaluationSet> evaluation_sets() const = 0;
+  // Per row of `images`: the value (an index into `network`'s domain) its label means, -1
+  // where the label is none of them.
+  virtual std::vector<std::int64_t> concepts_of(const std::string& network, const ImageSet& images) const = 0;
+  // Checks the examples against the compiled model (UserError naming the example).
+  virtual void check(const ProgramModel&) const {}
+
+  // Built-in tasks: each query template asserts a label of its images (or, with one template,
+  // the label is the one its concepts imply), and label_of gives it for the digits of an
+  // example's images, in order. Label accuracy is then argmax_y P(y | images), as rsbench.
+  virtual bool labelled() const { return false; }
+  virtual std::vector<int> label_of(const std::vector<int>& digits) const;
   // Where the test and validation sets are one random grouping of their images (mnist-add
   // pairs them once), the images per example: any other grouping is as good a set (metrics.h,
   // repaired_accuracy). 0 where the sets are fixed.
   virtual int repairable_slots() const { return 0; }
+  // rsbench's second OOD set's sums (mnist-evenodd: the unseen pairs whose sum is 6, 10 or 12).
+  virtual std::vector<int> ood_sums() const { return {}; }
 };
 
-// The task config.task names, over `data` (which must outlive it).
-std::unique_ptr<ProgramTask> make_task(const ExperimentConfig& config, const TrainTest& data);
+// The task config.task names: a task defined by files, or a built-in one over the data
+// config.data names.
+std::unique_ptr<ProgramTask> make_program_task(const ExperimentConfig& config);
+
+// --- the built-in tasks -------------------------------------------------------------------
+
+// The network the shipped programs name.
+inline constexpr const char* kConceptNetwork = "mnist_net";
+
+// A built-in task over digits: its one network mnist_net (config.network) reads digits, and a
+// digit's label is its concept. Sets of examples are drawn from `data` (held by value: its
+// tensors are shared).
+class DigitTask : public ProgramTask {
+ public:
+  DigitTask(const ExperimentConfig& config, TrainTest data, const std::string& program_file);
+
+  virtual std::vector<std::string> templates() const = 0;  // template k asserts label k
+  virtual std::int64_t concepts() const = 0;  // the digit predicate's domain: 0 .. concepts() - 1
+  // Over the test images: in distribution, and out of it (pairs training never shows; empty
+  // where there are none).
+  virtual std::vector<Example> test_set() const = 0;
+  virtual std::vector<Example> ood_set() const { return {}; }
+  // rsbench's second OOD set where the task has one, over the test images.
+  virtual std::vector<Example> ood_sums_set() const { return {}; }
+  // In distribution, over the validation images (data.validation; empty when there are none).
+  virtual std::vector<Example> validation_set() const = 0;
+
+  const symbolic::Program& program() const override { return program_; }
+  std::vector<NetworkSpec> networks() const override;
+  std::vector<symbolic::QueryTemplate> query_templates() const override;
+  const ImageSet& train_images() const override { return data_.train; }
+  torch::Tensor unlabelled_images() const override { return data_.train.images; }
+  std::vector<EvaluationSet> evaluation_sets() const override;  // test, val, ood, ood_sums
+  std::vector<std::int64_t> concepts_of(const std::string& network, const ImageSet& images) const override;
+  bool labelled() const override { return true; }
+  const TrainTest& data() const { return data_; }
+
+ protected:
+  TrainTest data_;
+
+ private:
+  std::string network_;  // config.network
+  std::string source_;   // config.data
+  symbolic::Program program_;
+};
+
+// The built-in task config.task names, over `data`.
+std::unique_ptr<DigitTask> make_task(const ExperimentConfig& config, const TrainTest& data);
 
 // A digit-pair dataset is the same whatever the training seed, like a published benchmark's.
 inline constexpr std::uint64_t kPairDataSeed = 20261124;
@@ -90,23 +165,23 @@ std::vector<std::pair<int, int>> both_orders(const std::vector<std::pair<int, in
 // The ordered pairs of digits 0 .. digits - 1 that `allowed` does not hold.
 std::vector<std::pair<int, int>> other_pairs(const std::vector<std::pair<int, int>>& allowed, int digits);
 
-class PairTask : public ProgramTask {
+class PairTask : public DigitTask {
  public:
   // Draws the training set (from data.train), the test sets (from data.test) and the
   // validation set (from data.validation, test_per_pair per allowed pair; empty when a digit in
   // play has no validation image) once, seeded by `data_seed`; epochs shuffle the training set
   // by `order_seed`. Throws UserError when a digit in play has no training or test image.
-  PairTask(PairTaskSpec spec, const TrainTest& data, std::uint64_t data_seed, std::uint64_t order_seed);
-  std::string program_file() const override { return spec_.program; }
+  PairTask(const ExperimentConfig& config, PairTaskSpec spec, const TrainTest& data, std::uint64_t data_seed,
+           std::uint64_t order_seed);
   std::vector<std::string> templates() const override { return pair_templates(spec_); }
   std::int64_t concepts() const override { return spec_.digits; }
   std::int64_t train_size() const override { return static_cast<std::int64_t>(train_.size()); }
-  std::vector<TaskExample> train_epoch(int epoch) const override;  // the fixed set, reshuffled
-  std::vector<TaskExample> test_set() const override { return test_; }
-  std::vector<TaskExample> ood_set() const override { return ood_; }
-  std::vector<TaskExample> ood_sums_set() const override { return ood_sums_; }
+  std::vector<Example> train_epoch(int epoch) const override;  // the fixed set, reshuffled
+  std::vector<Example> test_set() const override { return test_; }
+  std::vector<Example> ood_set() const override { return ood_; }
+  std::vector<Example> ood_sums_set() const override { return ood_sums_; }
   std::vector<int> ood_sums() const override { return spec_.ood_sums; }
-  std::vector<TaskExample> validation_set() const override { return validation_; }
+  std::vector<Example> validation_set() const override { return validation_; }
   std::vector<int> label_of(const std::vector<int>& digits) const override {
     return {pair_label(spec_, digits.at(0), digits.at(1))};
   }
@@ -114,7 +189,7 @@ class PairTask : public ProgramTask {
  private:
   PairTaskSpec spec_;
   std::uint64_t order_seed_;
-  std::vector<TaskExample> train_, test_, ood_, ood_sums_, validation_;
+  std::vector<Example> train_, test_, ood_, ood_sums_, validation_;
 };
 
 }  // namespace gedilog::tasks

@@ -14,7 +14,6 @@
 
 #include "core/error.h"
 #include "tasks/cluster_experiment.h"
-#include "tasks/file_experiment.h"
 #include "tasks/plots.h"
 #include "tasks/program_experiment.h"
 #include "tasks/run_store.h"
@@ -92,8 +91,8 @@ std::string program_summary(const ExperimentConfig& c, const nlohmann::json& m) 
 std::string files_summary(const ExperimentConfig& c, const nlohmann::json& m) {
   const auto& test = m.at("test");
   std::string concepts, facts;
-  for (const auto& [name, acc] : test.at("concept_accuracy").items())
-    concepts += (concepts.empty() ? "" : ", ") + name + " " + percent(acc);
+  for (const auto& [name, network] : test.at("networks").items())
+    if (!network.is_null()) concepts += (concepts.empty() ? "" : ", ") + name + " " + percent(network.at("concept_accuracy"));
   for (const auto& f : m.at("facts"))
     facts += (facts.empty() ? "" : ", ") + f.at("name").get<std::string>() + " " +
              (f.contains("probabilities") ? fixed(f.at("probabilities").at(0).get<double>(), 3) : "(untrained)");
@@ -125,7 +124,7 @@ const std::vector<ExperimentKind>& experiment_kinds() {
        {"mnist-add", "mnist-evenodd", "mnist-half", "mnist-sumparity"},
        make_program_experiment,
        program_summary},
-      {"files", {"files"}, make_file_experiment, files_summary},
+      {"files", {"files"}, make_program_experiment, files_summary},
       {"cluster", {"cluster"}, make_cluster_experiment, cluster_summary},
   };
   return kinds;

@@ -23,7 +23,7 @@
 #include "tasks/compare.h"
 #include "tasks/metrics.h"
 #include "tasks/training_run.h"
-#include "tasks/program_experiment.h"
+#include "tasks/program_model.h"
 #include "tasks/mnist_addition.h"
 #include "tasks/mnist_data.h"
 #include "tasks/program_task.h"
@@ -320,9 +320,9 @@ TEST_CASE("the program's answer is argmax_y P(y | images)", "[tasks][bridge]") {
   bridge::NeuralProgram model(cache.merged(addition_templates(AdditionForm::kDeepProbLog, 1)),
                               {{"mnist_net", torch::nn::AnyModule(net)}}, torch::kCPU);
   ImageSet set{torch::randn({6, 4}) * 3, torch::zeros({6}, torch::kLong)};
-  std::vector<TaskExample> examples;
+  std::vector<Example> examples;
   for (std::int64_t a = 0; a < 6; ++a) {
-    TaskExample e;
+    Example e;
     e.images = {a, static_cast<std::int64_t>((a + 1) % 6)};
     examples.push_back(e);
   }

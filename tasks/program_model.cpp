@@ -1,0 +1,369 @@
+#include "tasks/program_model.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+
+#include "core/error.h"
+#include "neural/batched.h"
+#include "neural/encoders.h"
+#include "tasks/training_run.h"
+
+namespace gedilog::tasks {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::int64_t kEvalBatch = 256;
+constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
+// The concept network's numbers in a set's record.
+constexpr const char* kConceptKeys[] = {"concept_accuracy", "concept_f1",     "concept_collapse", "concept_ece",
+                                        "concept_map",      "map_one_to_one", "map_identity"};
+// The same re-pairings for every run and epoch, so that runs compare on the same test sums.
+constexpr std::uint64_t kRepairSeed = 20261202;
+
+// Examples `which` as a batch with `width` input slots.
+bridge::Batch batch_of(std::int64_t width, const std::vector<Example>& examples, const std::vector<std::int64_t>& which,
+                       const torch::Tensor& images) {
+  std::size_t slots = static_cast<std::size_t>(std::max<std::int64_t>(1, width));
+  for (std::int64_t e : which) slots = std::max(slots, examples[e].images.size() + examples[e].observed.size());
+  std::vector<std::int64_t> distinct, given, in, query;
+  std::vector<float> target;
+  std::unordered_map<std::int64_t, std::int64_t> local;
+  for (std::int64_t e : which) {
+    const Example& x = examples[e];
+    for (std::size_t k = 0; k < x.images.size(); ++k) {
+      auto [it, fresh] = local.try_emplace(x.images[k], static_cast<std::int64_t>(distinct.size()));
+      if (fresh) distinct.push_back(x.images[k]), given.push_back(-1);
+      if (!x.given.empty() && x.given[k] >= 0) given[it->second] = x.given[k];
+      in.push_back(it->second);
+    }
+    in.insert(in.end(), x.observed.begin(), x.observed.end());
+    in.resize(in.size() + slots - x.images.size() - x.observed.size(), 0);  // slots only other templates read
+    query.push_back(static_cast<std::int64_t>(x.query));
+    target.push_back(static_cast<float>(x.target));
+  }
+  bridge::Batch b;
+  b.images = images.index_select(0, torch::tensor(distinct, torch::kLong));
+  b.inputs = torch::tensor(in, torch::kLong).view({static_cast<std::int64_t>(which.size()), static_cast<std::int64_t>(slots)});
+  b.query = torch::tensor(query, torch::kLong);
+  b.target = torch::tensor(target);
+  b.given = torch::tensor(given, torch::kLong);
+  return b;
+}
+
+std::vector<std::int64_t> all_of(const std::vector<Example>& examples) {
+  std::vector<std::int64_t> out(examples.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::int64_t>(i);
+  return out;
+}
+
+// A network's concepts on the slots it reads: the metrics of one network (null without a
+// slot whose image's label is one of its values), and per row of the set its argmax.
+struct NetworkConcepts {
+  json metrics;
+  std::vector<std::int64_t> predicted;  // per row of the set (-1: not computed)
+};
+
+NetworkConcepts network_concepts(ProgramModel& m, const ProgramTask& task, const EvaluationSet& set,
+                                 const std::string& name, bool every_row, bool confusion) {
+  const std::vector<std::int64_t> truth_of = task.concepts_of(name, *set.images);
+  // The slots the network reads in each template, in slot order.
+  std::vector<std::vector<std::int64_t>> slots(m.templates.size());
+  for (std::size_t t = 0; t < m.templates.size(); ++t) {
+    for (const Read& r : m.reads[t])
+      if (r.network == name) slots[t].push_back(r.slot);
+    std::sort(slots[t].begin(), slots[t].end());
+  }
+  // Rows in order of first use (then, when `every_row`, the others): each computed once.
+  std::vector<std::int64_t> rows;
+  std::unordered_map<std::int64_t, std::int64_t> at;
+  for (const Example& e : set.examples)
+    for (std::int64_t k : slots[e.query])
+      if (at.try_emplace(e.images[k], static_cast<std::int64_t>(rows.size())).second) rows.push_back(e.images[k]);
+  if (every_row)
+    for (std::int64_t i = 0; i < set.images->size(); ++i)
+      if (at.try_emplace(i, static_cast<std::int64_t>(rows.size())).second) rows.push_back(i);
+  NetworkConcepts out;
+  out.predicted.assign(static_cast<std::size_t>(set.images->size()), -1);
+  if (rows.empty()) return out;
+  torch::nn::AnyModule& net = m.networks.at(name);
+  const torch::Tensor probs = torch::softmax(
+      neural::forward_in_chunks(*net.ptr(), [&](const torch::Tensor& x) { return net.forward(x); },
+                                set.images->images.index_select(0, torch::tensor(rows, torch::kLong)), m.neural->device()),
+      1);
+  const auto [confidence, argmax] = probs.max(1);
+  const auto p = argmax.accessor<std::int64_t, 1>();
+  const auto c = confidence.accessor<float, 1>();
+  for (std::size_t r = 0; r < rows.size(); ++r) out.predicted[rows[r]] = p[static_cast<std::int64_t>(r)];
+  // Counted per slot, as rsbench counts them: an image read twice counts twice.
+  std::vector<std::int64_t> guess, truth;
+  std::vector<double> sure;
+  std::vector<bool> right;
+  for (const Example& e : set.examples)
+    for (std::int64_t k : slots[e.query]) {
+      const std::int64_t row = e.images[k], value = truth_of[row];
+      if (value < 0) continue;
+      guess.push_back(p[at.at(row)]);
+      truth.push_back(value);
+      sure.push_back(c[at.at(row)]);
+      right.push_back(guess.back() == value);
+    }
+  if (truth.empty()) return out;
+  const ConceptMetrics cm = concept_metrics(torch::tensor(guess, torch::kLong), torch::tensor(truth, torch::kLong),
+                                            static_cast<int>(m.domain.at(name)));
+  const std::vector<int> map = learned_map(cm.confusion);
+  out.metrics = {{"concept_accuracy", cm.accuracy},
+                 {"concept_f1", cm.f1},
+                 {"concept_collapse", cm.collapse},
+                 {"concept_ece", expected_calibration_error(sure, right, 10)},
+                 {"concept_map", map},
+                 {"map_one_to_one", is_one_to_one(map) ? 1 : 0},
+                 {"map_identity", is_identity(map) ? 1 : 0}};
+  if (confusion) out.metrics["confusion"] = cm.confusion;
+  return out;
+}
+
+// Label accuracy and F1 (and the re-paired estimate) of a labelled task's set: classes are the
+// template each example asserts against the program's answer; with one template, the labels
+// the true and the argmax concepts imply.
+void add_labels(json& out, ProgramModel& m, const ProgramTask& task, const EvaluationSet& set,
+                const std::vector<std::int64_t>& predicted) {
+  const auto labels = set.images->labels.accessor<std::int64_t, 1>();
+  auto digits_of = [&](const Example& e, bool truth) {
+    std::vector<int> digits;
+    for (std::int64_t i : e.images) digits.push_back(static_cast<int>(truth ? labels[i] : predicted[i]));
+    return digits;
+  };
+  std::vector<std::int64_t> truth, answer;
+  if (m.neural->circuit().queries.size() > 1) {
+    answer = program_answers(*m.neural, *set.images, set.examples);
+    for (const Example& e : set.examples) truth.push_back(m.first_query[e.query]);
+  } else {
+    std::map<std::vector<int>, std::int64_t> id;
+    auto id_of = [&](const std::vector<int>& label) { return id.try_emplace(label, static_cast<std::int64_t>(id.size())).first->second; };
+    for (const Example& e : set.examples) {
+      truth.push_back(id_of(task.label_of(digits_of(e, true))));
+      answer.push_back(id_of(task.label_of(digits_of(e, false))));
+    }
+  }
+  std::int64_t correct = 0;
+  for (std::size_t i = 0; i < truth.size(); ++i) correct += truth[i] == answer[i];
+  out["label_accuracy"] = static_cast<double>(correct) / static_cast<double>(truth.size());
+  out["label_f1"] = macro_f1(truth, answer);
+  if (!set.repairable) return;
+  // Every image of the set, in order of first use by the examples, then the others.
+  std::vector<int> predicted_digits, true_digits;
+  std::vector<bool> seen(static_cast<std::size_t>(set.images->size()), false);
+  auto take = [&](std::int64_t i) {
+    if (seen[i]) return;
+    seen[i] = true;
+    predicted_digits.push_back(static_cast<int>(predicted[i]));
+    true_digits.push_back(static_cast<int>(labels[i]));
+  };
+  for (const Example& e : set.examples)
+    for (std::int64_t i : e.images) take(i);
+  for (std::int64_t i = 0; i < set.images->size(); ++i) take(i);
+  const RepairedAccuracy r = repaired_accuracy(
+      predicted_digits, true_digits, task.repairable_slots(),
+      [&](const std::vector<int>& digits) { return task.label_of(digits); }, kRepairSeed);
+  out["label_accuracy_repaired"] = r.mean;
+  out["label_accuracy_repaired_ci"] = {r.ci.low, r.ci.high};
+  out["repairings"] = r.groupings;
+  out["repaired_examples"] = r.examples;
+}
+
+}  // namespace
+
+std::map<std::string, std::int64_t> network_domains(const symbolic::Program& program) {
+  std::map<std::string, std::int64_t> domain;
+  for (const symbolic::NeuralDeclaration& d : program.neural_declarations()) {
+    auto [it, fresh] = domain.try_emplace(d.network, static_cast<std::int64_t>(d.domain.size()));
+    if (!fresh && it->second != static_cast<std::int64_t>(d.domain.size()))
+      throw UserError("NeuralPredicate", d.location,
+                      "network " + d.network + " has " + std::to_string(it->second) + " outputs elsewhere, " +
+                          std::to_string(d.domain.size()) + " here");
+  }
+  return domain;
+}
+
+ProgramModel::ProgramModel(const ExperimentConfig& config, const symbolic::Program& p,
+                           const std::vector<NetworkSpec>& specs, std::vector<symbolic::QueryTemplate> query_templates,
+                           torch::Device device, bridge::Inputs inputs)
+    : program(p), cache(p, inputs, config.cache_dir), domain(network_domains(p)), templates(std::move(query_templates)) {
+  for (const NetworkSpec& n : specs) {
+    if (!domain.count(n.name)) {
+      std::string declared;
+      for (const auto& [name, size] : domain) declared += (declared.empty() ? "" : ", ") + name;
+      throw UserError("ConfigError", n.location,
+                      "the program " + program.file() + " declares no network " + n.name +
+                          (declared.empty() ? std::string(" (it declares none)") : " (it declares " + declared + ")"));
+    }
+    if (!concept_network.empty()) {
+      networks.emplace(n.name, neural::make_encoder(n.architecture, domain.at(n.name)));
+      continue;
+    }
+    concept_network = n.name;
+    ExperimentConfig with_architecture = config;
+    with_architecture.network = n.architecture;
+    joint = make_joint_model(with_architecture, domain.at(n.name), n.name);
+    for (const auto& module : joint.extra_modules) module->to(device);
+    networks.emplace(n.name, joint.concept_network);
+  }
+  std::vector<std::shared_ptr<const bridge::QueryCircuit>> held;
+  std::vector<const bridge::QueryCircuit*> provable;
+  std::int64_t queries = 0;
+  for (const symbolic::QueryTemplate& t : templates) {
+    held.push_back(cache.get(t));
+    const bridge::QueryCircuit& part = *held.back();
+    // A template none of whose answers has a model (every input 1 counts them) is P = 0.
+    const std::vector<double> models = part.circuit.evaluate(std::vector<double>(part.num_columns(), 1.0));
+    bool any = false;
+    for (std::int64_t r : part.joint_root) any = any || models[r] > 0;
+    answers.push_back(static_cast<std::int64_t>(part.queries.size()));
+    first_query.push_back(any ? queries : -1);
+    std::vector<Read>& r = reads.emplace_back();
+    for (const bridge::InputVariable& in : part.inputs)
+      if (in.is_neural() && in.slot() >= 0) r.push_back({in.network, in.slot()});
+    if (any) {
+      provable.push_back(&part);
+      queries += answers.back();
+    }
+  }
+  neural = std::make_unique<bridge::NeuralProgram>(bridge::merge(provable), networks, device);
+  for (std::int64_t k : neural->slots()) slots_read = std::max(slots_read, k + 1);
+}
+
+std::vector<std::string> ProgramModel::values(const std::string& network) const {
+  for (const symbolic::NeuralDeclaration& d : program.neural_declarations())
+    if (d.network == network) return d.domain;
+  return {};
+}
+
+bridge::Batch make_batch(const ProgramModel& m, const std::vector<Example>& examples,
+                         const std::vector<std::int64_t>& which, const torch::Tensor& images) {
+  bridge::Batch b = batch_of(m.slots_read, examples, which, images);
+  // Each example's query is its template's first answer in the merged circuit.
+  std::vector<std::int64_t> query;
+  for (std::int64_t e : which) query.push_back(std::max<std::int64_t>(0, m.first_query[examples[e].query]));
+  b.query = torch::tensor(query, torch::kLong);
+  return b;
+}
+
+std::vector<std::int64_t> program_answers(bridge::NeuralProgram& model, const ImageSet& set,
+                                          const std::vector<Example>& examples) {
+  torch::NoGradGuard no_grad;
+  std::int64_t width = 0;
+  for (std::int64_t k : model.slots()) width = std::max(width, k + 1);
+  const std::vector<std::int64_t> every = all_of(examples);
+  std::vector<std::int64_t> out;
+  for (std::size_t begin = 0; begin < every.size(); begin += 500) {
+    const std::vector<std::int64_t> which(every.begin() + begin, every.begin() + std::min(every.size(), begin + 500));
+    const bridge::Batch batch = batch_of(width, examples, which, set.images);
+    const torch::Tensor leaves = model.leaves(batch, model.network_log_probs(batch));
+    const torch::Tensor best = bridge::log_probabilities(model.circuit(), model.tensors(), leaves).argmax(1).cpu();
+    out.insert(out.end(), best.data_ptr<std::int64_t>(), best.data_ptr<std::int64_t>() + best.size(0));
+  }
+  return out;
+}
+
+json evaluate_set(ProgramModel& m, const ProgramTask& task, const EvaluationSet& set, bool confusion) {
+  if (set.examples.empty()) return nullptr;
+  torch::NoGradGuard no_grad;
+  m.neural->train(false);
+  // P(query | evidence) of each example (0 where its template has no proof).
+  std::vector<double> log_p(set.examples.size(), kMinusInfinity), targets;
+  std::vector<std::int64_t> todo;
+  for (std::size_t e = 0; e < set.examples.size(); ++e)
+    if (m.provable(set.examples[e])) todo.push_back(static_cast<std::int64_t>(e));
+  for (std::size_t i = 0; i < todo.size(); i += kEvalBatch) {
+    const std::vector<std::int64_t> which(todo.begin() + i, todo.begin() + std::min(todo.size(), i + kEvalBatch));
+    const bridge::Batch b = make_batch(m, set.examples, which, set.images->images);
+    const torch::Tensor lp = m.neural->log_probability(m.neural->leaves(b, m.neural->network_log_probs(b)), b.query)
+                                 .to(torch::kCPU, torch::kFloat64);
+    for (std::size_t j = 0; j < which.size(); ++j) log_p[which[j]] = lp[static_cast<std::int64_t>(j)].item<double>();
+  }
+  std::int64_t right = 0;
+  for (std::size_t e = 0; e < set.examples.size(); ++e) {
+    right += (std::exp(log_p[e]) > 0.5) == (set.examples[e].target > 0.5);
+    targets.push_back(set.examples[e].target);
+  }
+  const double loss =
+      bridge::query_loss(torch::tensor(log_p, torch::kFloat64), torch::tensor(targets, torch::kFloat64)).mean().item<double>();
+  json out = {{"examples", set.examples.size()},
+              {"accuracy", static_cast<double>(right) / static_cast<double>(set.examples.size())},
+              {"loss", loss}};
+
+  // Concepts: each network's on the slots it reads; the concept network's at the top level.
+  for (const char* key : kConceptKeys) out[key] = nullptr;  // a program without networks has no concepts
+  json networks = json::object();
+  std::vector<std::int64_t> concept_predicted;
+  const bool repair = task.labelled() && set.repairable && task.repairable_slots() > 0;
+  for (const auto& [name, net] : m.networks) {
+    const bool concept = name == m.concept_network;
+    const neural::EvalMode eval_mode(*net.ptr());
+    NetworkConcepts c = network_concepts(m, task, set, name, concept && repair, concept && confusion);
+    if (concept) {
+      if (!c.metrics.is_null())
+        for (const char* key : kConceptKeys) out[key] = c.metrics.at(key);
+      if (confusion && !c.metrics.is_null()) out["confusion"] = c.metrics.at("confusion");
+      concept_predicted = std::move(c.predicted);
+    }
+    json& summary = networks[name] = nullptr;
+    if (!c.metrics.is_null())
+      for (const char* key : {"concept_accuracy", "concept_f1", "concept_collapse", "concept_ece"})
+        summary[key] = c.metrics.at(key);
+  }
+  out["networks"] = networks;
+  if (task.labelled()) {
+    const neural::EvalMode eval_mode(*m.networks.at(m.concept_network).ptr());
+    add_labels(out, m, task, set, concept_predicted);
+  }
+  return out;
+}
+
+void save_model(const ProgramModel& m, torch::serialize::OutputArchive& archive) {
+  for (const auto& [name, net] : m.networks) {
+    torch::serialize::OutputArchive part;
+    net.ptr()->save(part);
+    archive.write(name, part);
+  }
+  for (const bridge::LearnableFact& f : m.neural->facts()) archive.write("fact:" + f.key, f.logits.detach().cpu());
+}
+
+void load_model(ProgramModel& m, torch::serialize::InputArchive& archive) {
+  for (auto& [name, net] : m.networks) {
+    torch::serialize::InputArchive part;
+    archive.read(name, part);
+    net.ptr()->load(part);
+    net.ptr()->to(m.neural->device());
+  }
+  torch::NoGradGuard no_grad;
+  for (bridge::LearnableFact& f : m.neural->facts()) f.logits.copy_(read_tensor(archive, "fact:" + f.key));
+}
+
+std::vector<symbolic::LearnableDeclaration> untrained_facts(const ProgramModel& m) {
+  std::vector<symbolic::LearnableDeclaration> out;
+  for (const symbolic::LearnableDeclaration& d : m.program.learnable_declarations()) {
+    bool used = false;
+    for (const bridge::LearnableFact& f : m.neural->facts()) used = used || f.location == d.location;
+    if (!used) out.push_back(d);
+  }
+  return out;
+}
+
+json facts_json(const ProgramModel& m) {
+  json facts = json::array();
+  for (const bridge::LearnableFact& f : m.neural->facts())
+    facts.push_back({{"name", f.name}, {"location", f.location}, {"key", f.key}, {"values", f.values},
+                     {"probabilities", f.probabilities()}, {"trained", true}});
+  for (const symbolic::LearnableDeclaration& d : untrained_facts(m))
+    facts.push_back({{"name", d.heads}, {"location", d.location}, {"trained", false}});
+  return facts;
+}
+
+}  // namespace gedilog::tasks
