@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -43,7 +44,9 @@ NeuralProgram::NeuralProgram(QueryCircuit circuit, std::map<std::string, torch::
       tensors_(circuit_.circuit, device),
       networks_(std::move(networks)),
       device_(device) {
-  for (const InputVariable& in : circuit_.inputs) {
+  tuple_of_.assign(circuit_.inputs.size(), -1);
+  for (std::size_t i = 0; i < circuit_.inputs.size(); ++i) {
+    const InputVariable& in = circuit_.inputs[i];
     fact_of_.push_back(-1);
     fixed_.emplace_back();
     if (!in.is_neural() && !in.learnable) {
@@ -60,14 +63,26 @@ NeuralProgram::NeuralProgram(QueryCircuit circuit, std::map<std::string, torch::
       slot_.push_back(-1);
       continue;
     }
-    if (!in.is_neural() || in.slot() < 0)
+    const bool placeholders =
+        !in.input_slots.empty() &&
+        std::all_of(in.input_slots.begin(), in.input_slots.end(), [](std::int64_t k) { return k >= 0; });
+    if (!in.is_neural() || !placeholders || (in.network == kObservedNetwork && in.input_slots.size() != 1))
       throw UserError("NeuralPredicate", in.location,
-                      in.is_neural() ? "neural predicate " + in.name + " must take one input in(K), got " + in.inputs
-                                     : "variable " + in.name + " is not neural: compile with Inputs::kNeural");
+                      !in.is_neural() ? "variable " + in.name + " is not neural: compile with Inputs::kNeural"
+                      : in.network == kObservedNetwork ? "network observed takes one input in(K), got " + in.inputs
+                                                       : "neural predicate " + in.name +
+                                                             " must take inputs in(K) (placeholders of the query's "
+                                                             "inputs), got " + in.inputs);
     if (in.network != kObservedNetwork && !networks_.count(in.network))
       throw UserError("NeuralPredicate", in.location, "no network named '" + in.network + "' is registered");
-    slot_.push_back(in.slot());
-    columns_of_[in.network].push_back(slot_.back());
+    const auto [arity, fresh] = arity_.try_emplace(in.network, in.input_slots.size());
+    if (!fresh && arity->second != in.input_slots.size())
+      throw UserError("NeuralPredicate", in.location,
+                      "network '" + in.network + "' reads " + std::to_string(arity->second) + " inputs elsewhere, " +
+                          std::to_string(in.input_slots.size()) + " in " + in.name);
+    slot_.push_back(in.input_slots[0]);
+    if (in.input_slots.size() > 1) tuple_of_[i] = tuples_[in.network]++;
+    for (std::int64_t k : in.input_slots) columns_of_[in.network].push_back(k);
   }
   for (auto& [name, net] : networks_) net.ptr()->to(device);
   // A query without a proof cannot be trained towards: every input 1 counts its models.
@@ -77,12 +92,38 @@ NeuralProgram::NeuralProgram(QueryCircuit circuit, std::map<std::string, torch::
       throw UserError("NoProof", "", "query " + circuit_.queries[q] + " has no proof: the program can never satisfy it");
 }
 
+torch::Tensor log_distribution(const torch::Tensor& outputs) {
+  if (outputs.size(1) == 1) return torch::cat({torch::log_sigmoid(outputs), torch::log_sigmoid(-outputs)}, 1);
+  return torch::log_softmax(outputs, 1);
+}
+
+torch::Tensor NeuralProgram::tuple_images(const Batch& batch, const std::string& network) const {
+  const torch::Tensor inputs = batch.inputs.to(device_), x = batch.images.to(device_);
+  std::vector<torch::Tensor> tuples(static_cast<std::size_t>(tuples_.at(network)));
+  for (std::size_t i = 0; i < circuit_.inputs.size(); ++i) {
+    const InputVariable& in = circuit_.inputs[i];
+    if (tuple_of_[i] < 0 || in.network != network) continue;
+    std::vector<torch::Tensor> parts;
+    for (std::int64_t k : in.input_slots) {
+      if (k >= inputs.size(1))
+        throw UserError("ShapeError", in.location, "the batch gives no input in(" + std::to_string(k) + ")");
+      parts.push_back(x.index_select(0, inputs.select(1, k)));
+    }
+    tuples[static_cast<std::size_t>(tuple_of_[i])] = torch::cat(parts, 1);  // [B, K * channels, H, W]
+  }
+  return torch::cat(tuples, 0);
+}
+
 std::map<std::string, torch::Tensor> NeuralProgram::network_log_probs(const Batch& batch) {
   std::map<std::string, torch::Tensor> out;
   const torch::Tensor x = batch.images.to(device_);
   const std::int64_t images = x.size(0);
   if (images == 0) return out;  // no image, no network output (a program of learnable facts alone)
   for (auto& [name, net] : networks_) {
+    if (tuples_.count(name)) {  // one row per (tuple variable, example), variable-major
+      out[name] = log_distribution(net.forward(tuple_images(batch, name)));
+      continue;
+    }
     // The images this network reads: those of the inputs its neural predicates take.
     std::vector<std::int64_t> columns;
     if (auto it = columns_of_.find(name); it != columns_of_.end())
@@ -92,11 +133,11 @@ std::map<std::string, torch::Tensor> NeuralProgram::network_log_probs(const Batc
     if (!columns.empty() && networks_.size() > 1)
       rows = std::get<0>(torch::_unique(batch.inputs.index_select(1, torch::tensor(columns)).flatten()));
     if (!rows.defined() || rows.size(0) == images) {
-      out[name] = torch::log_softmax(net.forward(x), 1);
+      out[name] = log_distribution(net.forward(x));
       continue;
     }
     rows = rows.to(device_);
-    const torch::Tensor lp = torch::log_softmax(net.forward(x.index_select(0, rows)), 1);
+    const torch::Tensor lp = log_distribution(net.forward(x.index_select(0, rows)));
     out[name] = torch::zeros({images, lp.size(1)}, lp.options()).index_copy(0, rows, lp);
   }
   return out;
@@ -128,7 +169,8 @@ torch::Tensor NeuralProgram::leaves(const Batch& batch,
         throw UserError("ShapeError", in.location,
                         "network '" + in.network + "' gives " + std::to_string(lp.size(1)) + " classes, " +
                             in.name + " has " + std::to_string(in.size()) + " values");
-      blocks.push_back(lp.index_select(0, index));
+      const std::int64_t b = inputs.size(0);
+      blocks.push_back(tuple_of_[i] >= 0 ? lp.narrow(0, tuple_of_[i] * b, b) : lp.index_select(0, index));
     }
   }
   if (blocks.empty()) return torch::zeros({inputs.size(0), 0}, torch::TensorOptions().device(device_));

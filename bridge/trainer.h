@@ -34,6 +34,10 @@ struct Batch {
   torch::Tensor target;      // [B] float: the probability each query should have (undefined: 1, true)
 };
 
+// A network's outputs [N, classes] as log-probabilities of its variable's values: log-softmax,
+// or for one output (a neural fact, nn/3) [log σ(z), log σ(-z)]: P(the fact holds) = σ(z).
+torch::Tensor log_distribution(const torch::Tensor& outputs);
+
 // The training loss of each example, [B]: -(t log p + (1 - t) log(1 - p)) for p = P(query),
 // t = target; -log p where no target is given.
 torch::Tensor query_loss(const torch::Tensor& log_p, const torch::Tensor& target);
@@ -56,8 +60,10 @@ class NeuralProgram {
   NeuralProgram(QueryCircuit circuit, std::map<std::string, torch::nn::AnyModule> networks,
                 torch::Device device);
 
-  // log-softmax of every network on the batch's images it reads (every image when it reads
-  // none): name -> [I, classes], rows it does not read 0.
+  // The log-distribution (log_distribution) of every network on the batch's images it reads
+  // (every image when it reads none): name -> [I, classes], rows it does not read 0. A network
+  // whose predicates take several inputs reads each (variable, example)'s tuple of images,
+  // stacked as channels: name -> [tuple variables * B, classes], variable-major.
   std::map<std::string, torch::Tensor> network_log_probs(const Batch& batch);
   // The circuit's input columns for a batch, [B, columns] (log space).
   torch::Tensor leaves(const Batch& batch, const std::map<std::string, torch::Tensor>& log_probs) const;
@@ -71,7 +77,8 @@ class NeuralProgram {
   void train(bool on);
   const QueryCircuit& circuit() const { return circuit_; }
   const TensorCircuit& tensors() const { return tensors_; }
-  // Per input variable of the circuit: the K of its input in(K) (-1 for a learnable fact).
+  // Per input variable of the circuit: the K of its (first) input in(K) (-1 for a learnable
+  // fact); circuit().inputs[i].input_slots has them all.
   const std::vector<std::int64_t>& slots() const { return slot_; }
   torch::Device device() const { return device_; }
 
@@ -79,8 +86,14 @@ class NeuralProgram {
   QueryCircuit circuit_;
   TensorCircuit tensors_;
   std::map<std::string, torch::nn::AnyModule> networks_;
-  std::vector<std::int64_t> slot_;  // per input variable: its k in in(k), -1 for a learnable fact
+  // The tuples a network reads, [tuples * B, K * channels, H, W], in the order of tuple_of_.
+  torch::Tensor tuple_images(const Batch& batch, const std::string& network) const;
+
+  std::vector<std::int64_t> slot_;  // per input variable: its (first) k in in(k), -1 for a learnable fact
   std::map<std::string, std::vector<std::int64_t>> columns_of_;  // network -> the slots it reads
+  std::map<std::string, std::size_t> arity_;   // network -> inputs per variable
+  std::map<std::string, std::int64_t> tuples_;  // network of several inputs -> its variables
+  std::vector<std::int64_t> tuple_of_;  // per input variable: its index among its network's tuples, or -1
   std::vector<LearnableFact> facts_;
   std::vector<std::int64_t> fact_of_;  // per input variable: its index in facts_, or -1
   // Per input variable: its fixed log-probabilities [values] for a fixed variable (a circuit

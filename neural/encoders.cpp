@@ -9,8 +9,8 @@ namespace gedilog::neural {
 
 namespace nn = torch::nn;
 
-LeNetImpl::LeNetImpl(std::int64_t num_classes) {
-  conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(1, 6, 5)));
+LeNetImpl::LeNetImpl(std::int64_t num_classes, std::int64_t channels) {
+  conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(channels, 6, 5)));
   conv2_ = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(6, 16, 5)));
   fc1_ = register_module("fc1", nn::Linear(16 * 4 * 4, 120));
   fc2_ = register_module("fc2", nn::Linear(120, 84));
@@ -26,8 +26,8 @@ torch::Tensor LeNetImpl::forward(torch::Tensor x) {
   return fc3_(x);
 }
 
-WideCnnImpl::WideCnnImpl(std::int64_t num_classes, double dropout) : dropout_(dropout) {
-  conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(1, 32, 5)));
+WideCnnImpl::WideCnnImpl(std::int64_t num_classes, double dropout, std::int64_t channels) : dropout_(dropout) {
+  conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(channels, 32, 5)));
   conv2_ = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(32, 64, 5)));
   fc1_ = register_module("fc1", nn::Linear(64 * 4 * 4, 256));
   fc2_ = register_module("fc2", nn::Linear(256, num_classes));
@@ -50,11 +50,11 @@ void add_conv_bn_relu(nn::Sequential& layers, std::int64_t in, std::int64_t out)
 }
 }  // namespace
 
-BnCnnImpl::BnCnnImpl(std::int64_t num_classes, double dropout, std::int64_t width)
+BnCnnImpl::BnCnnImpl(std::int64_t num_classes, double dropout, std::int64_t width, std::int64_t channels)
     : dropout_(dropout) {
   const std::int64_t w = width;
   nn::Sequential layers;
-  add_conv_bn_relu(layers, 1, w);  // [B, w, 26, 26]
+  add_conv_bn_relu(layers, channels, w);  // [B, w, 26, 26]
   add_conv_bn_relu(layers, w, w);  // [B, w, 24, 24]
   layers->push_back(nn::MaxPool2d(2));
   add_conv_bn_relu(layers, w, 2 * w);      // [B, 2w, 10, 10]
@@ -78,20 +78,20 @@ torch::Tensor BnCnnImpl::forward(torch::Tensor x) {
   return fc2_(x);
 }
 
-MlpImpl::MlpImpl(std::int64_t num_classes, std::int64_t hidden) {
-  layers_ = register_module("layers", nn::Sequential(nn::Linear(28 * 28, hidden), nn::ReLU(),
+MlpImpl::MlpImpl(std::int64_t num_classes, std::int64_t hidden, std::int64_t channels) {
+  layers_ = register_module("layers", nn::Sequential(nn::Linear(channels * 28 * 28, hidden), nn::ReLU(),
                                                      nn::Linear(hidden, hidden), nn::ReLU(),
                                                      nn::Linear(hidden, num_classes)));
 }
 
 torch::Tensor MlpImpl::forward(torch::Tensor images) { return layers_->forward(images.flatten(1)); }
 
-torch::nn::AnyModule make_encoder(std::string_view architecture, std::int64_t outputs) {
-  if (architecture == "lenet") return nn::AnyModule(LeNet(outputs));
-  if (architecture == "wide-cnn") return nn::AnyModule(WideCnn(outputs));
-  if (architecture == "bn-cnn") return nn::AnyModule(BnCnn(outputs));
-  if (architecture == "bn-cnn-small") return nn::AnyModule(BnCnn(outputs, 0.25, 16));
-  if (architecture == "mlp") return nn::AnyModule(Mlp(outputs));
+torch::nn::AnyModule make_encoder(std::string_view architecture, std::int64_t outputs, std::int64_t channels) {
+  if (architecture == "lenet") return nn::AnyModule(LeNet(outputs, channels));
+  if (architecture == "wide-cnn") return nn::AnyModule(WideCnn(outputs, 0.25, channels));
+  if (architecture == "bn-cnn") return nn::AnyModule(BnCnn(outputs, 0.25, 32, channels));
+  if (architecture == "bn-cnn-small") return nn::AnyModule(BnCnn(outputs, 0.25, 16, channels));
+  if (architecture == "mlp") return nn::AnyModule(Mlp(outputs, 256, channels));
   throw std::invalid_argument("no encoder named \"" + std::string(architecture) + "\"");
 }
 

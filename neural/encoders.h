@@ -1,6 +1,7 @@
 #pragma once
 // Encoders for 28x28 grey images: each maps [batch, 1, 28, 28] to C cluster logits (the
-// neural predicate's domain), the f(x) of DESIGN.md.
+// neural predicate's domain), the f(x) of DESIGN.md; [batch, K, 28, 28] for a network that
+// reads a tuple of K images.
 #include <torch/nn.h>
 #include <torch/nn/modules/container/any.h>
 
@@ -11,8 +12,8 @@ namespace gedilog::neural {
 // DeepProbLog's MNIST network: two 5x5 convolutions with max-pooling, three linear layers.
 class LeNetImpl : public torch::nn::Module {
  public:
-  explicit LeNetImpl(std::int64_t num_classes = 10);
-  torch::Tensor forward(torch::Tensor images);  // [batch, 1, 28, 28] -> [batch, C] logits
+  explicit LeNetImpl(std::int64_t num_classes = 10, std::int64_t channels = 1);
+  torch::Tensor forward(torch::Tensor images);  // [batch, channels, 28, 28] -> [batch, C] logits
 
  private:
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
@@ -24,7 +25,7 @@ TORCH_MODULE(LeNet);
 // convolutions, 256 hidden units, dropout before each linear layer (active in train mode).
 class WideCnnImpl : public torch::nn::Module {
  public:
-  explicit WideCnnImpl(std::int64_t num_classes = 10, double dropout = 0.25);
+  explicit WideCnnImpl(std::int64_t num_classes = 10, double dropout = 0.25, std::int64_t channels = 1);
   torch::Tensor forward(torch::Tensor images);
 
  private:
@@ -40,7 +41,8 @@ TORCH_MODULE(WideCnn);
 // "bn-cnn" is width 32 (10 M multiply-adds an image), "bn-cnn-small" width 16 (2.5 M).
 class BnCnnImpl : public torch::nn::Module {
  public:
-  explicit BnCnnImpl(std::int64_t num_classes = 10, double dropout = 0.25, std::int64_t width = 32);
+  explicit BnCnnImpl(std::int64_t num_classes = 10, double dropout = 0.25, std::int64_t width = 32,
+                     std::int64_t channels = 1);
   torch::Tensor forward(torch::Tensor images);
 
  private:
@@ -54,7 +56,7 @@ TORCH_MODULE(BnCnn);
 // A multilayer perceptron on the flattened image: 784 -> hidden -> hidden -> C.
 class MlpImpl : public torch::nn::Module {
  public:
-  explicit MlpImpl(std::int64_t num_classes = 10, std::int64_t hidden = 256);
+  explicit MlpImpl(std::int64_t num_classes = 10, std::int64_t hidden = 256, std::int64_t channels = 1);
   torch::Tensor forward(torch::Tensor images);
 
  private:
@@ -63,7 +65,8 @@ class MlpImpl : public torch::nn::Module {
 TORCH_MODULE(Mlp);
 
 // The encoder named `architecture` (one of kArchitectures, neural/architectures.h) with
-// `outputs` logits; std::invalid_argument for any other name.
-torch::nn::AnyModule make_encoder(std::string_view architecture, std::int64_t outputs);
+// `outputs` logits on images of `channels` channels (a network of a neural predicate with K
+// inputs reads them stacked as K channels); std::invalid_argument for any other name.
+torch::nn::AnyModule make_encoder(std::string_view architecture, std::int64_t outputs, std::int64_t channels = 1);
 
 }  // namespace gedilog::neural

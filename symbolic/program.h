@@ -1,5 +1,6 @@
 #pragma once
 // A ProbLog / DeepProbLog program, read by SWI-Prolog's own reader (load stage of the pipeline).
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -8,14 +9,22 @@
 
 namespace gedilog::symbolic {
 
-// nn(Net, Inputs, Var, Domain) :: Head. — kept for the bridge, which binds Net to a network.
+// nn(Net, Inputs, Var, Domain) :: Head (a neural annotated disjunction, DeepProbLog's nn/4) or
+// nn(Net, Inputs) :: Head (a neural fact, nn/3) — kept for the bridge, which binds Net to a
+// network: for nn/4 one output per value of the domain (a softmax), for nn/3 one output, its
+// sigmoid P(Head).
 struct NeuralDeclaration {
   std::string network;              // e.g. "mnist_net"
   std::string inputs;               // e.g. "[A]"
-  std::string variable;             // e.g. "B"
-  std::vector<std::string> domain;  // e.g. {"0", ..., "9"}
+  std::string variable;             // e.g. "B" ("true" for a neural fact)
+  std::vector<std::string> domain;  // e.g. {"0", ..., "9"}; {"true", "false"} for a neural fact
   std::string head;                 // e.g. "digit(A,B)"
   std::string location;             // FILE:LINE
+  bool fact = false;                // nn/3
+  int arity = 1;                    // the number of inputs: the network reads them as one tuple
+
+  // The network's outputs: the domain's size, or 1 for a neural fact.
+  std::int64_t outputs() const { return fact ? 1 : static_cast<std::int64_t>(domain.size()); }
 };
 
 // t(_)::f. (or an annotated disjunction of learnable heads): what training learns.

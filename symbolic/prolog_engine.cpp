@@ -408,6 +408,8 @@ std::vector<NeuralDeclaration> neural_declarations(const std::string& module) {
     for_each(arg(4, d), [&](term_t v) { decl.domain.push_back(text_of(v)); });
     decl.head = text_of(arg(5, d));
     decl.location = text_of(arg(6, d));
+    decl.fact = text_of(arg(7, d)) == "fact";
+    decl.arity = int_of(arg(8, d));
     decls.push_back(std::move(decl));
   });
   return decls;

@@ -254,7 +254,7 @@ ImagePool::ImagePool(const std::vector<const std::vector<FileExample>*>& sets, c
 }
 
 void check_networks(const ExperimentConfig& config, const symbolic::Program& program) {
-  const std::map<std::string, std::int64_t> domain = network_domains(program);
+  const std::map<std::string, NetworkShape> domain = network_shapes(program);
   for (const NetworkSpec& n : config.networks)
     if (!domain.count(n.name))
       throw UserError("ConfigError", n.location.empty() ? "[[network]] " + n.name : n.location,
@@ -421,7 +421,6 @@ void predict_file_task(const std::string& run_dir, const std::string& examples_f
   m.neural->train(false);
   torch::NoGradGuard no_grad;
   const bridge::QueryCircuit& circuit = m.neural->circuit();
-  const std::vector<std::int64_t>& slots = m.neural->slots();
   for (std::size_t e = 0; e < set.size(); ++e) {
     const FileExample& x = set[e];
     const std::size_t t = examples[e].query;
@@ -470,10 +469,14 @@ void predict_file_task(const std::string& run_dir, const std::string& examples_f
       const std::int64_t v = chosen[i].item<std::int64_t>();
       if (v < 0) continue;
       const bridge::InputVariable& in = circuit.inputs[i];
-      const std::string name = !in.is_neural() ? in.name  // a learnable or fixed fact
-                                               : in.network + "(" + (slots[i] < static_cast<std::int64_t>(x.names.size())
-                                                                          ? x.names[slots[i]]
-                                                                          : in.inputs) + ")";
+      std::string name = in.name;  // a learnable or fixed fact
+      if (in.is_neural()) {          // the network on the example's inputs, by their names
+        std::string args;
+        for (std::int64_t k : in.input_slots)
+          args += (args.empty() ? "" : ",") +
+                  (k >= 0 && k < static_cast<std::int64_t>(x.names.size()) ? x.names[k] : in.inputs);
+        name = in.network + "(" + args + ")";
+      }
       explanation[name] = in.value_names[v];
     }
     line["explanation"] = explanation;

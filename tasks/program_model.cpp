@@ -179,22 +179,29 @@ void add_labels(json& out, ProgramModel& m, const ProgramTask& task, const Evalu
 
 }  // namespace
 
-std::map<std::string, std::int64_t> network_domains(const symbolic::Program& program) {
-  std::map<std::string, std::int64_t> domain;
+std::map<std::string, NetworkShape> network_shapes(const symbolic::Program& program) {
+  std::map<std::string, NetworkShape> shapes;
   for (const symbolic::NeuralDeclaration& d : program.neural_declarations()) {
-    auto [it, fresh] = domain.try_emplace(d.network, static_cast<std::int64_t>(d.domain.size()));
-    if (!fresh && it->second != static_cast<std::int64_t>(d.domain.size()))
+    const NetworkShape shape{d.outputs(), d.arity, d.fact};
+    auto [it, fresh] = shapes.try_emplace(d.network, shape);
+    if (!fresh && it->second.outputs != shape.outputs)
       throw UserError("NeuralPredicate", d.location,
-                      "network " + d.network + " has " + std::to_string(it->second) + " outputs elsewhere, " +
-                          std::to_string(d.domain.size()) + " here");
+                      "network " + d.network + " has " + std::to_string(it->second.outputs) + " outputs elsewhere, " +
+                          std::to_string(shape.outputs) + " here");
+    if (!fresh && (it->second.inputs != shape.inputs || it->second.fact != shape.fact))
+      throw UserError("NeuralPredicate", d.location,
+                      "network " + d.network + " is declared elsewhere with " + std::to_string(it->second.inputs) +
+                          " input(s) as " + (it->second.fact ? "a neural fact (nn/3)" : "nn/4") + ", here with " +
+                          std::to_string(shape.inputs) + " as " + (shape.fact ? "a neural fact" : "nn/4"));
   }
-  return domain;
+  return shapes;
 }
 
 ProgramModel::ProgramModel(const ExperimentConfig& config, const symbolic::Program& p,
                            const std::vector<NetworkSpec>& specs, std::vector<symbolic::QueryTemplate> query_templates,
                            torch::Device device, bridge::Inputs inputs)
-    : program(p), cache(p, inputs, config.cache_dir), domain(network_domains(p)), templates(std::move(query_templates)) {
+    : program(p), cache(p, inputs, config.cache_dir), shapes(network_shapes(p)), templates(std::move(query_templates)) {
+  for (const auto& [name, shape] : shapes) domain[name] = shape.outputs;
   for (const NetworkSpec& n : specs) {
     if (!domain.count(n.name)) {
       std::string declared;
@@ -203,8 +210,14 @@ ProgramModel::ProgramModel(const ExperimentConfig& config, const symbolic::Progr
                       "the program " + program.file() + " declares no network " + n.name +
                           (declared.empty() ? std::string(" (it declares none)") : " (it declares " + declared + ")"));
     }
-    if (!concept_network.empty()) {
-      networks.emplace(n.name, neural::make_encoder(n.architecture, domain.at(n.name)));
+    const NetworkShape& shape = shapes.at(n.name);
+    if (!concept_network.empty() || !shape.has_concepts()) {
+      if (concept_network.empty() && mitigation_name(config) != "none")
+        throw UserError("ConfigError", n.location,
+                        "[joint] trains a network that reads one image into the values of a domain (nn/4); " +
+                            n.name + (shape.fact ? " is a neural fact's (nn/3)" : " reads " + std::to_string(shape.inputs) + " inputs"));
+      if (concept_network.empty()) concept_network = n.name;
+      networks.emplace(n.name, neural::make_encoder(n.architecture, shape.outputs, shape.inputs));
       continue;
     }
     concept_network = n.name;
@@ -228,14 +241,17 @@ ProgramModel::ProgramModel(const ExperimentConfig& config, const symbolic::Progr
     first_query.push_back(any ? queries : -1);
     std::vector<Read>& r = reads.emplace_back();
     for (const bridge::InputVariable& in : part.inputs)
-      if (in.is_neural() && in.slot() >= 0) r.push_back({in.network, in.slot()});
+      if (in.is_neural())
+        for (std::int64_t k : in.input_slots)
+          if (k >= 0) r.push_back({in.network, k});
     if (any) {
       provable.push_back(&part);
       queries += answers.back();
     }
   }
   neural = std::make_unique<bridge::NeuralProgram>(bridge::merge(provable), networks, device);
-  for (std::int64_t k : neural->slots()) slots_read = std::max(slots_read, k + 1);
+  for (const bridge::InputVariable& in : neural->circuit().inputs)
+    for (std::int64_t k : in.input_slots) slots_read = std::max(slots_read, k + 1);
 }
 
 std::vector<std::string> ProgramModel::values(const std::string& network) const {
@@ -306,7 +322,10 @@ json evaluate_set(ProgramModel& m, const ProgramTask& task, const EvaluationSet&
   for (const auto& [name, net] : m.networks) {
     const bool concept = name == m.concept_network;
     const neural::EvalMode eval_mode(*net.ptr());
-    NetworkConcepts c = network_concepts(m, task, set, name, concept && repair, concept && confusion);
+    NetworkConcepts c;
+    c.predicted.assign(static_cast<std::size_t>(set.images->size()), -1);
+    if (m.shapes.at(name).has_concepts())
+      c = network_concepts(m, task, set, name, concept && repair, concept && confusion);
     if (concept) {
       if (!c.metrics.is_null())
         for (const char* key : kConceptKeys) out[key] = c.metrics.at(key);

@@ -29,9 +29,18 @@ struct Read {
   std::int64_t slot;
 };
 
-// The program's networks and their outputs (each nn/4 declaration's domain size); a network
-// declared with two sizes is a NeuralPredicate error naming the second declaration.
-std::map<std::string, std::int64_t> network_domains(const symbolic::Program& program);
+// What the program's declarations make of a network: its outputs (an nn/4 domain's size, 1 for
+// a neural fact) and its inputs (a tuple of K images, stacked as K channels).
+struct NetworkShape {
+  std::int64_t outputs = 0;
+  int inputs = 1;
+  bool fact = false;
+  // Its outputs are concepts of one image (nn/4 over one input): concept metrics, [joint].
+  bool has_concepts() const { return !fact && inputs == 1; }
+};
+// Per network; a network declared with two shapes is a NeuralPredicate error naming the second
+// declaration.
+std::map<std::string, NetworkShape> network_shapes(const symbolic::Program& program);
 
 // Not movable: the cache refers to the program.
 class ProgramModel {
@@ -47,13 +56,14 @@ class ProgramModel {
 
   const symbolic::Program& program;
   bridge::CircuitCache cache;
+  std::map<std::string, NetworkShape> shapes;
   std::map<std::string, std::int64_t> domain;  // network -> outputs
   std::map<std::string, torch::nn::AnyModule> networks;
-  std::string concept_network;  // the first network
+  std::string concept_network;  // the first network (the one [joint] trains)
   std::vector<symbolic::QueryTemplate> templates;
   std::vector<std::int64_t> first_query;  // per template: its first answer in the circuit, -1: no proof
   std::vector<std::int64_t> answers;      // per template: its number of answers
-  std::vector<std::vector<Read>> reads;   // per template
+  std::vector<std::vector<Read>> reads;   // per template: every slot each network reads
   JointModel joint;  // of the concept network; its mitigations are on where joint.auxiliary is set
   std::unique_ptr<bridge::NeuralProgram> neural;
   std::int64_t slots_read = 0;  // 1 + the largest K of an input in(K) the merged circuit reads

@@ -7,6 +7,7 @@
 % Loading. Every program gets a fresh module M. Its clauses are kept as
 %   M:'$clause'(Head, Body, Kind, Location)   Kind: det | ad(Id, Index, Vars, Probs, Heads)
 %                                                       | nn(Net, Inputs, Var, Domain)
+% (a neural fact, nn(Net, Inputs) :: Head, is nn(Net, Inputs, true, [true, false])).
 % Deterministic clauses are also asserted as real clauses of M so that built-ins such as
 % findall/3 can run them natively; a probabilistic predicate gets a first clause that throws,
 % so native code never silently sees a probabilistic predicate as deterministic.
@@ -451,6 +452,8 @@ add_probabilistic(Hs, B, Loc, M) :-
     disjuncts(Hs, Ds),
     (   Ds = [P::H], nonvar(P), P = nn(Net, Inputs, Var, Domain)
     ->  add_neural(Net, Inputs, Var, Domain, H, B, Loc, M)
+    ;   Ds = [P::H], nonvar(P), P = nn(Net, Inputs)
+    ->  add_neural_fact(Net, Inputs, H, B, Loc, M)
     ;   maplist(annotated_head(Loc), Ds, Probs, Heads),
         check_constant_probabilities(Probs, Loc),
         retract(M:'$ad_counter'(Id)), Id1 is Id + 1, assertz(M:'$ad_counter'(Id1)),
@@ -473,7 +476,7 @@ annotated_head(Loc, D, P, H) :-
     ).
 
 add_neural(Net, Inputs, Var, Domain, H, B, Loc, M) :-
-    (   atom(Net), is_list(Inputs), var(Var), is_list(Domain), Domain \== []
+    (   atom(Net), is_list(Inputs), Inputs \== [], var(Var), is_list(Domain), Domain \== []
     ->  true
     ;   user_error('ParseError', Loc,
                    'expected nn(Net, [Inputs...], Var, [Domain...]) :: Head, got nn(~q, ~q, ~q, ~q)',
@@ -482,6 +485,18 @@ add_neural(Net, Inputs, Var, Domain, H, B, Loc, M) :-
     check_head(H, Loc),
     register_probabilistic(H, M),
     assertz(M:'$clause'(H, B, nn(Net, Inputs, Var, Domain), Loc)).
+
+% nn(Net, Inputs) :: Head (DeepProbLog's nn/3, a neural fact): a variable of two values, the
+% head holding (true) or not (false), whose probability is the network's one output through a
+% sigmoid. Stored as nn/4 with the variable bound to true over the domain [true, false].
+add_neural_fact(Net, Inputs, H, B, Loc, M) :-
+    (   atom(Net), is_list(Inputs), Inputs \== []
+    ->  true
+    ;   user_error('ParseError', Loc, 'expected nn(Net, [Inputs...]) :: Head, got nn(~q, ~q)', [Net, Inputs])
+    ),
+    check_head(H, Loc),
+    register_probabilistic(H, M),
+    assertz(M:'$clause'(H, B, nn(Net, Inputs, true, [true, false]), Loc)).
 
 % Probabilities that are constants are checked at load time, the others when grounded. An
 % annotated disjunction is learnable (ProbLog's t(_) / t(P)) in all its heads or in none.
@@ -1535,7 +1550,8 @@ parse_query(M, Text, Q) :-
 % The files a program was read from: its own and those it consults, in reading order.
 api_sources(M, Files) :- findall(F, M:'$source_file'(F), Files).
 
-% The nn/4 declarations of a program: nn(Net, InputsText, VarText, DomainTexts, HeadText, Loc).
+% The neural declarations of a program: nn(Net, InputsText, VarText, DomainTexts, HeadText, Loc,
+% Kind, Arity), Kind ad (nn/4) or fact (nn/3), Arity the number of inputs.
 % The learnable annotated disjunctions of a program (t(_)::f, t(0.3)::a; t(_)::b): l(HeadsText,
 % Location), one per clause.
 api_learnable(M, Decls) :-
@@ -1548,8 +1564,10 @@ api_learnable(M, Decls) :-
     pairs_values(Unique, Decls).
 
 api_neural(M, Decls) :-
-    findall(nn(Net, I, V, D, H, L),
+    findall(nn(Net, I, V, D, H, L, Kind, Arity),
             ( M:'$clause'(H0, _, nn(Net, I0, V0, D0), Loc),
+              ( V0 == true -> Kind = fact ; Kind = ad ),
+              length(I0, Arity),
               copy_term(H0-I0-V0-D0, H1-I1-V1-D1),
               numbervars(H1-I1-V1-D1, 0, _),
               term_text(H1, H), term_text(I1, I), term_text(V1, V),

@@ -588,6 +588,43 @@ TEST_CASE("engine: neural predicate declarations", "[engine]") {
   }
 }
 
+TEST_CASE("engine: neural facts (nn/3) and networks of several inputs", "[engine]") {
+  const std::string file = files().write(
+      "same.pl",
+      "nn(same_net, [X, Y]) :: same(X, Y).\n"
+      "nn(pair_net, [X, Y], Z, [lt, eq, gt]) :: order(X, Y, Z).\n"
+      "different(X, Y) :- \\+ same(X, Y).\n");
+  const auto program = Program::load(file);
+  REQUIRE(program.neural_declarations().size() == 2);
+  const NeuralDeclaration& fact = program.neural_declarations()[0];
+  CHECK(fact.network == "same_net");
+  CHECK(fact.fact);
+  CHECK(fact.arity == 2);
+  CHECK(fact.outputs() == 1);
+  CHECK(fact.domain == std::vector<std::string>{"true", "false"});
+  const NeuralDeclaration& ad = program.neural_declarations()[1];
+  CHECK_FALSE(ad.fact);
+  CHECK(ad.arity == 2);
+  CHECK(ad.outputs() == 3);
+  // A neural fact is one variable of two values; its inputs are both placeholders.
+  const GroundProgram g = program.ground({"different(in(0),in(1))", "order(in(1),in(0),eq)"});
+  std::vector<const RandomVariable*> neural;
+  for (const RandomVariable& v : g.variables)
+    if (v.is_neural()) neural.push_back(&v);
+  REQUIRE(neural.size() == 2);
+  for (const RandomVariable* v : neural) {
+    if (v->network == "same_net") {
+      CHECK(v->value_names == std::vector<std::string>{"true", "false"});
+      CHECK(v->input_slots == std::vector<std::int64_t>{0, 1});
+    } else {
+      CHECK(v->value_names == std::vector<std::string>{"lt", "eq", "gt"});
+      CHECK(v->input_slots == std::vector<std::int64_t>{1, 0});
+    }
+  }
+  CHECK_THROWS_WITH(Program::load(files().write("bad_nn3.pl", "nn(net, x) :: f(x).\n")),
+                    Catch::Contains("bad_nn3.pl:1") && Catch::Contains("expected nn(Net, [Inputs...]) :: Head"));
+}
+
 // ---- ProbLog's libraries and control --------------------------------------------------------
 
 TEST_CASE("engine: select_uniform and select_weighted of library(lists)", "[engine][library]") {

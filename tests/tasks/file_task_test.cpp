@@ -218,6 +218,44 @@ TEST_CASE("Two neural predicates with different networks and domains train toget
                     Contains("declares no network other"));
 }
 
+TEST_CASE("A neural fact over image pairs (nn/3, two inputs) trains; predict names both inputs",
+          "[tasks][files][slow]") {
+  const testing::TempFiles dir("gedilog_same_digit");
+  std::mt19937 rng(9);
+  // Synthetic digits are labelled i % 10: half the pairs show one digit twice.
+  auto line = [&](int a, int n, const std::string& split) {
+    const bool same = rng() % 2 == 0;
+    int b = static_cast<int>(rng() % n);
+    if (same) b = b - b % 10 + a % 10;
+    if (b >= n) b -= 10;
+    return nlohmann::json{{"query", "same(X, Y)"},
+                          {"inputs", {{"X", split + std::to_string(a)}, {"Y", split + std::to_string(b)}}},
+                          {"probability", (a % 10 == b % 10) ? 1 : 0}}
+               .dump() + "\n";
+  };
+  std::string train, test;
+  for (int i = 0; i < 400; ++i) train += line(i, 400, "idx:train:");
+  for (int i = 0; i < 100; ++i) test += line(i, 100, "idx:test:");
+  const std::string toml = write_task(dir, "nn(same_net, [X, Y]) :: same(X, Y).\n", train, test,
+                                      "[[network]]\nname = \"same_net\"\ndataset = \"idx\"\n", 8, 16);
+  std::ostringstream log;
+  const nlohmann::json m = run_experiment(load_experiment(toml, {}), dir.path("run"), log, false);
+  INFO(log.str());
+  CHECK(m["test"]["accuracy"].get<double>() > 0.8);
+  CHECK(m["test"]["networks"]["same_net"].is_null());  // a neural fact has no concepts to score
+  CHECK(m["test"]["concept_accuracy"].is_null());
+  std::ostringstream predicted;
+  predict_file_task(dir.path("run"),
+                    dir.write("ask.jsonl", R"j({"query": "same(A, B)", "inputs": {"A": "idx:test:3", "B": "idx:test:13"}})j"),
+                    predicted);
+  const nlohmann::json answer = nlohmann::json::parse(predicted.str());
+  CHECK(answer["probability"].get<double>() > 0.5);
+  CHECK(answer["explanation"]["same_net(A,B)"] == "true");
+  // [joint] trains a network of concepts of one image, which a neural fact's is not.
+  CHECK_THROWS_WITH(run_experiment(load_experiment(toml, {"joint.entropy=0.1"}), dir.path("run2"), log, false),
+                    Contains("ConfigError") && Contains("same_net is a neural fact's (nn/3)"));
+}
+
 TEST_CASE("A learnable fact converges to its frequency in the data", "[tasks][files]") {
   const testing::TempFiles dir("gedilog_learnable");
   std::string train;
