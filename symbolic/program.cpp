@@ -34,4 +34,8 @@ std::string QueryTemplate::key() const {
   return k;
 }
 
+std::string Program::open_query(const std::string& query, int argument, const std::string& location) const {
+  return prolog::open_query(module_, query, argument, location);
+}
+
 }  // namespace gedilog::symbolic

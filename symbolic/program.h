@@ -84,6 +84,11 @@ class Program {
   QueryTemplate make_template(const std::string& query, const std::vector<std::string>& inputs,
                               const std::vector<std::string>& evidence, const std::string& location,
                               std::vector<int>& slots) const;
+  // A template's query (as make_template returns it) with its argument `argument` (1-based, as
+  // arg/3) a fresh variable: the query whose answers are the candidates for that argument, e.g.
+  // multiplication(in(0),in(1),12) and 3 give multiplication(in(0),in(1),A). An argument that is
+  // not ground or is an input is an ExampleError naming `location`.
+  std::string open_query(const std::string& query, int argument, const std::string& location) const;
 
  private:
   Program() = default;

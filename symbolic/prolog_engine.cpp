@@ -398,6 +398,19 @@ QueryTemplate make_template(const std::string& module, const std::string& query,
   return out;
 }
 
+std::string open_query(const std::string& module, const std::string& query, int argument,
+                       const std::string& location) {
+  std::lock_guard<std::mutex> lock(prolog_mutex());
+  ensure_initialised();
+  Frame frame;
+  term_t args = PL_new_term_refs(5);
+  PL_put_atom_chars(args, module.c_str());
+  if (!PL_put_string_chars(args + 1, query.c_str())) throw InternalError("prolog: out of memory");
+  if (!PL_put_integer(args + 2, argument)) throw InternalError("prolog: out of memory");
+  PL_put_atom_chars(args + 3, location.c_str());
+  return text_of(call_api("api_open_query", args, 5, location));
+}
+
 std::vector<NeuralDeclaration> neural_declarations(const std::string& module) {
   std::vector<NeuralDeclaration> decls;
   for_each_answer("api_neural", module, [&](term_t d) {

@@ -28,6 +28,10 @@ QueryTemplate make_template(const std::string& module, const std::string& query,
                             const std::vector<std::string>& inputs, const std::vector<std::string>& evidence,
                             const std::string& location, std::vector<int>& slots);
 
+// A template's query with its argument `argument` (1-based) a fresh variable (Program::open_query).
+std::string open_query(const std::string& module, const std::string& query, int argument,
+                       const std::string& location);
+
 std::vector<NeuralDeclaration> neural_declarations(const std::string& module);
 std::vector<LearnableDeclaration> learnable_declarations(const std::string& module);
 

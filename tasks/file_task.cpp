@@ -34,6 +34,7 @@ struct RawExample {
   std::vector<std::pair<std::string, std::string>> inputs;  // variable -> image reference
   std::vector<std::string> evidence;
   double target = 1;
+  int answer = 0;
   std::string location;
 };
 
@@ -52,6 +53,12 @@ double parse_target(const std::string& text, const std::string& location) {
   if (used == 0 || used != text.size() || !(p >= 0 && p <= 1))
     bad(location, "probability", "must be a number in [0, 1], got '" + text + "'");
   return p;
+}
+
+int parse_answer(const std::string& text, const std::string& location) {
+  if (text.empty() || text.size() > 3 || text.find_first_not_of("0123456789") != std::string::npos || std::stoi(text) < 1)
+    bad(location, "answer", "must be the number (1, 2, ...) of the query's argument that is its answer, got '" + text + "'");
+  return std::stoi(text);
 }
 
 std::vector<RawExample> read_jsonl(const std::string& file, std::istream& in) {
@@ -88,8 +95,12 @@ std::vector<RawExample> read_jsonl(const std::string& file, std::istream& in) {
         if (!value.is_number()) bad(x.location, "probability", "must be a number in [0, 1]");
         x.target = value.get<double>();
         if (!(x.target >= 0 && x.target <= 1)) bad(x.location, "probability", "must be a number in [0, 1]");
+      } else if (key == "answer") {
+        if (!value.is_number_integer() || value.get<std::int64_t>() < 1 || value.get<std::int64_t>() > 1000)
+          bad(x.location, "answer", "must be the number (1, 2, ...) of the query's argument that is its answer");
+        x.answer = value.get<int>();
       } else {
-        bad(x.location, key, "unknown field (known: query, inputs, evidence, probability)");
+        bad(x.location, key, "unknown field (known: query, inputs, evidence, probability, answer)");
       }
     }
     out.push_back(std::move(x));
@@ -103,14 +114,19 @@ std::vector<RawExample> read_csv(const std::string& file) {
 
   const std::vector<std::string>& header = rows[0].fields;
   const std::string header_at = file + ":" + std::to_string(rows[0].line);
-  int query = -1, probability = -1, evidence = -1;
+  int query = -1, probability = -1, evidence = -1, answer = -1;
   for (int c = 0; c < static_cast<int>(header.size()); ++c) {
     const std::string& h = header[c];
-    int* known = h == "query" ? &query : h == "probability" ? &probability : h == "evidence" ? &evidence : nullptr;
+    int* known = h == "query"         ? &query
+                 : h == "probability" ? &probability
+                 : h == "evidence"    ? &evidence
+                 : h == "answer"      ? &answer
+                                      : nullptr;
     if (known) *known = c;
     else if (h.empty() || !(std::isupper(static_cast<unsigned char>(h[0])) || h[0] == '_'))
       bad(header_at, "header",
-          "column '" + h + "' is neither query, probability, evidence nor an input variable (a Prolog variable name)");
+          "column '" + h +
+              "' is neither query, probability, evidence, answer nor an input variable (a Prolog variable name)");
   }
   if (query < 0) bad(header_at, "header", "needs a 'query' column");
   std::vector<RawExample> out;
@@ -126,6 +142,8 @@ std::vector<RawExample> read_csv(const std::string& file) {
         x.query = fields[c];
       } else if (c == probability) {
         if (!fields[c].empty()) x.target = parse_target(fields[c], x.location);
+      } else if (c == answer) {
+        if (!fields[c].empty()) x.answer = parse_answer(fields[c], x.location);
       } else if (c == evidence) {
         std::size_t start = 0;
         while (start <= fields[c].size() && !fields[c].empty()) {
@@ -195,6 +213,11 @@ std::vector<FileExample> read_examples(const std::string& file, const symbolic::
     }
     std::vector<int> slots;
     e.query_template = program.make_template(x.query, names, x.evidence, x.location, slots);
+    e.answer = x.answer;
+    if (x.answer > 0) {
+      if (x.target != 1) bad(x.location, "answer", "an example with an answer is a true query (probability 1)");
+      e.open_template = {program.open_query(e.query_template.query, x.answer, x.location), e.query_template.evidence};
+    }
     e.names.resize(names.size());
     e.images.resize(names.size());
     for (std::size_t i = 0; i < names.size(); ++i) e.names[slots[i]] = names[i], e.images[slots[i]] = refs[i];
@@ -288,6 +311,7 @@ std::vector<Example> as_examples(const std::vector<FileExample>& file_examples,
   for (std::size_t e = 0; e < file_examples.size(); ++e) {
     Example x;
     x.query = table.add(file_examples[e].query_template);
+    if (file_examples[e].answer > 0) x.choices = static_cast<std::int64_t>(table.add(file_examples[e].open_template));
     x.images = rows[e];
     x.target = file_examples[e].target;
     out.push_back(std::move(x));
@@ -375,6 +399,10 @@ class FileTask : public ProgramTask {
           throw UserError("ExampleError", e.location,
                           "query: " + e.query + " has " + std::to_string(m.answers[t]) +
                               " answers; an example's query must be ground once its inputs are bound");
+        if (e.answer > 0 && m.answers[table_.index.at(e.open_template.key())] < 2)
+          throw UserError("ExampleError", e.location,
+                          "answer: " + e.open_template.query + " has one answer: argument " + std::to_string(e.answer) +
+                              " of " + e.query + " has nothing to be told apart from");
         if (m.first_query[t] < 0 && e.target > 0)
           throw UserError("NoProof", e.location,
                           "query: " + e.query + " has no proof, so it cannot have probability " + fixed(e.target, 2));

@@ -4,13 +4,14 @@
 //
 // An example file holds one example per line, as JSONL (".jsonl"):
 //   {"query": "mult(X, Y, 12)", "inputs": {"X": "mnist:train:17", "Y": "mnist:train:4"},
-//    "evidence": ["\\+ digit(X, 0)"], "probability": 1}
-// or as CSV (".csv", RFC 4180 quoting) with a header naming the columns: query, probability and
-// evidence (goals separated by ';') as above, and one column per input variable.
+//    "evidence": ["\\+ digit(X, 0)"], "probability": 1, "answer": 3}
+// or as CSV (".csv", RFC 4180 quoting) with a header naming the columns: query, probability,
+// answer and evidence (goals separated by ';') as above, and one column per input variable.
 // "evidence" and "probability" may be left out: the target P(query | evidence) is 1 (a true
-// query); 0 makes a negative example. An image is SOURCE:SPLIT:INDEX with SOURCE mnist,
-// fashion-mnist or idx (data.dir), SPLIT train or test, INDEX 0-based within the split (as
-// `gedilog images` lists them).
+// query); 0 makes a negative example. "answer" (a true query's argument number, 1-based) makes
+// that argument the example's answer, scored by the most probable of the query's answers. An
+// image is SOURCE:SPLIT:INDEX with SOURCE mnist, fashion-mnist or idx (data.dir), SPLIT train or
+// test, INDEX 0-based within the split (as `gedilog images` lists them).
 #include <torch/types.h>
 
 #include <cstdint>
@@ -44,6 +45,11 @@ struct FileExample {
   std::vector<std::string> names;     // the input variable of each slot in(K)
   std::vector<ImageRef> images;       // the image of each slot in(K)
   double target = 1;                  // the probability the query should have
+  // "answer": N names the query's N-th argument (1-based) as its answer: open_template is the
+  // query with it left open, whose answers are the candidates (answer accuracy, as DeepProbLog's
+  // argmax over a query's answers). 0: none.
+  int answer = 0;
+  symbolic::QueryTemplate open_template;
   std::string location;               // FILE:LINE
 };
 

@@ -136,6 +136,7 @@ void write_confusion_png(const std::string& file, const std::vector<std::vector<
       script << (k ? ", " : "") << quoted(k < classes.size() ? classes[k] : std::to_string(k)) << " " << k;
     script << ")\n";
   }
+  if (n > 20) script << "set xtics rotate by 90 right\n";  // many classes: their labels side by side overlap
   script << "$m << EOD\n";
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < n; ++j) script << j << " " << i << " " << std::clamp(confusion[i][j], 0.0, 1.0) << "\n";

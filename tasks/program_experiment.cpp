@@ -100,7 +100,9 @@ class ProgramExperiment : public Experiment {
                                 {"test_loss", value(e, "test", "loss")},
                                 {"val_accuracy", value(e, "val", "accuracy")},
                                 {"test_concept_accuracy", value(e, "test", "concept_accuracy")},
-                                {"val_concept_accuracy", value(e, "val", "concept_accuracy")}};
+                                {"val_concept_accuracy", value(e, "val", "concept_accuracy")},
+                                {"test_answer_accuracy", value(e, "test", "answer_accuracy")},
+                                {"val_answer_accuracy", value(e, "val", "answer_accuracy")}};
     if (task_->labelled()) {
       for (const char* set : {"test", "val", "ood"})
         columns.push_back({std::string(set) + "_label_accuracy", value(e, set, "label_accuracy")});
@@ -131,6 +133,7 @@ class ProgramExperiment : public Experiment {
       if (!e.at("val").is_null()) out += ", validation label accuracy " + percent(e.at("val").at("label_accuracy"));
     } else {
       out = "test accuracy " + percent(test.at("accuracy")) + ", test loss " + fixed(test.at("loss").get<double>(), 4);
+      if (!test.at("answer_accuracy").is_null()) out += ", answer accuracy " + percent(test.at("answer_accuracy"));
       if (!e.at("val").is_null()) out += ", validation accuracy " + percent(e.at("val").at("accuracy"));
     }
     for (const auto& [name, network] : test.at("networks").items())
@@ -169,6 +172,10 @@ class ProgramExperiment : public Experiment {
       write_confusion_png(run.path("confusion.png"), test.at("confusion").get<std::vector<std::vector<double>>>(),
                           model_.values(model_.concept_network),
                           model_.concept_network + " on the test set (" + config_.task + ")");
+    if (test.contains("answer_confusion"))
+      write_confusion_png(run.path("answers.png"), test.at("answer_confusion").get<std::vector<std::vector<double>>>(),
+                          test.at("answer_values").get<std::vector<std::string>>(),
+                          "answers on the test set (" + config_.task + ")");
     const json facts = facts_json(model_);
     if (!facts.empty()) run.write("facts.json", facts.dump(2) + "\n");
     const bridge::StepTimes& times = last_.times;

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <numeric>
 #include <unordered_map>
 
+#include "bridge/tensor_circuit.h"
 #include "core/error.h"
 #include "neural/batched.h"
 #include "neural/encoders.h"
@@ -177,6 +180,88 @@ void add_labels(json& out, ProgramModel& m, const ProgramTask& task, const Evalu
   out["repaired_examples"] = r.examples;
 }
 
+// An answer's text without what every answer of its template shares (the query's other
+// arguments): multiplication(in(0),in(1),12) among multiplication(in(0),in(1),_) is "12".
+std::string answer_label(const bridge::QueryCircuit& circuit, std::int64_t first, std::int64_t n,
+                         const std::string& text) {
+  if (n < 2) return text;
+  std::size_t prefix = circuit.queries[first].size(), suffix = prefix;
+  for (std::int64_t a = first + 1; a < first + n; ++a) {
+    const std::string &x = circuit.queries[first], &y = circuit.queries[a];
+    std::size_t p = 0, q = 0;
+    while (p < x.size() && p < y.size() && x[p] == y[p]) ++p;
+    while (q < x.size() && q < y.size() && x[x.size() - 1 - q] == y[y.size() - 1 - q]) ++q;
+    prefix = std::min(prefix, p), suffix = std::min(suffix, q);
+  }
+  if (prefix + suffix >= text.size()) return text;
+  return text.substr(prefix, text.size() - prefix - suffix);
+}
+
+// Answer accuracy over the examples that name an answer (Example::choices): the most probable
+// answer of the open query against the example's own query, as DeepProbLog's confusion matrix
+// scores it; with the answers' confusion matrix (rows: the true answer) where `confusion`.
+void add_answers(json& out, ProgramModel& m, const EvaluationSet& set, bool confusion) {
+  out["answer_accuracy"] = nullptr;
+  std::vector<std::int64_t> todo;
+  for (std::size_t e = 0; e < set.examples.size(); ++e) {
+    const Example& x = set.examples[e];
+    if (x.choices >= 0 && m.provable(x) && m.first_query[x.choices] >= 0) todo.push_back(static_cast<std::int64_t>(e));
+  }
+  if (todo.empty()) return;
+  const bridge::QueryCircuit& circuit = m.neural->circuit();
+  std::map<std::string, std::int64_t> id;
+  std::vector<std::string> values;
+  auto id_of = [&](const std::string& label) {
+    const auto [it, fresh] = id.try_emplace(label, static_cast<std::int64_t>(values.size()));
+    if (fresh) values.push_back(label);
+    return it->second;
+  };
+  std::vector<std::int64_t> truth, guess;
+  for (std::size_t i = 0; i < todo.size(); i += kEvalBatch) {
+    const std::vector<std::int64_t> which(todo.begin() + i, todo.begin() + std::min(todo.size(), i + kEvalBatch));
+    const bridge::Batch b = make_batch(m, set.examples, which, set.images->images);
+    const torch::Tensor all =
+        bridge::log_probabilities(circuit, m.neural->tensors(), m.neural->leaves(b, m.neural->network_log_probs(b)))
+            .to(torch::kCPU, torch::kFloat64);
+    for (std::size_t j = 0; j < which.size(); ++j) {
+      const Example& x = set.examples[which[j]];
+      const std::int64_t first = m.first_query[x.choices], n = m.answers[x.choices];
+      const std::int64_t best = first + all[static_cast<std::int64_t>(j)].narrow(0, first, n).argmax().item<std::int64_t>();
+      truth.push_back(id_of(answer_label(circuit, first, n, circuit.queries[m.first_query[x.query]])));
+      guess.push_back(id_of(answer_label(circuit, first, n, circuit.queries[best])));
+    }
+  }
+  std::int64_t right = 0;
+  for (std::size_t i = 0; i < truth.size(); ++i) right += truth[i] == guess[i];
+  out["answer_accuracy"] = static_cast<double>(right) / static_cast<double>(truth.size());
+  out["answer_examples"] = truth.size();
+  if (!confusion) return;
+  // Values in order: numbers by value (0, 1, ..., 81), otherwise as text.
+  std::vector<std::size_t> order(values.size());
+  std::iota(order.begin(), order.end(), 0);
+  auto number = [](const std::string& v, double& x) {
+    char* end = nullptr;
+    x = std::strtod(v.c_str(), &end);
+    return !v.empty() && end == v.c_str() + v.size();
+  };
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    double x = 0, y = 0;
+    if (number(values[a], x) && number(values[b], y)) return x < y;
+    return values[a] < values[b];
+  });
+  std::vector<std::int64_t> rank(values.size());
+  std::vector<std::string> sorted;
+  for (std::size_t r = 0; r < order.size(); ++r) rank[order[r]] = static_cast<std::int64_t>(r), sorted.push_back(values[order[r]]);
+  std::vector<std::vector<double>> matrix(values.size(), std::vector<double>(values.size(), 0.0));
+  std::vector<double> row(values.size(), 0.0);
+  for (std::size_t i = 0; i < truth.size(); ++i) matrix[rank[truth[i]]][rank[guess[i]]] += 1, row[rank[truth[i]]] += 1;
+  values = sorted;
+  for (std::size_t t = 0; t < values.size(); ++t)
+    for (double& v : matrix[t]) v = row[t] > 0 ? v / row[t] : 0;
+  out["answer_values"] = values;
+  out["answer_confusion"] = matrix;
+}
+
 }  // namespace
 
 std::map<std::string, NetworkShape> network_shapes(const symbolic::Program& program) {
@@ -338,6 +423,7 @@ json evaluate_set(ProgramModel& m, const ProgramTask& task, const EvaluationSet&
         summary[key] = c.metrics.at(key);
   }
   out["networks"] = networks;
+  add_answers(out, m, set, confusion);
   if (task.labelled()) {
     const neural::EvalMode eval_mode(*m.networks.at(m.concept_network).ptr());
     add_labels(out, m, task, set, concept_predicted);

@@ -29,6 +29,9 @@ struct Example {
   std::vector<std::int64_t> observed;  // values of the inputs after the images (network `observed`)
   double target = 1;                   // the probability P(query | evidence) should have
   std::vector<std::int64_t> given;     // per image: its concept where supervision gives it, else -1
+  // A template whose answers are the candidates this example's query is one of (the query with
+  // its answer argument open): right when its most probable answer is this query. -1: none.
+  std::int64_t choices = -1;
 };
 
 // Examples over one set of images, evaluated under `name` in metrics.json ("test", "val",

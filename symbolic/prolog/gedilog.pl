@@ -1523,6 +1523,26 @@ template(M, QueryText, Names, EvidenceTexts, Loc, t(Text, ETexts, Slots)) :-
     term_text(Q, Text),
     maplist(evidence_pair, Evidence, ETexts).
 
+% api_open_query(+M, +TemplateText, +N, +Loc, -Result): the query with its N-th argument (1-based,
+% as arg/3) a fresh variable, ok(Text): the query whose answers are the candidates when the
+% argument is an example's answer. The argument must be ground and no input in(K).
+api_open_query(M, TemplateText, N, Loc, Result) :-
+    guarded(open_query(M, TemplateText, N, Loc, Text), R0),
+    (   R0 == ok -> Result = ok(Text) ; Result = R0 ).
+
+open_query(M, TemplateText, N, Loc, Text) :-
+    read_with_names(M, Loc, TemplateText, Q-_),
+    (   compound(Q), functor(Q, _, Arity), N =< Arity, arg(N, Q, A), ground(A), A \= in(_)
+    ->  true
+    ;   user_error('ExampleError', Loc,
+                   'answer: argument ~w of ~w is not a ground argument that is no input', [N, TemplateText])
+    ),
+    Q =.. [F|Args],
+    nth1(N, Args, _, Rest),
+    nth1(N, Open, _, Rest),
+    O =.. [F|Open],
+    term_text(O, Text).
+
 evidence_pair(E, e(Text, Value)) :-
     (   nonvar(E), E = (\+ G) -> Value = false ; G = E, Value = true ),
     term_text(G, Text).

@@ -3,6 +3,7 @@
 // data frequency, and `predict`.
 #include "torch_catch.h"
 
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <nlohmann/json.hpp>
@@ -254,6 +255,54 @@ TEST_CASE("A neural fact over image pairs (nn/3, two inputs) trains; predict nam
   // [joint] trains a network of concepts of one image, which a neural fact's is not.
   CHECK_THROWS_WITH(run_experiment(load_experiment(toml, {"joint.entropy=0.1"}), dir.path("run2"), log, false),
                     Contains("ConfigError") && Contains("same_net is a neural fact's (nn/3)"));
+}
+
+TEST_CASE("Answers as classes: the most probable answer of the open query, and its confusion matrix",
+          "[tasks][files][slow]") {
+  const testing::TempFiles dir("gedilog_answers");
+  std::mt19937 rng(4);
+  auto line = [](int a, int b, const std::string& split) {
+    return nlohmann::json{{"query", "sum(X, Y, " + std::to_string(a % 10 + b % 10) + ")"},
+                          {"inputs", {{"X", split + std::to_string(a)}, {"Y", split + std::to_string(b)}}},
+                          {"answer", 3}}
+               .dump() + "\n";
+  };
+  std::string train, test;
+  for (int i = 0; i < 400; ++i) train += line(i, static_cast<int>(rng() % 400), "idx:train:");
+  for (int i = 0; i < 100; ++i) test += line(i, static_cast<int>(rng() % 100), "idx:test:");
+  const char* program =
+      "nn(digit_net, [X], D, [0,1,2,3,4,5,6,7,8,9]) :: digit(X, D).\n"
+      "sum(X, Y, Z) :- digit(X, A), digit(Y, B), Z is A + B.\n";
+  const std::string toml = write_task(dir, program, train, test,
+                                      "[[network]]\nname = \"digit_net\"\narchitecture = \"mlp\"\ndataset = \"idx\"\n", 5, 8);
+  std::ostringstream log;
+  const nlohmann::json m = run_experiment(load_experiment(toml, {}), dir.path("run"), log, false);
+  INFO(log.str());
+  const nlohmann::json& t = m["test"];
+  CHECK(t["answer_examples"] == 100);
+  CHECK(t["answer_accuracy"].get<double>() > 0.8);
+  // The argmax over answers is right at least as often as P(query) > 0.5 is.
+  CHECK(t["answer_accuracy"].get<double>() >= t["accuracy"].get<double>() - 1e-9);
+  const auto values = t["answer_values"].get<std::vector<std::string>>();
+  CHECK(values.size() >= 10);  // the sums the test pairs have (or are read as)
+  for (const std::string& v : values) CHECK((v.size() <= 2 && std::stoi(v) >= 0 && std::stoi(v) <= 18));
+  CHECK(t["answer_confusion"].size() == values.size());
+  CHECK(std::filesystem::exists(dir.path("run/answers.png")));
+  CHECK(m["val"]["answer_accuracy"].is_number());
+
+  // The answer is a ground argument that is no input, of a true query; the CSV column reads alike.
+  const symbolic::Program p = symbolic::Program::load(dir.path("program.pl"));
+  auto bad = [&](const std::string& name, const std::string& text) { return read_examples(dir.write(name, text), p); };
+  CHECK_THROWS_WITH(bad("in.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "idx:train:1", "Y": "idx:train:2"}, "answer": 1})j"),
+                    Contains("in.jsonl:1: ExampleError: answer"));
+  CHECK_THROWS_WITH(bad("zero.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "idx:train:1", "Y": "idx:train:2"}, "answer": 3, "probability": 0})j"),
+                    Contains("zero.jsonl:1: ExampleError: answer: an example with an answer is a true query"));
+  CHECK_THROWS_WITH(bad("word.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "idx:train:1", "Y": "idx:train:2"}, "answer": "Z"})j"),
+                    Contains("word.jsonl:1: ExampleError: answer: must be the number"));
+  const std::vector<FileExample> csv = bad("a.csv", "query,X,Y,answer\n\"sum(X, Y, 3)\",idx:train:1,idx:train:2,3\n");
+  REQUIRE(csv.size() == 1);
+  CHECK(csv[0].answer == 3);
+  CHECK(csv[0].open_template.query == "sum(in(0),in(1),A)");
 }
 
 TEST_CASE("A learnable fact converges to its frequency in the data", "[tasks][files]") {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes train.jsonl and test.jsonl: each MNIST image of a split used once, paired at random
-# (seeded), labelled with the product of the two digits. Needs a built gedilog
+# (seeded), labelled with the product of the two digits, the product (argument 3) named as the
+# answer (answer accuracy: the most probable product). Needs a built gedilog
 # (scripts/build.sh); the shipped files were made with it and Debian's mawk.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -13,7 +14,7 @@ for split in train test; do
       srand(seed)
       for (i = n - 1; i > 0; i--) { j = int(rand() * (i + 1)); t = ref[i]; ref[i] = ref[j]; ref[j] = t; t = label[i]; label[i] = label[j]; label[j] = t }
       for (i = 0; i + 1 < n; i += 2)
-        printf "{\"query\": \"multiplication(X, Y, %d)\", \"inputs\": {\"X\": \"%s\", \"Y\": \"%s\"}}\n", label[i] * label[i + 1], ref[i], ref[i + 1]
+        printf "{\"query\": \"multiplication(X, Y, %d)\", \"inputs\": {\"X\": \"%s\", \"Y\": \"%s\"}, \"answer\": 3}\n", label[i] * label[i + 1], ref[i], ref[i + 1]
     }' > "$here/$split.jsonl"
 done
 wc -l "$here"/train.jsonl "$here"/test.jsonl
