@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <unordered_map>
@@ -21,7 +22,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::int64_t kEvalBatch = 256;
+// Examples per evaluation batch (the program's answers were always computed 500 at a time).
+constexpr std::size_t kEvalBatch = 500;
 constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
 // The concept network's numbers in a set's record.
 constexpr const char* kConceptKeys[] = {"concept_accuracy", "concept_f1",     "concept_collapse", "concept_ece",
@@ -63,6 +65,50 @@ std::vector<std::int64_t> all_of(const std::vector<Example>& examples) {
   std::vector<std::int64_t> out(examples.size());
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::int64_t>(i);
   return out;
+}
+
+// log P(q | evidence) of every query of the circuit for examples `which`, a batch at a time:
+// `use(chunk, all)` with all [chunk, queries] float64 on the CPU.
+void for_each_query_batch(bridge::NeuralProgram& model, std::int64_t width, const std::vector<Example>& examples,
+                          const std::vector<std::int64_t>& which, const torch::Tensor& images,
+                          const std::function<void(const std::vector<std::int64_t>&, const torch::Tensor&)>& use) {
+  for (std::size_t i = 0; i < which.size(); i += kEvalBatch) {
+    const std::vector<std::int64_t> chunk(which.begin() + i, which.begin() + std::min(which.size(), i + kEvalBatch));
+    const bridge::Batch batch = batch_of(width, examples, chunk, images);
+    const torch::Tensor leaves = model.leaves(batch, model.network_log_probs(batch));
+    use(chunk, bridge::log_probabilities(model.circuit(), model.tensors(), leaves).to(torch::kCPU, torch::kFloat64));
+  }
+}
+
+// One circuit pass over a set's provable examples: per example its log P(query | evidence),
+// the most probable query of the whole circuit (the program's answer) and, where it names an
+// answer (Example::choices), the most probable answer of its open query. Examples without a
+// proof: -inf and -1.
+struct QueryPass {
+  std::vector<double> log_p;
+  std::vector<std::int64_t> best_query, best_answer;
+};
+
+QueryPass query_pass(ProgramModel& m, const EvaluationSet& set) {
+  const std::size_t n = set.examples.size();
+  QueryPass pass{std::vector<double>(n, kMinusInfinity), std::vector<std::int64_t>(n, -1),
+                 std::vector<std::int64_t>(n, -1)};
+  std::vector<std::int64_t> todo;
+  for (std::size_t e = 0; e < n; ++e)
+    if (m.provable(set.examples[e])) todo.push_back(static_cast<std::int64_t>(e));
+  for_each_query_batch(*m.neural, m.slots_read, set.examples, todo, set.images->images,
+                       [&](const std::vector<std::int64_t>& chunk, const torch::Tensor& all) {
+                         for (std::size_t j = 0; j < chunk.size(); ++j) {
+                           const Example& x = set.examples[chunk[j]];
+                           const torch::Tensor row = all[static_cast<std::int64_t>(j)];
+                           pass.log_p[chunk[j]] = row[m.first_query[x.query]].item<double>();
+                           pass.best_query[chunk[j]] = row.argmax().item<std::int64_t>();
+                           if (x.choices < 0 || m.first_query[x.choices] < 0) continue;
+                           const std::int64_t first = m.first_query[x.choices];
+                           pass.best_answer[chunk[j]] = first + row.narrow(0, first, m.answers[x.choices]).argmax().item<std::int64_t>();
+                         }
+                       });
+  return pass;
 }
 
 // A network's concepts on the slots it reads: the metrics of one network (null without a
@@ -135,7 +181,7 @@ NetworkConcepts network_concepts(ProgramModel& m, const ProgramTask& task, const
 // template each example asserts against the program's answer; with one template, the labels
 // the true and the argmax concepts imply.
 void add_labels(json& out, ProgramModel& m, const ProgramTask& task, const EvaluationSet& set,
-                const std::vector<std::int64_t>& predicted) {
+                const std::vector<std::int64_t>& predicted, const QueryPass& pass) {
   const auto labels = set.images->labels.accessor<std::int64_t, 1>();
   auto digits_of = [&](const Example& e, bool truth) {
     std::vector<int> digits;
@@ -144,7 +190,7 @@ void add_labels(json& out, ProgramModel& m, const ProgramTask& task, const Evalu
   };
   std::vector<std::int64_t> truth, answer;
   if (m.neural->circuit().queries.size() > 1) {
-    answer = program_answers(*m.neural, *set.images, set.examples);
+    answer = pass.best_query;
     for (const Example& e : set.examples) truth.push_back(m.first_query[e.query]);
   } else {
     std::map<std::vector<int>, std::int64_t> id;
@@ -200,14 +246,8 @@ std::string answer_label(const bridge::QueryCircuit& circuit, std::int64_t first
 // Answer accuracy over the examples that name an answer (Example::choices): the most probable
 // answer of the open query against the example's own query, as DeepProbLog's confusion matrix
 // scores it; with the answers' confusion matrix (rows: the true answer) where `confusion`.
-void add_answers(json& out, ProgramModel& m, const EvaluationSet& set, bool confusion) {
+void add_answers(json& out, const ProgramModel& m, const EvaluationSet& set, const QueryPass& pass, bool confusion) {
   out["answer_accuracy"] = nullptr;
-  std::vector<std::int64_t> todo;
-  for (std::size_t e = 0; e < set.examples.size(); ++e) {
-    const Example& x = set.examples[e];
-    if (x.choices >= 0 && m.provable(x) && m.first_query[x.choices] >= 0) todo.push_back(static_cast<std::int64_t>(e));
-  }
-  if (todo.empty()) return;
   const bridge::QueryCircuit& circuit = m.neural->circuit();
   std::map<std::string, std::int64_t> id;
   std::vector<std::string> values;
@@ -217,20 +257,14 @@ void add_answers(json& out, ProgramModel& m, const EvaluationSet& set, bool conf
     return it->second;
   };
   std::vector<std::int64_t> truth, guess;
-  for (std::size_t i = 0; i < todo.size(); i += kEvalBatch) {
-    const std::vector<std::int64_t> which(todo.begin() + i, todo.begin() + std::min(todo.size(), i + kEvalBatch));
-    const bridge::Batch b = make_batch(m, set.examples, which, set.images->images);
-    const torch::Tensor all =
-        bridge::log_probabilities(circuit, m.neural->tensors(), m.neural->leaves(b, m.neural->network_log_probs(b)))
-            .to(torch::kCPU, torch::kFloat64);
-    for (std::size_t j = 0; j < which.size(); ++j) {
-      const Example& x = set.examples[which[j]];
-      const std::int64_t first = m.first_query[x.choices], n = m.answers[x.choices];
-      const std::int64_t best = first + all[static_cast<std::int64_t>(j)].narrow(0, first, n).argmax().item<std::int64_t>();
-      truth.push_back(id_of(answer_label(circuit, first, n, circuit.queries[m.first_query[x.query]])));
-      guess.push_back(id_of(answer_label(circuit, first, n, circuit.queries[best])));
-    }
+  for (std::size_t e = 0; e < set.examples.size(); ++e) {
+    if (pass.best_answer[e] < 0) continue;
+    const Example& x = set.examples[e];
+    const std::int64_t first = m.first_query[x.choices], n = m.answers[x.choices];
+    truth.push_back(id_of(answer_label(circuit, first, n, circuit.queries[m.first_query[x.query]])));
+    guess.push_back(id_of(answer_label(circuit, first, n, circuit.queries[pass.best_answer[e]])));
   }
+  if (truth.empty()) return;
   std::int64_t right = 0;
   for (std::size_t i = 0; i < truth.size(); ++i) right += truth[i] == guess[i];
   out["answer_accuracy"] = static_cast<double>(right) / static_cast<double>(truth.size());
@@ -359,16 +393,14 @@ std::vector<std::int64_t> program_answers(bridge::NeuralProgram& model, const Im
                                           const std::vector<Example>& examples) {
   torch::NoGradGuard no_grad;
   std::int64_t width = 0;
-  for (std::int64_t k : model.slots()) width = std::max(width, k + 1);
-  const std::vector<std::int64_t> every = all_of(examples);
+  for (const bridge::InputVariable& in : model.circuit().inputs)
+    for (std::int64_t k : in.input_slots) width = std::max(width, k + 1);
   std::vector<std::int64_t> out;
-  for (std::size_t begin = 0; begin < every.size(); begin += 500) {
-    const std::vector<std::int64_t> which(every.begin() + begin, every.begin() + std::min(every.size(), begin + 500));
-    const bridge::Batch batch = batch_of(width, examples, which, set.images);
-    const torch::Tensor leaves = model.leaves(batch, model.network_log_probs(batch));
-    const torch::Tensor best = bridge::log_probabilities(model.circuit(), model.tensors(), leaves).argmax(1).cpu();
-    out.insert(out.end(), best.data_ptr<std::int64_t>(), best.data_ptr<std::int64_t>() + best.size(0));
-  }
+  for_each_query_batch(model, width, examples, all_of(examples), set.images,
+                       [&](const std::vector<std::int64_t>&, const torch::Tensor& all) {
+                         const torch::Tensor best = all.argmax(1);
+                         out.insert(out.end(), best.data_ptr<std::int64_t>(), best.data_ptr<std::int64_t>() + best.size(0));
+                       });
   return out;
 }
 
@@ -376,18 +408,11 @@ json evaluate_set(ProgramModel& m, const ProgramTask& task, const EvaluationSet&
   if (set.examples.empty()) return nullptr;
   torch::NoGradGuard no_grad;
   m.neural->train(false);
-  // P(query | evidence) of each example (0 where its template has no proof).
-  std::vector<double> log_p(set.examples.size(), kMinusInfinity), targets;
-  std::vector<std::int64_t> todo;
-  for (std::size_t e = 0; e < set.examples.size(); ++e)
-    if (m.provable(set.examples[e])) todo.push_back(static_cast<std::int64_t>(e));
-  for (std::size_t i = 0; i < todo.size(); i += kEvalBatch) {
-    const std::vector<std::int64_t> which(todo.begin() + i, todo.begin() + std::min(todo.size(), i + kEvalBatch));
-    const bridge::Batch b = make_batch(m, set.examples, which, set.images->images);
-    const torch::Tensor lp = m.neural->log_probability(m.neural->leaves(b, m.neural->network_log_probs(b)), b.query)
-                                 .to(torch::kCPU, torch::kFloat64);
-    for (std::size_t j = 0; j < which.size(); ++j) log_p[which[j]] = lp[static_cast<std::int64_t>(j)].item<double>();
-  }
+  // P(query | evidence) of each example (0 where its template has no proof), the program's
+  // answers and the answers' argmax: one pass through the circuit.
+  const QueryPass pass = query_pass(m, set);
+  const std::vector<double>& log_p = pass.log_p;
+  std::vector<double> targets;
   std::int64_t right = 0;
   for (std::size_t e = 0; e < set.examples.size(); ++e) {
     right += (std::exp(log_p[e]) > 0.5) == (set.examples[e].target > 0.5);
@@ -423,10 +448,10 @@ json evaluate_set(ProgramModel& m, const ProgramTask& task, const EvaluationSet&
         summary[key] = c.metrics.at(key);
   }
   out["networks"] = networks;
-  add_answers(out, m, set, confusion);
+  add_answers(out, m, set, pass, confusion);
   if (task.labelled()) {
     const neural::EvalMode eval_mode(*m.networks.at(m.concept_network).ptr());
-    add_labels(out, m, task, set, concept_predicted);
+    add_labels(out, m, task, set, concept_predicted, pass);
   }
   return out;
 }
