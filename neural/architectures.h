@@ -6,10 +6,19 @@
 
 namespace gedilog::neural {
 
-inline constexpr std::array<std::string_view, 5> kArchitectures = {"lenet", "wide-cnn", "bn-cnn",
-                                                                   "bn-cnn-small", "mlp"};
+inline constexpr std::array<std::string_view, 6> kArchitectures = {"lenet", "wide-cnn", "bn-cnn",
+                                                                   "bn-cnn-small", "mlp", "resnet"};
 
+// An architecture "torchscript:PATH" names the file of a module saved by PyTorch
+// (neural/torchscript.h).
+inline constexpr std::string_view kTorchScriptPrefix = "torchscript:";
+inline bool is_torchscript(std::string_view architecture) {
+  return architecture.size() > kTorchScriptPrefix.size() && architecture.substr(0, kTorchScriptPrefix.size()) == kTorchScriptPrefix;
+}
+
+// A built-in name or a TorchScript file.
 inline bool is_architecture(std::string_view name) {
+  if (is_torchscript(name)) return true;
   for (std::string_view a : kArchitectures)
     if (a == name) return true;
   return false;

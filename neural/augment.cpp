@@ -17,8 +17,8 @@ torch::Tensor symmetric(std::int64_t n, double width, torch::Generator& gen, con
 }  // namespace
 
 torch::Tensor augment(const torch::Tensor& images, const AugmentOptions& o, torch::Generator& gen) {
+  if (!o.any()) return images;  // whatever the inputs' shape
   TORCH_CHECK(images.dim() == 4, "augment expects [batch, channels, H, W], got ", images.sizes());
-  if (!o.any()) return images;
   const std::int64_t n = images.size(0);
   // Draws on the CPU generator, then moved: the same views whatever the device.
   const auto cpu = torch::TensorOptions().dtype(torch::kFloat);

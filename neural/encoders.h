@@ -1,19 +1,25 @@
 #pragma once
-// Encoders for 28x28 grey images: each maps [batch, 1, 28, 28] to C cluster logits (the
-// neural predicate's domain), the f(x) of DESIGN.md; [batch, K, 28, 28] for a network that
-// reads a tuple of K images.
+// Encoders: each maps a batch of inputs [batch, ...shape] to C cluster logits (the neural
+// predicate's domain), the f(x) of DESIGN.md. `input` is the shape of one input: {1, 28, 28} for
+// MNIST digits, {C, H, W} for images (the convolutional ones need H, W >= 16), {D} for vectors
+// (the MLP reads any shape flattened); a network that reads a tuple of K inputs reads them
+// stacked along the first dimension ({K, 28, 28} for K digits).
 #include <torch/nn.h>
 #include <torch/nn/modules/container/any.h>
 
 #include <string_view>
+#include <vector>
 
 namespace gedilog::neural {
+
+using InputShape = std::vector<std::int64_t>;
+inline const InputShape kDigitShape = {1, 28, 28};
 
 // DeepProbLog's MNIST network: two 5x5 convolutions with max-pooling, three linear layers.
 class LeNetImpl : public torch::nn::Module {
  public:
-  explicit LeNetImpl(std::int64_t num_classes = 10, std::int64_t channels = 1);
-  torch::Tensor forward(torch::Tensor images);  // [batch, channels, 28, 28] -> [batch, C] logits
+  explicit LeNetImpl(std::int64_t num_classes = 10, const InputShape& input = kDigitShape);
+  torch::Tensor forward(torch::Tensor images);  // [batch, channels, H, W] -> [batch, C] logits
 
  private:
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
@@ -25,7 +31,7 @@ TORCH_MODULE(LeNet);
 // convolutions, 256 hidden units, dropout before each linear layer (active in train mode).
 class WideCnnImpl : public torch::nn::Module {
  public:
-  explicit WideCnnImpl(std::int64_t num_classes = 10, double dropout = 0.25, std::int64_t channels = 1);
+  explicit WideCnnImpl(std::int64_t num_classes = 10, double dropout = 0.25, const InputShape& input = kDigitShape);
   torch::Tensor forward(torch::Tensor images);
 
  private:
@@ -42,7 +48,7 @@ TORCH_MODULE(WideCnn);
 class BnCnnImpl : public torch::nn::Module {
  public:
   explicit BnCnnImpl(std::int64_t num_classes = 10, double dropout = 0.25, std::int64_t width = 32,
-                     std::int64_t channels = 1);
+                     const InputShape& input = kDigitShape);
   torch::Tensor forward(torch::Tensor images);
 
  private:
@@ -53,10 +59,10 @@ class BnCnnImpl : public torch::nn::Module {
 };
 TORCH_MODULE(BnCnn);
 
-// A multilayer perceptron on the flattened image: 784 -> hidden -> hidden -> C.
+// A multilayer perceptron on the flattened input: D -> hidden -> hidden -> C.
 class MlpImpl : public torch::nn::Module {
  public:
-  explicit MlpImpl(std::int64_t num_classes = 10, std::int64_t hidden = 256, std::int64_t channels = 1);
+  explicit MlpImpl(std::int64_t num_classes = 10, std::int64_t hidden = 256, const InputShape& input = kDigitShape);
   torch::Tensor forward(torch::Tensor images);
 
  private:
@@ -64,9 +70,26 @@ class MlpImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Mlp);
 
-// The encoder named `architecture` (one of kArchitectures, neural/architectures.h) with
-// `outputs` logits on images of `channels` channels (a network of a neural predicate with K
-// inputs reads them stacked as K channels); std::invalid_argument for any other name.
-torch::nn::AnyModule make_encoder(std::string_view architecture, std::int64_t outputs, std::int64_t channels = 1);
+// A small residual network for colour images (CIFAR's 32x32 and the like; any H, W >= 8): a 3x3
+// convolution of `width` channels, three stages of two basic blocks (3x3 convolutions with
+// batch norm, an identity or 1x1 shortcut) of width, 2 width and 4 width channels, the second
+// and third halving the resolution, global average pooling and a linear layer: He et al.'s
+// CIFAR ResNet-14 layout ("Deep residual learning for image recognition", 2016, section 4.2).
+class ResNetImpl : public torch::nn::Module {
+ public:
+  explicit ResNetImpl(std::int64_t num_classes = 10, std::int64_t width = 16, const InputShape& input = {3, 32, 32});
+  torch::Tensor forward(torch::Tensor images);
+
+ private:
+  torch::nn::Sequential features_{nullptr};
+  torch::nn::Linear fc_{nullptr};
+};
+TORCH_MODULE(ResNet);
+
+// The encoder named `architecture` (one of kArchitectures, neural/architectures.h, or
+// "torchscript:PATH", neural/torchscript.h) with
+// `outputs` logits on inputs of shape `input`; std::invalid_argument for any other name, or a
+// shape the architecture cannot read (the message says why).
+torch::nn::AnyModule make_encoder(std::string_view architecture, std::int64_t outputs, const InputShape& input = kDigitShape);
 
 }  // namespace gedilog::neural

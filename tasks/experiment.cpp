@@ -235,12 +235,69 @@ void read_networks(const std::string& file, const toml::node& node, ExperimentCo
     }
     if (n.name.empty()) throw UserError("ConfigError", n.location, "[[network]] needs a name (the program's nn(Name, ...))");
     if (!neural::is_architecture(n.architecture))
-      throw UserError("ConfigError", n.location, "network.architecture must be one of " + architecture_list());
-    if (n.dataset != "mnist" && n.dataset != "fashion-mnist" && n.dataset != "idx")
-      throw UserError("ConfigError", n.location, "network.dataset must be \"mnist\", \"fashion-mnist\" or \"idx\" (data.dir)");
+      throw UserError("ConfigError", n.location,
+                      "network.architecture must be one of " + architecture_list() + " or \"torchscript:PATH\"");
+    if (neural::is_torchscript(n.architecture)) {  // the path is relative to the experiment file's folder
+      const fs::path path = n.architecture.substr(neural::kTorchScriptPrefix.size());
+      if (path.is_relative())
+        n.architecture = std::string(neural::kTorchScriptPrefix) + fs::absolute(fs::path(file).parent_path() / path).lexically_normal().string();
+    }
     for (const NetworkSpec& other : config.networks)
       if (other.name == n.name) throw UserError("ConfigError", n.location, "a second [[network]] named " + n.name);
     config.networks.push_back(n);
+  }
+}
+
+// [[source]] tables: name, format, train, test, train_labels, test_labels, classes.
+void read_sources(const std::string& file, const toml::node& node, ExperimentConfig& config) {
+  const toml::array* tables = node.as_array();
+  if (!tables || !tables->is_array_of_tables())
+    throw UserError("ConfigError", where(file, node), "'source' must be [[source]] tables");
+  for (const toml::node& t : *tables) {
+    SourceSpec s;
+    s.location = where(file, t);
+    for (auto&& [leaf, value] : *t.as_table()) {
+      const std::string k(leaf.str());
+      if (k == "classes") {
+        const toml::array* names = value.as_array();
+        if (!names) throw UserError("ConfigError", where(file, value), "'source.classes' must be an array of names");
+        for (const toml::node& name : *names) {
+          const auto text = name.value<std::string>();
+          if (!text) throw UserError("ConfigError", where(file, name), "'source.classes' must be an array of strings");
+          s.classes.push_back(*text);
+        }
+        continue;
+      }
+      std::string* field = k == "name"           ? &s.name
+                           : k == "format"       ? &s.format
+                           : k == "train"        ? &s.train
+                           : k == "test"         ? &s.test
+                           : k == "train_labels" ? &s.train_labels
+                           : k == "test_labels"  ? &s.test_labels
+                                                 : nullptr;
+      if (!field)
+        throw UserError("ConfigError", where(file, value),
+                        "unknown key 'source." + k + "' (known: name, format, train, test, train_labels, test_labels, classes)");
+      const auto text = value.value<std::string>();
+      if (!text) throw UserError("ConfigError", where(file, value), "'source." + k + "' must be a string");
+      *field = *text;
+    }
+    if (s.name.empty() || s.name.find_first_of(": \t") != std::string::npos)
+      throw UserError("ConfigError", s.location, "[[source]] needs a name without ':' or spaces (inputs name NAME:SPLIT:INDEX)");
+    if (is_builtin_source(s.name))
+      throw UserError("ConfigError", s.location, "source " + s.name + " is built in; a [[source]] needs another name");
+    if (s.format != "idx" && s.format != "npy" && s.format != "png" && s.format != "csv")
+      throw UserError("ConfigError", s.location, "source.format must be \"idx\", \"npy\", \"png\" or \"csv\"");
+    if (s.train.empty() && s.test.empty()) throw UserError("ConfigError", s.location, "[[source]] needs train or test (or both)");
+    if (s.format == "csv" && !(s.train_labels.empty() && s.test_labels.empty()))
+      throw UserError("ConfigError", s.location, "a csv source's labels are its column 'label', not train_labels/test_labels");
+    for (const SourceSpec& other : config.data_sources)
+      if (other.name == s.name) throw UserError("ConfigError", s.location, "a second [[source]] named " + s.name);
+    // Paths are relative to the experiment file's folder.
+    for (std::string* path : {&s.train, &s.test, &s.train_labels, &s.test_labels})
+      if (!path->empty() && fs::path(*path).is_relative())
+        *path = fs::absolute(fs::path(file).parent_path() / *path).lexically_normal().string();
+    config.data_sources.push_back(std::move(s));
   }
 }
 
@@ -254,12 +311,19 @@ void check(const ExperimentConfig& c, const std::string& location) {
   if (c.task == "files") {
     if (c.program.empty() || c.train_file.empty() || c.test_file.empty())
       fail("task \"files\" needs task.program, task.train and task.test");
+    for (const NetworkSpec& n : c.networks) {
+      bool declared = is_builtin_source(n.dataset);
+      for (const SourceSpec& s : c.data_sources) declared = declared || s.name == n.dataset;
+      if (!declared)
+        throw UserError("ConfigError", n.location,
+                        "network.dataset must be \"mnist\", \"fashion-mnist\", \"idx\" (data.dir) or the name of a [[source]], not \"" + n.dataset + "\"");
+    }
     if (mitigation_name(c) != "none" && c.networks.size() > 1)
       throw UserError("ConfigError", c.networks[1].location,
                       "[joint] mitigations train one concept network; this program has " +
                           std::to_string(c.networks.size()) + " [[network]]s");
-  } else if (!c.networks.empty() || !c.train_file.empty() || !c.test_file.empty()) {
-    fail("[[network]], task.train and task.test belong to task \"files\"");
+  } else if (!c.networks.empty() || !c.data_sources.empty() || !c.train_file.empty() || !c.test_file.empty()) {
+    fail("[[network]], [[source]], task.train and task.test belong to task \"files\"");
   }
   if (!(c.fact_learning_rate > 0 && c.fact_learning_rate <= 10)) fail("train.fact_learning_rate must be in (0, 10]");
   for (const auto& [a, b] : c.pairs)
@@ -335,6 +399,10 @@ ExperimentConfig load_experiment(const std::string& file, const std::vector<std:
         read_networks(file, node, config);
         continue;
       }
+      if (section.str() == "source") {
+        read_sources(file, node, config);
+        continue;
+      }
       const toml::table* table = node.as_table();
       if (!table)
         throw UserError("ConfigError", where(file, node.source()),
@@ -392,6 +460,21 @@ std::string to_toml(const ExperimentConfig& config) {
     for (const NetworkSpec& n : config.networks)
       networks.push_back(toml::table{{"name", n.name}, {"architecture", n.architecture}, {"dataset", n.dataset}});
     doc.insert("network", networks);
+  }
+  if (!config.data_sources.empty()) {
+    toml::array sources;
+    for (const SourceSpec& s : config.data_sources) {
+      toml::table t{{"name", s.name}, {"format", s.format}};
+      for (const auto& [key, value] : {std::pair{"train", s.train}, {"test", s.test}, {"train_labels", s.train_labels}, {"test_labels", s.test_labels}})
+        if (!value.empty()) t.insert(key, value);
+      if (!s.classes.empty()) {
+        toml::array classes;
+        for (const std::string& name : s.classes) classes.push_back(name);
+        t.insert("classes", classes);
+      }
+      sources.push_back(t);
+    }
+    doc.insert("source", sources);
   }
   return toml_text(doc) + "\n";
 }

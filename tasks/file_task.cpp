@@ -18,6 +18,7 @@
 #include "bridge/tensor_circuit.h"
 #include "core/error.h"
 #include "symbolic/table_files.h"
+#include "tasks/data_sources.h"
 #include "tasks/program_model.h"
 #include "tasks/run_experiment.h"
 #include "tasks/training_run.h"
@@ -179,8 +180,8 @@ ImageRef parse_image_ref(const std::string& text, const std::string& location, c
   ImageRef ref;
   ref.source = text.substr(0, a);
   const std::string split = text.substr(a + 1, b - a - 1), index = text.substr(b + 1);
-  if (ref.source != "mnist" && ref.source != "fashion-mnist" && ref.source != "idx")
-    fail("unknown image source '" + ref.source + "' (known: mnist, fashion-mnist, idx)");
+  if (ref.source.empty() || ref.source.find_first_of(" \t") != std::string::npos)
+    fail("the source is mnist, fashion-mnist, idx or a [[source]]'s name");
   if (split != "train" && split != "test") fail("the split is train or test, not '" + split + "'");
   ref.test = split == "test";
   if (index.empty() || index.find_first_not_of("0123456789") != std::string::npos || index.size() > 9)
@@ -227,7 +228,7 @@ std::vector<FileExample> read_examples(const std::string& file, const symbolic::
 }
 
 ImagePool::ImagePool(const std::vector<const std::vector<FileExample>*>& sets, const ExperimentConfig& config) {
-  std::map<std::string, TrainTest> data;
+  std::map<std::string, Source> data;
   std::map<ImageRef, std::int64_t> row_of;
   std::vector<ImageRef> order;
   for (const auto* set : sets) {
@@ -238,14 +239,27 @@ ImagePool::ImagePool(const std::vector<const std::vector<FileExample>*>& sets, c
         const ImageRef& ref = e.images[k];
         auto it = data.find(ref.source);
         if (it == data.end()) {
-          // data.dir is the folder of data.source's images; the other sources are where setup put them.
-          const std::string& source = ref.source;
-          it = data.emplace(ref.source, load_source(source, source == config.data ? config.data_dir : "")).first;
+          const std::string field = "inputs." + e.names[k];
+          bool declared = is_builtin_source(ref.source);
+          for (const SourceSpec& s : config.data_sources) declared = declared || s.name == ref.source;
+          if (!declared) {
+            std::string known = "mnist, fashion-mnist, idx";
+            for (const SourceSpec& s : config.data_sources) known += ", " + s.name;
+            bad(e.location, field, ref.text() + ": no source named " + ref.source + " (known: " + known + ")");
+          }
+          it = data.emplace(ref.source, load_named_source(ref.source, config, e.location)).first;
+          classes[ref.source] = it->second.classes;
+          const auto shape = it->second.data.train.images.sizes().slice(1);
+          for (const auto& [other, loaded] : data)
+            if (loaded.data.train.images.sizes().slice(1) != shape)
+              bad(e.location, field,
+                  ref.text() + ": source " + ref.source + "'s inputs are " + c10::str(shape) + ", source " + other +
+                      "'s " + c10::str(loaded.data.train.images.sizes().slice(1)) + "; one task's inputs share one shape");
         }
-        const ImageSet& split = ref.test ? it->second.test : it->second.train;
+        const ImageSet& split = ref.test ? it->second.data.test : it->second.data.train;
         if (ref.index >= split.size())
           bad(e.location, "inputs." + e.names[k],
-              ref.text() + " is beyond the split's " + std::to_string(split.size()) + " images");
+              ref.text() + " is beyond the split's " + std::to_string(split.size()) + " examples");
         auto [r, fresh] = row_of.try_emplace(ref, static_cast<std::int64_t>(order.size()));
         if (fresh) order.push_back(ref);
         slots.push_back(r->second);
@@ -259,13 +273,13 @@ ImagePool::ImagePool(const std::vector<const std::vector<FileExample>*>& sets, c
   // Gathered per source and split, then put back in row order.
   std::vector<torch::Tensor> parts_images, parts_labels;
   std::vector<std::int64_t> part_rows;
-  for (const auto& [source, tt] : data)
+  for (const auto& [source, loaded] : data)
     for (bool test : {false, true}) {
       std::vector<std::int64_t> index, at;
       for (std::size_t r = 0; r < order.size(); ++r)
         if (order[r].source == source && order[r].test == test) index.push_back(order[r].index), at.push_back(r);
       if (index.empty()) continue;
-      const ImageSet& split = test ? tt.test : tt.train;
+      const ImageSet& split = test ? loaded.data.test : loaded.data.train;
       const torch::Tensor i = torch::tensor(index, torch::kLong);
       parts_images.push_back(split.images.index_select(0, i));
       parts_labels.push_back(split.labels.index_select(0, i));
@@ -370,19 +384,21 @@ class FileTask : public ProgramTask {
     return {{"test", &pool_.set, test_}, {"val", &pool_.set, validation_}};
   }
 
-  // The row's class name (tasks::class_names of its source) among the network's values.
+  // The row's class name (its source's classes) among the network's values; -1 for none.
   std::vector<std::int64_t> concepts_of(const std::string& network, const ImageSet& images) const override {
     std::vector<std::string> values;
     for (const symbolic::NeuralDeclaration& d : program_.neural_declarations())
       if (d.network == network) values = d.domain;
-    std::map<std::string, std::vector<std::string>> classes;  // by source
     std::vector<std::int64_t> out;
     if (images.size() == 0) return out;
     const auto labels = images.labels.accessor<std::int64_t, 1>();
     for (std::int64_t row = 0; row < images.size(); ++row) {
-      const std::string& source = pool_.sources.at(row);
-      if (!classes.count(source)) classes[source] = class_names(source);
-      const auto it = std::find(values.begin(), values.end(), classes[source].at(labels[row]));
+      if (labels[row] < 0) {  // unlabelled
+        out.push_back(-1);
+        continue;
+      }
+      const std::vector<std::string>& classes = pool_.classes.at(pool_.sources.at(row));
+      const auto it = std::find(values.begin(), values.end(), classes.at(labels[row]));
       out.push_back(it == values.end() ? -1 : static_cast<std::int64_t>(it - values.begin()));
     }
     return out;
@@ -443,7 +459,8 @@ void predict_file_task(const std::string& run_dir, const std::string& examples_f
   const ImagePool pool({&set}, config);
   TemplateTable table;
   const std::vector<Example> examples = as_examples(set, pool.rows[0], table);
-  ProgramModel m(config, program, config.networks, table.templates, training_device(config), bridge::Inputs::kAll);
+  ProgramModel m(config, program, config.networks, table.templates, pool.set.images.sizes().slice(1).vec(),
+                 training_device(config), bridge::Inputs::kAll);
   read_checkpoint((fs::path(run_dir) / "model.pt").string(),
                   [&](torch::serialize::InputArchive& archive) { load_model(m, archive); });
   m.neural->train(false);

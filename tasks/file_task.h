@@ -10,8 +10,9 @@
 // "evidence" and "probability" may be left out: the target P(query | evidence) is 1 (a true
 // query); 0 makes a negative example. "answer" (a true query's argument number, 1-based) makes
 // that argument the example's answer, scored by the most probable of the query's answers. An
-// image is SOURCE:SPLIT:INDEX with SOURCE mnist, fashion-mnist or idx (data.dir), SPLIT train or
-// test, INDEX 0-based within the split (as `gedilog images` lists them).
+// input is SOURCE:SPLIT:INDEX with SOURCE mnist, fashion-mnist, idx (data.dir) or the name of a
+// [[source]] (tasks/data_sources.h), SPLIT train or test, INDEX 0-based within the split (as
+// `gedilog images` lists them). One task's inputs share one shape.
 #include <torch/types.h>
 
 #include <cstdint>
@@ -29,7 +30,7 @@
 namespace gedilog::tasks {
 
 struct ImageRef {
-  std::string source;  // "mnist" | "fashion-mnist" | "idx"
+  std::string source;  // built in (is_builtin_source) or a [[source]]'s name
   bool test = false;
   std::int64_t index = 0;
   std::string text() const;  // SOURCE:SPLIT:INDEX
@@ -59,12 +60,13 @@ std::vector<FileExample> read_examples(const std::string& file, const symbolic::
 
 // The images some example sets use, each once, with their labels: the rows that batches gather.
 struct ImagePool {
-  ImageSet set;                      // [rows, 1, 28, 28] images, [rows] labels: the dataset's class
+  ImageSet set;                      // [rows, ...] inputs, [rows] labels: the source's class (-1: none)
   std::vector<std::string> sources;  // per row
+  std::map<std::string, std::vector<std::string>> classes;  // by source: the names of its labels
   std::vector<std::vector<std::vector<std::int64_t>>> rows;  // [set][example][slot K]: its row
 
-  // Loads the datasets the examples name; an index beyond its split is an error naming the
-  // example and input.
+  // Loads the sources the examples name; an unknown source, an index beyond its split or
+  // sources of different shapes are errors naming the example and input.
   ImagePool(const std::vector<const std::vector<FileExample>*>& sets, const ExperimentConfig& config);
 };
 

@@ -33,7 +33,8 @@ TORCH_MODULE(ConceptHead);
 
 }  // namespace
 
-JointModel make_joint_model(const ExperimentConfig& config, std::int64_t concepts, const std::string& network) {
+JointModel make_joint_model(const ExperimentConfig& config, std::int64_t concepts, const std::string& network,
+                            const std::vector<std::int64_t>& input) {
   JointModel m;
   std::shared_ptr<neural::Objective> objective;
   if (config.joint_objective > 0) {
@@ -46,11 +47,11 @@ JointModel make_joint_model(const ExperimentConfig& config, std::int64_t concept
     m.concept_network = torch::nn::AnyModule(head);
     m.needs_other_view = true;
   } else {
-    m.concept_network = neural::make_encoder(config.network, concepts);
+    m.concept_network = neural::make_encoder(config.network, concepts, input);
   }
   neural::ConceptDecoder decoder{nullptr};
   if (config.joint_reconstruction > 0) {
-    decoder = neural::ConceptDecoder(concepts, std::vector<std::int64_t>{1, 28, 28});
+    decoder = neural::ConceptDecoder(concepts, input);
     for (const torch::Tensor& p : decoder->parameters()) m.extra_parameters.push_back(p);
     m.extra_modules.push_back(decoder.ptr());
   }

@@ -38,7 +38,10 @@ struct JointModel {
 };
 
 // `network`: the name the program's neural predicate gives the concept network.
-JointModel make_joint_model(const ExperimentConfig& config, std::int64_t concepts, const std::string& network);
+// `input`: the shape of one image it reads. std::invalid_argument for an architecture that
+// cannot read it.
+JointModel make_joint_model(const ExperimentConfig& config, std::int64_t concepts, const std::string& network,
+                            const std::vector<std::int64_t>& input);
 
 // The objectives' losses do not change when clusters are renamed; the program's does, and
 // gradient steps cannot rename (a swap passes through states every term dislikes). So the

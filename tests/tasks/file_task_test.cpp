@@ -91,8 +91,8 @@ TEST_CASE("Malformed example files name the file, the line and the field", "[tas
        "c.jsonl:1: ExampleError: probability"},
       {"d.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "idx:train:1", "Y": "idx:val:2"}})j",
        "d.jsonl:1: ExampleError: inputs.Y: 'idx:val:2': the split is train or test"},
-      {"e.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "cifar:train:1", "Y": "idx:train:2"}})j",
-       "unknown image source 'cifar'"},
+      {"e.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "my data:train:1", "Y": "idx:train:2"}})j",
+       "e.jsonl:1: ExampleError: inputs.X: 'my data:train:1': the source is mnist"},
       {"f.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "idx:train:1", "Z": "idx:train:2"}})j",
        "f.jsonl:1: ExampleError: input Z does not occur in the query or the evidence"},
       {"g.jsonl", R"j({"query": "sum(X, Y, 3", "inputs": {"X": "idx:train:1", "Y": "idx:train:2"}})j", "g.jsonl:1: ParseError"},
@@ -119,7 +119,12 @@ TEST_CASE("Malformed example files name the file, the line and the field", "[tas
   config.data_dir = dir.path("data");
   const std::vector<FileExample> x = read_examples(
       dir.write("far.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "idx:train:1", "Y": "idx:test:10"}})j"), program);
-  CHECK_THROWS_WITH(ImagePool({&x}, config), Contains("far.jsonl:1: ExampleError: inputs.Y: idx:test:10 is beyond the split's 10 images"));
+  CHECK_THROWS_WITH(ImagePool({&x}, config), Contains("far.jsonl:1: ExampleError: inputs.Y: idx:test:10 is beyond the split's 10 examples"));
+  // A source neither built in nor declared ([[source]]), when the sources are loaded.
+  const std::vector<FileExample> y = read_examples(
+      dir.write("cifar.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "cifar:train:1", "Y": "idx:train:2"}})j"), program);
+  CHECK_THROWS_WITH(ImagePool({&y}, config),
+                    Contains("cifar.jsonl:1: ExampleError: inputs.X: cifar:train:1: no source named cifar (known: mnist, fashion-mnist, idx)"));
 }
 
 // An experiment file (paths relative to it) over synthetic IDX digits.

@@ -210,7 +210,7 @@ TEST_CASE("experiment files: schema, overrides, resolved output", "[tasks]") {
   CHECK(c.epochs == 4);
   CHECK(c.network == "mlp");
   CHECK_THROWS_WITH(load_experiment(ok, {"train.epochs=many"}), Catch::Contains("an integer"));
-  CHECK_THROWS_WITH(load_experiment(ok, {"model.network=resnet"}),
+  CHECK_THROWS_WITH(load_experiment(ok, {"model.network=vgg"}),
                     Catch::Contains("model.network") && Catch::Contains("\"bn-cnn\""));
   CHECK(load_experiment(ok, {"model.network=wide-cnn"}).network == "wide-cnn");
   CHECK_THROWS_WITH(load_experiment(ok, {"joint.warmup=1"}), Catch::Contains("joint.warmup"));

@@ -7,14 +7,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 gedilog="${GEDILOG:-$here/../../../build/app/gedilog}"
 for split in train test; do
-  "$gedilog" images "mnist:$split" | awk -F, -v seed="$([ "$split" = train ] && echo 1 || echo 2)" '
-    BEGIN { n = 0 }
-    NR > 1 { ref[n] = $1; label[n] = $2; n++ }
-    END {
-      srand(seed)
-      for (i = n - 1; i > 0; i--) { j = int(rand() * (i + 1)); t = ref[i]; ref[i] = ref[j]; ref[j] = t; t = label[i]; label[i] = label[j]; label[j] = t }
-      for (i = 0; i + 1 < n; i += 2)
-        printf "{\"query\": \"multiplication(X, Y, %d)\", \"inputs\": {\"X\": \"%s\", \"Y\": \"%s\"}, \"answer\": 3}\n", label[i] * label[i + 1], ref[i], ref[i + 1]
-    }' > "$here/$split.jsonl"
+  "$gedilog" images "mnist:$split" |
+    awk -F, -v seed="$([ "$split" = train ] && echo 1 || echo 2)" -v query=multiplication -v op=product \
+      -f "$here/../pair_examples.awk" > "$here/$split.jsonl"
 done
 wc -l "$here"/train.jsonl "$here"/test.jsonl
