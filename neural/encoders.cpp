@@ -168,6 +168,20 @@ torch::Tensor ResNetImpl::forward(torch::Tensor x) {
   return fc_(x.mean({2, 3}));  // global average pooling
 }
 
+PaddedInputImpl::PaddedInputImpl(torch::nn::AnyModule network, InputShape input, std::int64_t padded, std::int64_t tuple)
+    : network_(std::move(network)), input_(std::move(input)), padded_(padded), tuple_(tuple) {
+  register_module("network", network_.ptr());
+}
+
+torch::Tensor PaddedInputImpl::forward(torch::Tensor rows) {
+  std::int64_t size = 1;
+  for (std::int64_t side : input_) size *= side;
+  std::vector<std::int64_t> shape = {rows.size(0)};
+  shape.insert(shape.end(), input_.begin(), input_.end());
+  shape[1] *= tuple_;
+  return network_.forward(rows.reshape({rows.size(0), tuple_, padded_}).narrow(2, 0, size).reshape(shape));
+}
+
 torch::nn::AnyModule make_encoder(std::string_view architecture, std::int64_t outputs, const InputShape& input) {
   if (architecture == "lenet") return nn::AnyModule(LeNet(outputs, input));
   if (architecture == "wide-cnn") return nn::AnyModule(WideCnn(outputs, 0.25, input));

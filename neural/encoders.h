@@ -86,6 +86,23 @@ class ResNetImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ResNet);
 
+// A network over rows padded to one length, for a task whose inputs have several shapes (each
+// row an input flattened and zero-padded to `padded` values): a row of a tuple of K inputs
+// ([K * padded] values, as rows are stacked) becomes the network's input, each part cut to its
+// first prod(input) values and the K of them stacked along the first dimension.
+class PaddedInputImpl : public torch::nn::Module {
+ public:
+  PaddedInputImpl(torch::nn::AnyModule network, InputShape input, std::int64_t padded, std::int64_t tuple = 1);
+  torch::Tensor forward(torch::Tensor rows);  // [B, tuple * padded] (or [B, padded] when tuple is 1)
+  const torch::nn::AnyModule& network() const { return network_; }
+
+ private:
+  torch::nn::AnyModule network_;
+  InputShape input_;
+  std::int64_t padded_, tuple_;
+};
+TORCH_MODULE(PaddedInput);
+
 // The encoder named `architecture` (one of kArchitectures, neural/architectures.h, or
 // "torchscript:PATH", neural/torchscript.h) with
 // `outputs` logits on inputs of shape `input`; std::invalid_argument for any other name, or a

@@ -88,6 +88,7 @@ torch::nn::AnyModule load_torchscript(const std::string& file, std::int64_t outp
 }
 
 std::string torchscript_bytes(const torch::nn::AnyModule& network) {
+  if (const auto* padded = dynamic_cast<const PaddedInputImpl*>(network.ptr().get())) return torchscript_bytes(padded->network());
   const auto* net = dynamic_cast<const TorchScriptNetImpl*>(network.ptr().get());
   if (!net) throw std::invalid_argument("not a TorchScript network");
   std::ostringstream out;

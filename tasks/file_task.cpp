@@ -7,7 +7,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <numeric>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <random>
@@ -249,12 +251,7 @@ ImagePool::ImagePool(const std::vector<const std::vector<FileExample>*>& sets, c
           }
           it = data.emplace(ref.source, load_named_source(ref.source, config, e.location)).first;
           classes[ref.source] = it->second.classes;
-          const auto shape = it->second.data.train.images.sizes().slice(1);
-          for (const auto& [other, loaded] : data)
-            if (loaded.data.train.images.sizes().slice(1) != shape)
-              bad(e.location, field,
-                  ref.text() + ": source " + ref.source + "'s inputs are " + c10::str(shape) + ", source " + other +
-                      "'s " + c10::str(loaded.data.train.images.sizes().slice(1)) + "; one task's inputs share one shape");
+          shapes[ref.source] = it->second.data.train.images.sizes().slice(1).vec();
         }
         const ImageSet& split = ref.test ? it->second.data.test : it->second.data.train;
         if (ref.index >= split.size())
@@ -270,6 +267,17 @@ ImagePool::ImagePool(const std::vector<const std::vector<FileExample>*>& sets, c
     set = {torch::zeros({0, 1, 28, 28}), torch::zeros({0}, torch::kLong)};
     return;
   }
+  // Inputs of several shapes: each row flattened and zero-padded to the longest.
+  std::int64_t longest = 0;
+  for (const auto& [source, shape] : shapes)
+    longest = std::max(longest, std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>()));
+  bool one_shape = true;
+  for (const auto& [source, shape] : shapes) one_shape = one_shape && shape == shapes.begin()->second;
+  auto as_row = [&](const torch::Tensor& inputs) {
+    if (one_shape) return inputs;
+    const torch::Tensor flat = inputs.flatten(1);
+    return torch::constant_pad_nd(flat, {0, longest - flat.size(1)});
+  };
   // Gathered per source and split, then put back in row order.
   std::vector<torch::Tensor> parts_images, parts_labels;
   std::vector<std::int64_t> part_rows;
@@ -281,13 +289,23 @@ ImagePool::ImagePool(const std::vector<const std::vector<FileExample>*>& sets, c
       if (index.empty()) continue;
       const ImageSet& split = test ? loaded.data.test : loaded.data.train;
       const torch::Tensor i = torch::tensor(index, torch::kLong);
-      parts_images.push_back(split.images.index_select(0, i));
+      parts_images.push_back(as_row(split.images.index_select(0, i)));
       parts_labels.push_back(split.labels.index_select(0, i));
       part_rows.insert(part_rows.end(), at.begin(), at.end());
     }
   const torch::Tensor inverse = torch::argsort(torch::tensor(part_rows, torch::kLong));
   set = {torch::cat(parts_images).index_select(0, inverse), torch::cat(parts_labels).index_select(0, inverse)};
   for (const ImageRef& r : order) sources.push_back(r.source);
+}
+
+InputShapes ImagePool::input_shapes(const std::vector<NetworkSpec>& networks) const {
+  InputShapes out{set.images.sizes().slice(1).vec(), {}};
+  bool one_shape = true;
+  for (const auto& [source, shape] : shapes) one_shape = one_shape && shape == shapes.begin()->second;
+  if (one_shape) return out;
+  for (const NetworkSpec& n : networks)
+    if (const auto it = shapes.find(n.dataset); it != shapes.end()) out.padded[n.name] = it->second;
+  return out;
 }
 
 void check_networks(const ExperimentConfig& config, const symbolic::Program& program) {
@@ -369,6 +387,7 @@ class FileTask : public ProgramTask {
   std::vector<symbolic::QueryTemplate> query_templates() const override { return table_.templates; }
   std::int64_t train_size() const override { return static_cast<std::int64_t>(train_.size()); }
   const ImageSet& train_images() const override { return pool_.set; }
+  InputShapes input_shapes() const override { return pool_.input_shapes(config_.networks); }
   torch::Tensor unlabelled_images() const override {
     std::set<std::int64_t> rows;
     for (const Example& e : train_) rows.insert(e.images.begin(), e.images.end());
@@ -384,16 +403,24 @@ class FileTask : public ProgramTask {
     return {{"test", &pool_.set, test_}, {"val", &pool_.set, validation_}};
   }
 
-  // The row's class name (its source's classes) among the network's values; -1 for none.
+  // The row's class name (its source's classes) among the network's values; -1 for none and
+  // for rows of another source than the network's.
   std::vector<std::int64_t> concepts_of(const std::string& network, const ImageSet& images) const override {
     std::vector<std::string> values;
     for (const symbolic::NeuralDeclaration& d : program_.neural_declarations())
       if (d.network == network) values = d.domain;
+    std::string dataset;
+    for (const NetworkSpec& n : config_.networks)
+      if (n.name == network) dataset = n.dataset;
     std::vector<std::int64_t> out;
     if (images.size() == 0) return out;
     const auto labels = images.labels.accessor<std::int64_t, 1>();
     for (std::int64_t row = 0; row < images.size(); ++row) {
       if (labels[row] < 0) {  // unlabelled
+        out.push_back(-1);
+        continue;
+      }
+      if (pool_.sources.at(row) != dataset) {  // another network's input
         out.push_back(-1);
         continue;
       }
@@ -459,7 +486,7 @@ void predict_file_task(const std::string& run_dir, const std::string& examples_f
   const ImagePool pool({&set}, config);
   TemplateTable table;
   const std::vector<Example> examples = as_examples(set, pool.rows[0], table);
-  ProgramModel m(config, program, config.networks, table.templates, pool.set.images.sizes().slice(1).vec(),
+  ProgramModel m(config, program, config.networks, table.templates, pool.input_shapes(config.networks),
                  training_device(config), bridge::Inputs::kAll);
   read_checkpoint((fs::path(run_dir) / "model.pt").string(),
                   [&](torch::serialize::InputArchive& archive) { load_model(m, archive); });

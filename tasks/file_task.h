@@ -12,7 +12,7 @@
 // that argument the example's answer, scored by the most probable of the query's answers. An
 // input is SOURCE:SPLIT:INDEX with SOURCE mnist, fashion-mnist, idx (data.dir) or the name of a
 // [[source]] (tasks/data_sources.h), SPLIT train or test, INDEX 0-based within the split (as
-// `gedilog images` lists them). One task's inputs share one shape.
+// `gedilog images` lists them).
 #include <torch/types.h>
 
 #include <cstdint>
@@ -60,14 +60,20 @@ std::vector<FileExample> read_examples(const std::string& file, const symbolic::
 
 // The images some example sets use, each once, with their labels: the rows that batches gather.
 struct ImagePool {
-  ImageSet set;                      // [rows, ...] inputs, [rows] labels: the source's class (-1: none)
+  // [rows, ...] inputs, [rows] labels: the source's class (-1: none). Inputs of several shapes
+  // (sources of different shapes) are flattened and zero-padded to the longest: [rows, D].
+  ImageSet set;
   std::vector<std::string> sources;  // per row
   std::map<std::string, std::vector<std::string>> classes;  // by source: the names of its labels
+  std::map<std::string, std::vector<std::int64_t>> shapes;  // by source: the shape of one input
   std::vector<std::vector<std::vector<std::int64_t>>> rows;  // [set][example][slot K]: its row
 
-  // Loads the sources the examples name; an unknown source, an index beyond its split or
-  // sources of different shapes are errors naming the example and input.
+  // Loads the sources the examples name; an unknown source or an index beyond its split is an
+  // error naming the example and input.
   ImagePool(const std::vector<const std::vector<FileExample>*>& sets, const ExperimentConfig& config);
+
+  // What each network reads: its dataset's shape where rows are padded.
+  InputShapes input_shapes(const std::vector<NetworkSpec>& networks) const;
 };
 
 // Throws ConfigError unless every [[network]] names a network of the program's nn/4

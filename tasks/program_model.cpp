@@ -319,13 +319,20 @@ std::map<std::string, NetworkShape> network_shapes(const symbolic::Program& prog
 
 ProgramModel::ProgramModel(const ExperimentConfig& config, const symbolic::Program& p,
                            const std::vector<NetworkSpec>& specs, std::vector<symbolic::QueryTemplate> query_templates,
-                           const std::vector<std::int64_t>& input, torch::Device device, bridge::Inputs inputs)
+                           const InputShapes& input, torch::Device device, bridge::Inputs inputs)
     : program(p), cache(p, inputs, config.cache_dir), shapes(network_shapes(p)), templates(std::move(query_templates)) {
   for (const auto& [name, shape] : shapes) domain[name] = shape.outputs;
-  const std::string input_text = c10::str(torch::IntArrayRef(input));
-  if (augment_options(config).any() && input.size() != 3)
+  auto text = [](const std::vector<std::int64_t>& shape) { return c10::str(torch::IntArrayRef(shape)); };
+  if (augment_options(config).any() && input.row.size() != 3)
     throw UserError("ConfigError", config.where("augment.rotation", "[augment]"),
-                    "[augment] transforms images [C, H, W]; this task's inputs are " + input_text);
+                    "[augment] transforms images [C, H, W]; this task's inputs are " +
+                        (input.padded.empty() ? text(input.row) : std::string("of several shapes")));
+  // A network of `shape.inputs` inputs of `own` shape, reading padded rows where the task's
+  // inputs have several shapes.
+  auto fit = [&](torch::nn::AnyModule net, const std::string& name, std::int64_t tuple) {
+    if (!input.padded.count(name)) return net;
+    return torch::nn::AnyModule(neural::PaddedInput(std::move(net), input.of(name), input.row.at(0), tuple));
+  };
 
   for (const NetworkSpec& n : specs) {
     if (!domain.count(n.name)) {
@@ -342,19 +349,20 @@ ProgramModel::ProgramModel(const ExperimentConfig& config, const symbolic::Progr
                         "[joint] trains a network that reads one image into the values of a domain (nn/4); " +
                             n.name + (shape.fact ? " is a neural fact's (nn/3)" : " reads " + std::to_string(shape.inputs) + " inputs"));
       if (concept_network.empty()) concept_network = n.name;
-      std::vector<std::int64_t> tuple = input;
+      std::vector<std::int64_t> tuple = input.of(n.name);
       tuple.at(0) *= shape.inputs;
       try {  // an architecture that cannot read the inputs: an error naming its [[network]]
-        networks.emplace(n.name, neural::make_encoder(n.architecture, shape.outputs, tuple));
+        networks.emplace(n.name, fit(neural::make_encoder(n.architecture, shape.outputs, tuple), n.name, shape.inputs));
       } catch (const std::invalid_argument& e) {
         throw UserError("ConfigError", n.location, "network " + n.name + ": " + e.what());
       }
       continue;
     }
     concept_network = n.name;
-    if ((config.joint_objective > 0 || config.joint_reconstruction > 0) && input != neural::kDigitShape)
+    if ((config.joint_objective > 0 || config.joint_reconstruction > 0) && input.row != neural::kDigitShape)
       throw UserError("ConfigError", n.location,
-                      "joint.objective and joint.reconstruction model 28x28 grey images; network " + n.name + " reads " + input_text);
+                      "joint.objective and joint.reconstruction model 28x28 grey images; network " + n.name + " reads " +
+                          (input.padded.empty() ? text(input.row) : "inputs of a task whose inputs have several shapes"));
     if (config.joint_objective > 0 && neural::is_torchscript(n.architecture))
       throw UserError("ConfigError", n.location,
                       "joint.objective trains the objective's own cluster head; network " + n.name +
@@ -362,7 +370,8 @@ ProgramModel::ProgramModel(const ExperimentConfig& config, const symbolic::Progr
     ExperimentConfig with_architecture = config;
     with_architecture.network = n.architecture;
     try {
-      joint = make_joint_model(with_architecture, domain.at(n.name), n.name, input);
+      joint = make_joint_model(with_architecture, domain.at(n.name), n.name, input.of(n.name));
+      joint.concept_network = fit(joint.concept_network, n.name, 1);
     } catch (const std::invalid_argument& e) {
       throw UserError("ConfigError", n.location, "network " + n.name + ": " + e.what());
     }

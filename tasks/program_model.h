@@ -49,10 +49,10 @@ class ProgramModel {
   // `networks`: the concept network first, which the [joint] mitigations train when
   // config has one on (then it must be the only one). `inputs`: kAll where explanations are
   // asked for (max-product cannot undo folded sums of fixed probabilities), kNeural to train.
-  // `input`: the shape of one input the networks read ({1, 28, 28} for digits; a network of K
+  // `input`: the shape of one input each network reads ({1, 28, 28} for digits; a network of K
   // inputs reads K of them stacked along the first dimension).
   ProgramModel(const ExperimentConfig& config, const symbolic::Program& program, const std::vector<NetworkSpec>& networks,
-               std::vector<symbolic::QueryTemplate> templates, const std::vector<std::int64_t>& input, torch::Device device,
+               std::vector<symbolic::QueryTemplate> templates, const InputShapes& input, torch::Device device,
                bridge::Inputs inputs = bridge::Inputs::kNeural);
   ProgramModel(const ProgramModel&) = delete;
   ProgramModel& operator=(const ProgramModel&) = delete;

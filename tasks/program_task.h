@@ -9,6 +9,7 @@
 // restricted to some pairs or sums or to a few examples. The built-in tasks generate their
 // examples from the digits' labels; they also know the label each query asserts.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -37,6 +38,18 @@ struct Example {
 // Examples over one set of images, evaluated under `name` in metrics.json ("test", "val",
 // "ood", ...). `repairable`: the examples are one random grouping of every image of the set
 // (ProgramTask::repairable_slots).
+// What the networks read: the shape of a row of the task's images and, where the task's inputs
+// have several shapes (its rows then flattened and zero-padded to the longest), each network's
+// own (neural::PaddedInput cuts it out of the row).
+struct InputShapes {
+  std::vector<std::int64_t> row;
+  std::map<std::string, std::vector<std::int64_t>> padded;  // network -> its input; empty: `row`
+  const std::vector<std::int64_t>& of(const std::string& network) const {
+    const auto it = padded.find(network);
+    return it == padded.end() ? row : it->second;
+  }
+};
+
 struct EvaluationSet {
   std::string name;
   const ImageSet* images = nullptr;
@@ -55,6 +68,7 @@ class ProgramTask {
   virtual std::int64_t train_size() const = 0;  // examples per epoch
   // The images training examples index.
   virtual const ImageSet& train_images() const = 0;
+  virtual InputShapes input_shapes() const { return {train_images().images.sizes().slice(1).vec(), {}}; }
   // The training images an objective's read-out is refitted on (training examples need not
   // read them all).
   virtual torch::Tensor unlabelled_images() const = 0;

@@ -99,6 +99,17 @@ TEST_CASE("the batch-norm CNN starts uniform and uses batch statistics in train 
   CHECK(torch::allclose(net->forward(images).slice(0, 0, 4), net->forward(images.slice(0, 0, 4)), 1e-5, 1e-6));
 }
 
+TEST_CASE("A network over padded rows reads the input cut out of each row, tuples stacked", "[neural][encoders]") {
+  torch::manual_seed(0);
+  torch::nn::AnyModule mlp = make_encoder("mlp", 3, {2, 3});  // a pair of [1, 3] inputs, stacked
+  PaddedInput padded(mlp, InputShape{1, 3}, 5, 2);
+  const torch::Tensor a = torch::rand({4, 1, 3}), b = torch::rand({4, 1, 3});
+  // Rows as the bridge stacks a tuple: [a padded to 5 | b padded to 5].
+  const torch::Tensor rows = torch::cat({a.flatten(1), torch::zeros({4, 2}), b.flatten(1), torch::full({4, 2}, 7.0)}, 1);
+  CHECK(torch::allclose(padded->forward(rows), mlp.forward(torch::cat({a, b}, 1))));
+  CHECK(padded->parameters().size() == mlp.ptr()->parameters().size());  // the network's, registered
+}
+
 TEST_CASE("A TorchScript module trains as a network and saves back with its trained tensors", "[neural][encoders]") {
   torch::manual_seed(0);
   const testing::TempFiles dir("gedilog_torchscript");

@@ -337,12 +337,12 @@ TEST_CASE("Sources in experiment files: malformed tables, unknown names and shap
   task.dir.write("beyond.jsonl", R"j({"query": "add(X, Y, 0)", "inputs": {"X": "pts:train:0", "Y": "pts:train:600"}})j" "\n");
   CHECK_THROWS_WITH(run_experiment(load_experiment(base, {"task.test=" + task.dir.path("beyond.jsonl")}), task.dir.path("run2"), log, false),
                     Contains("beyond.jsonl:1") && Contains("beyond the split's 600 examples"));
-  // Digits and points in one task: one shape per task.
+  // A digit where the network reads points.
   testing::idx_data_section(task.dir.path("data"), 20, 10, 3);
   task.dir.write("mixed.jsonl", R"j({"query": "add(X, Y, 0)", "inputs": {"X": "pts:train:0", "Y": "idx:train:1"}})j" "\n");
   CHECK_THROWS_WITH(run_experiment(load_experiment(base, {"task.test=" + task.dir.path("mixed.jsonl"), "data.source=idx", "data.dir=" + task.dir.path("data")}),
                                    task.dir.path("run3"), log, false),
-                    Contains("mixed.jsonl:1") && Contains("one task's inputs share one shape"));
+                    Contains("mixed.jsonl:1") && Contains("network quadrant reads pts images, not idx:train:1"));
   // A convolutional network cannot read vectors: the [[network]] is named.
   std::string lenet;
   {
@@ -355,6 +355,47 @@ TEST_CASE("Sources in experiment files: malformed tables, unknown names and shap
   CHECK_THROWS_WITH(run_experiment(load_experiment(base, {"augment.rotation=10"}), task.dir.path("run5"), log, false),
                     Contains("[augment] transforms images"));
   for (const char* run : {"run1", "run2", "run3", "run4", "run5"}) CHECK_FALSE(fs::exists(task.dir.path(run) + "/metrics.json"));
+}
+
+TEST_CASE("Inputs of two shapes in one program: digits for one network, vectors for another", "[tasks][data][files][slow]") {
+  // The sum of a digit (synthetic IDX digits, image i shows i % 10) and a point's quadrant class.
+  PointTask task;
+  const std::string data = testing::idx_data_section(task.dir.path("data"), 400, 100, 11);
+  std::mt19937 rng(4);
+  std::string train, test;
+  auto line = [&](int digit_row, int point_row, const std::string& split) {
+    return nlohmann::json{{"query", "mix(X, P, " + std::to_string(digit_row % 10 + point_row % 4) + ")"},
+                          {"inputs", {{"X", "idx:" + split + ":" + std::to_string(digit_row)}, {"P", "pts:train:" + std::to_string(point_row)}}}}
+               .dump() + "\n";
+  };
+  for (int i = 0; i < 800; ++i) train += line(i % 400, static_cast<int>(rng() % 500), "train");
+  for (int i = 0; i < 100; ++i) test += line(i, 500 + i, "test");
+  task.dir.write("mix.pl", "nn(digit_net, [X], D, [0,1,2,3,4,5,6,7,8,9]) :: digit(X, D).\n"
+                           "nn(quadrant, [P], C, [0, 1, 2, 3]) :: class(P, C).\n"
+                           "mix(X, P, Z) :- digit(X, A), class(P, B), Z is A + B.\n");
+  task.dir.write("mix_train.jsonl", train);
+  task.dir.write("mix_test.jsonl", test);
+  const std::string toml = task.dir.write(
+      "mix.toml", "[task]\nname = \"files\"\nprogram = \"mix.pl\"\ntrain = \"mix_train.jsonl\"\ntest = \"mix_test.jsonl\"\n"
+                  "[[network]]\nname = \"digit_net\"\ndataset = \"idx\"\n"
+                  "[[network]]\nname = \"quadrant\"\narchitecture = \"mlp\"\ndataset = \"pts\"\n"
+                  "[[source]]\nname = \"pts\"\nformat = \"npy\"\ntrain = \"points.npy\"\ntrain_labels = \"labels.npy\"\n"
+                  + data + "[train]\nepochs = 6\nbatch_size = 16\nlearning_rate = 0.003\n");
+  std::ostringstream log;
+  const nlohmann::json m = run_experiment(load_experiment(toml, {}), task.dir.path("run"), log, false);
+  INFO(log.str());
+  CHECK(m["test"]["accuracy"].get<double>() > 0.8);
+  // Each network scored on its own source's inputs only.
+  CHECK(m["test"]["networks"]["digit_net"]["concept_accuracy"].get<double>() > 0.9);
+  CHECK(m["test"]["networks"]["quadrant"]["concept_accuracy"].get<double>() > 0.9);
+  std::ostringstream predicted;
+  predict_file_task(task.dir.path("run"),
+                    task.dir.write("ask_mix.jsonl", R"j({"query": "mix(X, P, Z)", "inputs": {"X": "idx:test:7", "P": "pts:train:503"}})j" "\n"),
+                    predicted);
+  CHECK(nlohmann::json::parse(predicted.str())["explanation"]["digit_net(X)"] == "7");
+  // Augmentations transform images, not rows of several shapes.
+  CHECK_THROWS_WITH(run_experiment(load_experiment(toml, {"augment.noise=0.1"}), task.dir.path("run2"), log, false),
+                    Contains("[augment] transforms images") && Contains("several shapes"));
 }
 
 TEST_CASE("A network from PyTorch (TorchScript) trains through the program and goes home trained", "[tasks][data][files][slow]") {
