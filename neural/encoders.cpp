@@ -1,5 +1,6 @@
 #include "neural/encoders.h"
 
+#include <c10/util/accumulate.h>
 #include <torch/torch.h>
 
 #include <stdexcept>
@@ -13,11 +14,7 @@ namespace nn = torch::nn;
 
 namespace {
 
-std::string shape_text(const InputShape& shape) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
+std::string shape_text(const InputShape& shape) { return c10::str(torch::IntArrayRef(shape)); }  // [1, 28, 28]
 
 // The positions left of an image side after two stages of (two 3x3 or one 5x5 convolutions
 // without padding, then 2x2 max-pooling): 28 -> 4, 32 -> 5. `net` names the architecture in
@@ -105,8 +102,7 @@ torch::Tensor BnCnnImpl::forward(torch::Tensor x) {
 }
 
 MlpImpl::MlpImpl(std::int64_t num_classes, std::int64_t hidden, const InputShape& input) {
-  std::int64_t d = 1;
-  for (std::int64_t side : input) d *= side;
+  const std::int64_t d = c10::multiply_integers(input);
   if (input.empty() || d <= 0) throw std::invalid_argument("mlp reads inputs of at least one value, not " + shape_text(input));
   layers_ = register_module("layers", nn::Sequential(nn::Linear(d, hidden), nn::ReLU(),
                                                      nn::Linear(hidden, hidden), nn::ReLU(),
@@ -174,8 +170,7 @@ PaddedInputImpl::PaddedInputImpl(torch::nn::AnyModule network, InputShape input,
 }
 
 torch::Tensor PaddedInputImpl::forward(torch::Tensor rows) {
-  std::int64_t size = 1;
-  for (std::int64_t side : input_) size *= side;
+  const std::int64_t size = c10::multiply_integers(input_);
   std::vector<std::int64_t> shape = {rows.size(0)};
   shape.insert(shape.end(), input_.begin(), input_.end());
   shape[1] *= tuple_;

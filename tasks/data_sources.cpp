@@ -37,13 +37,7 @@ torch::Tensor tensor_of(const std::string& bytes, const std::vector<std::int64_t
   return t;
 }
 
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
-std::string shape_text(torch::IntArrayRef shape) { return shape_text(shape.vec()); }
+std::string shape_text(torch::IntArrayRef shape) { return c10::str(shape); }  // [2, 3]
 
 // The element count of `shape`, or an error naming `file` when it does not fit in memory.
 std::size_t elements(const std::vector<std::int64_t>& shape, const std::string& file) {
@@ -429,14 +423,23 @@ Source load_declared_source(const SourceSpec& spec) {
   return out;
 }
 
+bool is_source(const std::string& name, const ExperimentConfig& config) {
+  bool declared = is_builtin_source(name);
+  for (const SourceSpec& spec : config.data_sources) declared = declared || spec.name == name;
+  return declared;
+}
+
+std::string source_names(const ExperimentConfig& config) {
+  std::string known = "mnist, fashion-mnist, idx";
+  for (const SourceSpec& spec : config.data_sources) known += ", " + spec.name;
+  return known;
+}
+
 Source load_named_source(const std::string& name, const ExperimentConfig& config, const std::string& location) {
   for (const SourceSpec& spec : config.data_sources)
     if (spec.name == name) return load_declared_source(spec);
-  if (!is_builtin_source(name)) {
-    std::string known = "mnist, fashion-mnist, idx";
-    for (const SourceSpec& spec : config.data_sources) known += ", " + spec.name;
-    throw UserError("ConfigError", location, "no source named '" + name + "' (known: " + known + ")");
-  }
+  if (!is_source(name, config))
+    throw UserError("ConfigError", location, "no source named '" + name + "' (known: " + source_names(config) + ")");
   // data.dir is the folder of data.source's images; the other sources are where setup put them.
   return {load_source(name, name == config.data ? config.data_dir : ""), class_names(name)};
 }

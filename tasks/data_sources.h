@@ -45,6 +45,11 @@ struct Source {
 };
 Source load_declared_source(const SourceSpec& spec);
 
+// Whether `name` is a built-in source or one the config declares; the names of all of them
+// ("mnist, fashion-mnist, idx, ...") for errors.
+bool is_source(const std::string& name, const ExperimentConfig& config);
+std::string source_names(const ExperimentConfig& config);
+
 // A built-in source ("mnist", "fashion-mnist", "idx" from data.dir) or one the config declares.
 // Throws UserError naming `location` for a name that is neither.
 Source load_named_source(const std::string& name, const ExperimentConfig& config, const std::string& location);

@@ -1,5 +1,6 @@
 #include "tasks/file_task.h"
 
+#include <c10/util/accumulate.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -7,9 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <map>
-#include <numeric>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <random>
@@ -163,6 +162,12 @@ std::vector<RawExample> read_csv(const std::string& file) {
   return out;
 }
 
+bool of_one_shape(const std::map<std::string, std::vector<std::int64_t>>& shapes) {
+  for (const auto& [source, shape] : shapes)
+    if (shape != shapes.begin()->second) return false;
+  return true;
+}
+
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -242,13 +247,8 @@ ImagePool::ImagePool(const std::vector<const std::vector<FileExample>*>& sets, c
         auto it = data.find(ref.source);
         if (it == data.end()) {
           const std::string field = "inputs." + e.names[k];
-          bool declared = is_builtin_source(ref.source);
-          for (const SourceSpec& s : config.data_sources) declared = declared || s.name == ref.source;
-          if (!declared) {
-            std::string known = "mnist, fashion-mnist, idx";
-            for (const SourceSpec& s : config.data_sources) known += ", " + s.name;
-            bad(e.location, field, ref.text() + ": no source named " + ref.source + " (known: " + known + ")");
-          }
+          if (!is_source(ref.source, config))
+            bad(e.location, field, ref.text() + ": no source named " + ref.source + " (known: " + source_names(config) + ")");
           it = data.emplace(ref.source, load_named_source(ref.source, config, e.location)).first;
           classes[ref.source] = it->second.classes;
           shapes[ref.source] = it->second.data.train.images.sizes().slice(1).vec();
@@ -269,10 +269,8 @@ ImagePool::ImagePool(const std::vector<const std::vector<FileExample>*>& sets, c
   }
   // Inputs of several shapes: each row flattened and zero-padded to the longest.
   std::int64_t longest = 0;
-  for (const auto& [source, shape] : shapes)
-    longest = std::max(longest, std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>()));
-  bool one_shape = true;
-  for (const auto& [source, shape] : shapes) one_shape = one_shape && shape == shapes.begin()->second;
+  for (const auto& [source, shape] : shapes) longest = std::max(longest, c10::multiply_integers(shape));
+  const bool one_shape = of_one_shape(shapes);
   auto as_row = [&](const torch::Tensor& inputs) {
     if (one_shape) return inputs;
     const torch::Tensor flat = inputs.flatten(1);
@@ -300,9 +298,7 @@ ImagePool::ImagePool(const std::vector<const std::vector<FileExample>*>& sets, c
 
 InputShapes ImagePool::input_shapes(const std::vector<NetworkSpec>& networks) const {
   InputShapes out{set.images.sizes().slice(1).vec(), {}};
-  bool one_shape = true;
-  for (const auto& [source, shape] : shapes) one_shape = one_shape && shape == shapes.begin()->second;
-  if (one_shape) return out;
+  if (of_one_shape(shapes)) return out;
   for (const NetworkSpec& n : networks)
     if (const auto it = shapes.find(n.dataset); it != shapes.end()) out.padded[n.name] = it->second;
   return out;
@@ -416,11 +412,7 @@ class FileTask : public ProgramTask {
     if (images.size() == 0) return out;
     const auto labels = images.labels.accessor<std::int64_t, 1>();
     for (std::int64_t row = 0; row < images.size(); ++row) {
-      if (labels[row] < 0) {  // unlabelled
-        out.push_back(-1);
-        continue;
-      }
-      if (pool_.sources.at(row) != dataset) {  // another network's input
+      if (labels[row] < 0 || pool_.sources.at(row) != dataset) {  // unlabelled, or another network's input
         out.push_back(-1);
         continue;
       }
