@@ -4,7 +4,10 @@
 //   naive:  DeepProbLog's form, each number built from its digits, then Z is X + Y
 //           (the ground program enumerates every number: exponential in N),
 //   dag:    reachability corner to corner in a K x K grid, edges right and down (acyclic),
-//   grid:   the same with probabilistic edges both ways (cyclic: solved by fixpoint).
+//   grid:   the same with probabilistic edges both ways (cyclic),
+//   smokers: ProbLog's social network of N people, smoking spread by friends' influence
+//           (cyclic), on a random friendship graph of mean degree 3.
+// Cycles are solved by elimination where the compiler can, by fixpoint with --fixpoint.
 // Each measurement is the median of --repeats runs in this process. Prints a Markdown table.
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -106,9 +109,30 @@ std::string grid_program(int k, bool both_ways) {
   return out.str();
 }
 
+// ProbLog's smokers example (its tutorial's social network): stress makes a person smoke, a
+// smoking friend may influence them, smoking may cause asthma. Friendships are symmetric,
+// every pair a friendship with probability 3 / (N - 1), so the influence graph is cyclic.
+std::string smokers_program(int n) {
+  std::mt19937 rng(n);
+  std::bernoulli_distribution friends(std::min(1.0, 3.0 / std::max(1, n - 1)));
+  std::ostringstream out;
+  for (int i = 0; i < n; ++i) out << "person(p" << i << ").\n";
+  for (int i = 0; i < n; ++i)
+    for (int j = i + 1; j < n; ++j)
+      if (friends(rng)) out << "friend(p" << i << ",p" << j << ").\nfriend(p" << j << ",p" << i << ").\n";
+  out << "0.3::stress(X) :- person(X).\n"
+         "0.2::influences(X,Y) :- friend(X,Y).\n"
+         "smokes(X) :- stress(X).\n"
+         "smokes(X) :- friend(X,Y), influences(Y,X), smokes(Y).\n"
+         "0.4::asthma(X) :- smokes(X).\n"
+         "query(asthma(p0)).\n";
+  return out.str();
+}
+
 struct Measurement {
   double ground = 0, compile = 0, evaluate = 0;
-  std::size_t atoms = 0, rules = 0, variables = 0, compiler_nodes = 0, nodes = 0, edges = 0;
+  std::size_t atoms = 0, rules = 0, variables = 0, compiler_nodes = 0, peak_nodes = 0, nodes = 0,
+              edges = 0;
   double probability = 0;
 };
 
@@ -136,7 +160,7 @@ Measurement measure(const std::string& text, const std::string& path, int repeat
     compile.push_back(std::chrono::duration<double>(t2 - t1).count());
     evaluate.push_back(std::chrono::duration<double>(t3 - t2).count());
     m.atoms = gp.atoms.size(), m.rules = gp.rules.size(), m.variables = gp.variables.size();
-    m.compiler_nodes = compiled[0].compiler_nodes;
+    m.compiler_nodes = compiled[0].compiler_nodes, m.peak_nodes = compiled.back().peak_nodes;
     m.nodes = compiled[0].circuit.num_nodes(), m.edges = compiled[0].circuit.num_edges();
     // One slow run is enough: its noise is small against its length.
     if (ground.back() + compile.back() > 20.0) break;
@@ -150,8 +174,8 @@ void run_family(const std::string& name, const std::string& size_name, const std
                 const std::filesystem::path& dir) {
   std::cout << "\n### " << name << "\n\n| " << size_name
             << " | ground s | compile s | evaluate s | atoms | rules | variables | compiler nodes | "
-               "circuit nodes | circuit edges | P(query) |\n"
-            << "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+               "peak compiler nodes | circuit nodes | circuit edges | P(query) |\n"
+            << "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (int size : sizes) {
     const auto path = (dir / (name + "_" + std::to_string(size) + ".pl")).string();
     Measurement m;
@@ -163,9 +187,9 @@ void run_family(const std::string& name, const std::string& size_name, const std
     }
     char line[512];
     std::snprintf(line, sizeof line,
-                  "| %d | %.4f | %.4f | %.6f | %zu | %zu | %zu | %zu | %zu | %zu | %.6g |\n", size,
-                  m.ground, m.compile, m.evaluate, m.atoms, m.rules, m.variables, m.compiler_nodes,
-                  m.nodes, m.edges, m.probability);
+                  "| %d | %.4f | %.4f | %.6f | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %.6g |\n",
+                  size, m.ground, m.compile, m.evaluate, m.atoms, m.rules, m.variables,
+                  m.compiler_nodes, m.peak_nodes, m.nodes, m.edges, m.probability);
     std::cout << line << std::flush;
     if (m.ground + m.compile > budget_seconds) {
       std::cout << "\n(stopped: the last size took more than " << budget_seconds << " s)\n";
@@ -180,13 +204,15 @@ int main(int argc, char** argv) {
   CLI::App app{"Scaling benchmarks of gedilog's exact engine"};
   int repeats = 5;
   double budget = 60;
-  std::vector<std::string> families{"carry", "naive", "dag", "grid"};
+  std::vector<std::string> families{"carry", "naive", "dag", "grid", "smokers"};
   app.add_option("--repeats", repeats, "Runs per measurement (median reported)");
   app.add_option("--budget", budget, "Stop a family after a size that took longer (seconds)");
-  app.add_option("--families", families, "Which of carry, naive, dag, grid");
+  app.add_option("--families", families, "Which of carry, naive, dag, grid, smokers");
   std::string compiler = "auto";
   app.add_option("--compiler", compiler, "Knowledge compiler: auto, mdd, ddnnf")
       ->check(CLI::IsMember({"auto", "mdd", "ddnnf"}));
+  app.add_flag("--fixpoint", compile_options.cycles_by_fixpoint,
+               "Every cycle by fixpoint (the MDD compiler before elimination)");
   CLI11_PARSE(app, argc, argv);
   compile_options.compiler = parse_compiler(compiler);
 
@@ -202,8 +228,11 @@ int main(int argc, char** argv) {
       run_family("dag", "K (K x K grid)", {2, 3, 4, 5, 6, 7, 8, 10, 12},
                  [](int k) { return grid_program(k, false); }, repeats, budget, dir);
     else if (f == "grid")
-      run_family("grid", "K (K x K grid)", {2, 3, 4, 5, 6},
+      run_family("grid", "K (K x K grid)", {2, 3, 4, 5, 6, 7, 8, 10, 12, 14},
                  [](int k) { return grid_program(k, true); }, repeats, budget, dir);
+    else if (f == "smokers")
+      run_family("smokers", "N people", {4, 6, 8, 10, 12, 14, 16, 18, 20, 25, 30, 40},
+                 smokers_program, repeats, budget, dir);
     else {
       std::cerr << "unknown family: " << f << "\n";
       return 1;

@@ -1,6 +1,9 @@
 #include "symbolic/compiler.h"
 
 #include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
 
 #include "core/error.h"
 
@@ -80,8 +83,18 @@ Compiler::Compiler(const GroundProgram& program) : program_(program), dependenci
     std::sort(deps.begin(), deps.end());
     deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
   }
-  compiled_.assign(n_components, 0);
+  compiled_.assign(n_components, Solved::kNo);
   formula_.assign(n_atoms, Mdd::kFalse);
+
+  used_outside_.assign(n_atoms, 0);
+  for (const GroundRule& rule : program.rules)
+    for_each_body_atom(rule, [&](int b, bool) {
+      if (dependencies_.component_of(b) != dependencies_.component_of(rule.head)) used_outside_[b] = 1;
+    });
+  for (const GroundQuery& q : program.queries)
+    if (q.atom >= 0) used_outside_[q.atom] = 1;
+  for (const GroundEvidence& e : program.evidence)
+    if (e.atom >= 0) used_outside_[e.atom] = 1;
 }
 
 MddRef Compiler::atom(int a) {
@@ -90,15 +103,21 @@ MddRef Compiler::atom(int a) {
   std::vector<std::pair<int, std::size_t>> stack{{dependencies_.component_of(a), 0}};
   while (!stack.empty()) {
     auto& [c, next] = stack.back();
-    if (compiled_[c]) {
+    if (compiled_[c] != Solved::kNo) {
       stack.pop_back();
     } else if (next < depends_on_[c].size()) {
       const int d = depends_on_[c][next++];
-      if (!compiled_[d]) stack.push_back({d, 0});
+      if (compiled_[d] == Solved::kNo) stack.push_back({d, 0});
     } else {
       compile_component(c);
       stack.pop_back();
     }
+  }
+  // An atom nothing outside its cycle uses was left out of the elimination: solve it again.
+  const int c = dependencies_.component_of(a);
+  if (compiled_[c] == Solved::kUsedOutside && !used_outside_[a]) {
+    solve_by_elimination(c, /*every_atom=*/true);
+    compiled_[c] = Solved::kYes;
   }
   return formula_[a];
 }
@@ -121,11 +140,12 @@ MddRef Compiler::evidence() {
   return evidence_;
 }
 
-void Compiler::maybe_collect_garbage() {
+void Compiler::maybe_collect_garbage(const std::function<void(std::vector<MddRef*>&)>& held) {
   if (mdd_.num_nodes() < next_collection_) return;
   std::vector<MddRef*> roots;
   for (MddRef& f : formula_) roots.push_back(&f);
   roots.push_back(&evidence_);
+  if (held) held(roots);
   mdd_.collect_garbage(roots);
   next_collection_ = std::max(collection_threshold_, 2 * mdd_.live_after_collection());
 }
@@ -154,6 +174,11 @@ MddRef Compiler::rule_formula(const GroundRule& rule) {
 void Compiler::compile_component(int c) {
   const std::vector<int>& atoms = dependencies_.atoms_of(c);
   const bool cyclic = dependencies_.cyclic(c);  // throws NegativeCycle
+  if (cyclic && !cycles_by_fixpoint_ && linear(c)) {
+    solve_by_elimination(c, /*every_atom=*/false);
+    compiled_[c] = Solved::kUsedOutside;
+    return;
+  }
 
   // Least fixpoint; without a cycle one round is exact. Each round can only add worlds, and
   // a component's worlds are bounded, so this terminates.
@@ -172,7 +197,112 @@ void Compiler::compile_component(int c) {
       }
     }
   }
-  compiled_[c] = 1;
+  compiled_[c] = Solved::kYes;
+}
+
+bool Compiler::linear(int c) const {
+  for (int a : dependencies_.atoms_of(c))
+    for (int r : dependencies_.rules_of(a)) {
+      int inside = -1;
+      for (const Literal& l : program_.rules[r].body)
+        if (l.kind == Literal::Kind::kAtom && dependencies_.component_of(l.index) == c) {
+          if (inside >= 0 && inside != l.index) return false;
+          inside = l.index;
+        }
+    }
+  return true;
+}
+
+// A linear cycle is a graph: rule `a :- b, E` (b in the cycle, E the rest of the body) is an
+// edge b -> a labelled E, and a rule without an atom of the cycle an edge from a source S.
+// The least model makes a true iff some path S -> ... -> a has all labels true, so each atom's
+// formula is a path closure in the Boolean semiring (or, and; a* = true), which Gaussian
+// elimination computes in any vertex order: eliminating k joins every edge j -> k with every
+// edge k -> i into j -> i. The labels are then reachability through the eliminated vertices,
+// functions as small as the answer, where the fixpoint's rounds build reachability within
+// k steps, which counts distances and grows far larger (bidirectional grids). Back
+// substitution in reverse order gives every atom: an atom's value is its edge from S or one
+// of its edges from a vertex eliminated later, and that vertex's value. Most of the work is
+// there (each value is a full reachability function), so unless asked for every atom, the
+// atoms used outside the cycle are eliminated last and only they are substituted back.
+void Compiler::solve_by_elimination(int c, bool every_atom) {
+  const std::vector<int>& atoms = dependencies_.atoms_of(c);
+  const int n = static_cast<int>(atoms.size()), source = n;
+  std::vector<int> local(program_.atoms.size(), -1);
+  for (int i = 0; i < n; ++i) local[atoms[i]] = i;
+
+  // in[i]: the labels of the edges into i, by their tail; out[j]: the heads of j's edges.
+  std::vector<std::map<int, MddRef>> in(n);
+  std::vector<std::set<int>> out(n + 1);
+  auto add_edge = [&](int from, int to, MddRef label) {
+    if (from == to || label == Mdd::kFalse) return;  // a self-loop adds no path
+    auto [it, fresh] = in[to].emplace(from, label);
+    if (!fresh) it->second = mdd_.apply_or(it->second, label);
+    out[from].insert(to);
+  };
+  for (int i = 0; i < n; ++i)
+    for (int r : dependencies_.rules_of(atoms[i])) {
+      int from = source;
+      MddRef label = Mdd::kTrue;
+      for (const Literal& l : program_.rules[r].body) {
+        if (l.kind == Literal::Kind::kAtom && dependencies_.component_of(l.index) == c) {
+          from = local[l.index];
+          continue;
+        }
+        label = mdd_.apply_and(label, literal_formula(l));
+        if (label == Mdd::kFalse) break;
+      }
+      add_edge(from, i, label);
+    }
+
+  // Markowitz's rule, as sparse LU factorisation uses it: eliminate the vertex whose
+  // elimination adds the fewest edges (in-degree times out-degree), ties to the lowest index;
+  // the atoms to substitute back after all others.
+  auto wanted = [&](int v) { return every_atom || used_outside_[atoms[v]]; };
+  std::vector<char> eliminated(n, 0);
+  std::vector<int> order;
+  std::vector<std::map<int, MddRef>> into(n);  // each vertex's edges when it was eliminated
+  const std::function<void(std::vector<MddRef*>&)> labels = [&](std::vector<MddRef*>& roots) {
+    for (auto* edges : {&in, &into})
+      for (auto& m : *edges)
+        for (auto& [from, label] : m) roots.push_back(&label);
+  };
+  for (int step = 0; step < n; ++step) {
+    int k = -1;
+    std::size_t best = 0;
+    for (int v = 0; v < n; ++v)
+      if (!eliminated[v]) {
+        const std::size_t fill = in[v].size() * out[v].size();
+        const bool better = k < 0 || (wanted(k) && !wanted(v)) ||
+                            (wanted(k) == wanted(v) && fill < best);
+        if (better) k = v, best = fill;
+      }
+    // Between two joins the labels are all we hold: a safe point to collect the garbage that
+    // joins of large labels leave.
+    for (int i : out[k]) {
+      for (const auto& [j, j_to_k] : in[k]) {
+        add_edge(j, i, mdd_.apply_and(j_to_k, in[i].at(k)));
+        maybe_collect_garbage(labels);
+      }
+      in[i].erase(k);
+    }
+    for (const auto& [j, label] : in[k]) out[j].erase(k);
+    out[k].clear();
+    if (wanted(k)) into[k] = std::move(in[k]);  // the others are not substituted back
+    in[k].clear();
+    eliminated[k] = 1;
+    order.push_back(k);
+  }
+
+  std::vector<MddRef> value(n, Mdd::kFalse);
+  for (auto k = order.rbegin(); k != order.rend() && wanted(*k); ++k) {
+    MddRef f = Mdd::kFalse;
+    for (const auto& [j, label] : into[*k])
+      f = mdd_.apply_or(f, j == source ? label : mdd_.apply_and(label, value[j]));
+    value[*k] = f;
+  }
+  for (int i = 0; i < n; ++i)
+    if (wanted(i)) formula_[atoms[i]] = value[i];
 }
 
 }  // namespace gedilog::symbolic

@@ -1,8 +1,10 @@
 #pragma once
 // Knowledge compilation (compile stage): the formula of every atom of a ground program as a
 // canonical MDD, bottom-up over the strongly connected components of the atoms' dependency
-// graph; a cyclic component is solved by least fixpoint (positive cycles only: a cycle through
-// negation is a NegativeCycle error, as in ProbLog).
+// graph; a cyclic component is solved for its least model, by path closure where each rule
+// uses at most one atom of the cycle and by fixpoint otherwise (positive cycles only: a cycle
+// through negation is a NegativeCycle error, as in ProbLog).
+#include <functional>
 #include <vector>
 
 #include "symbolic/dependencies.h"
@@ -32,6 +34,10 @@ class Compiler {
   static constexpr std::size_t kCollectionThreshold = std::size_t{1} << 20;
   void set_collection_threshold(std::size_t nodes) { collection_threshold_ = next_collection_ = nodes; }
 
+  // Every cycle by fixpoint, linear ones too: what the compiler did before elimination, kept
+  // so tests and benchmarks can set the two side by side.
+  void set_cycles_by_fixpoint(bool on) { cycles_by_fixpoint_ = on; }
+
   Mdd& mdd() { return mdd_; }
   const Mdd& mdd() const { return mdd_; }
   // MDD variable of each program variable, and back.
@@ -54,13 +60,22 @@ class Compiler {
   std::vector<int> to_mdd_, to_program_;
   AtomDependencies dependencies_;
   std::vector<std::vector<int>> depends_on_;    // component -> components it uses
-  std::vector<char> compiled_;                  // per component
+  // A component is solved for every atom, or (a linear cycle) for the atoms used outside it.
+  enum class Solved : char { kNo, kUsedOutside, kYes };
+  std::vector<Solved> compiled_;                // per component
+  std::vector<char> used_outside_;              // per atom: by a query, evidence or another component
   std::vector<MddRef> formula_;                 // per atom
   MddRef evidence_ = Mdd::kTrue;
   bool evidence_compiled_ = false;
+  bool cycles_by_fixpoint_ = false;
   std::size_t collection_threshold_ = kCollectionThreshold;
   std::size_t next_collection_ = kCollectionThreshold;
-  void maybe_collect_garbage();
+  // Collects past the threshold, keeping formula_, evidence_ and what `held` adds.
+  void maybe_collect_garbage(const std::function<void(std::vector<MddRef*>&)>& held = {});
+  // A cyclic component whose rules each use at most one atom of the cycle is a graph, solved
+  // by elimination (see the .cpp); other cycles by fixpoint.
+  bool linear(int component) const;
+  void solve_by_elimination(int component, bool every_atom);
 };
 
 }  // namespace gedilog::symbolic

@@ -21,10 +21,11 @@ UserError non_ground_query(const GroundProgram& program, const GroundQuery& q) {
 }
 
 std::vector<CompiledQuery> compile_with_mdds(const GroundProgram& program,
-                                             std::size_t max_nodes) {
+                                             const CompileOptions& options, std::size_t max_nodes) {
   auto start = Clock::now();
   Compiler compiler(program);
   compiler.mdd().set_node_limit(max_nodes);
+  compiler.set_cycles_by_fixpoint(options.cycles_by_fixpoint);
   std::vector<int> program_variable;
   for (int v = 0; v < compiler.mdd().num_variables(); ++v)
     program_variable.push_back(compiler.program_variable(v));
@@ -41,6 +42,7 @@ std::vector<CompiledQuery> compile_with_mdds(const GroundProgram& program,
     if (has_evidence) roots.push_back(evidence);
     CompiledQuery c{q, Circuit::from_mdd(compiler.mdd(), roots, program_variable),
                     CompilerKind::kMdd, compiler.mdd().size(joint), 0.0};
+    c.peak_nodes = compiler.mdd().peak_nodes();
     const auto now = Clock::now();
     c.compile_seconds = std::chrono::duration<double>(now - start).count();
     start = now;
@@ -86,6 +88,7 @@ std::vector<CompiledQuery> compile_with_ddnnf(const GroundProgram& program,
     if (has_evidence) roots.push_back(evidence_root);
     CompiledQuery c{q, Circuit::from_nnf(compiler.nnf(), roots, domain_size),
                     CompilerKind::kDdnnf, compiler.nnf().size(), 0.0};
+    c.peak_nodes = compiler.nnf().size();  // an NNF only grows
     const auto now = Clock::now();
     c.compile_seconds = std::chrono::duration<double>(now - start).count();
     start = now;
@@ -153,11 +156,11 @@ std::vector<CompiledQuery> compile_queries(const GroundProgram& program,
     CompilerChoice chosen = choose(program, options.compiler, ddnnf);
     if (choice) *choice = chosen;
     if (chosen.kind == CompilerKind::kMdd) {
-      if (!chosen.by_width) return compile_with_mdds(program, options.max_nodes);
+      if (!chosen.by_width) return compile_with_mdds(program, options, options.max_nodes);
       // A 30-node Bayesian network judged 22.2 bits wide for the MDDs against 23.6 for the
       // decomposition took 1.3 M MDD nodes and 49 s, and 0.16 s decomposed.
       try {
-        return compile_with_mdds(program, std::min(options.max_nodes, kAutoMddBudget));
+        return compile_with_mdds(program, options, std::min(options.max_nodes, kAutoMddBudget));
       } catch (const UserError& e) {
         if (e.kind() != "ResourceError") throw;
       }

@@ -21,6 +21,8 @@ struct CompileOptions {
   CompilerKind compiler = CompilerKind::kAuto;
   // The largest MDD manager or decision-DNNF allowed (ResourceError beyond).
   std::size_t max_nodes = Mdd::kDefaultNodeLimit;
+  // MDDs: every cycle by fixpoint (Compiler::set_cycles_by_fixpoint), for comparisons only.
+  bool cycles_by_fixpoint = false;
 };
 
 // The compiler used for a program, and why (one line, for gedilog compile --stats). kAuto:
@@ -46,6 +48,9 @@ struct CompiledQuery {
   // program's other queries).
   std::size_t compiler_nodes = 0;
   double compile_seconds = 0.0;  // knowledge compilation and circuit conversion
+  // The most nodes the compiler held so far, garbage included: its memory (an MDD node takes
+  // about 100 bytes with the tables).
+  std::size_t peak_nodes = 0;
 };
 
 struct QueryResult {
