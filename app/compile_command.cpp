@@ -42,11 +42,11 @@ void write_dot(const std::string& path, const symbolic::GroundProgram& ground,
   if (!out) throw UserError("FileNotWritable", path, "cannot write the circuit");
 }
 
-void run_compile(const CompileOptions& options) {
+void compile_program(const CompileOptions& options, const ProgramInput& input) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   symbolic::Program::set_grounding_seconds(options.engine.max_seconds);
-  const auto program = symbolic::Program::load(options.file);
+  const auto program = symbolic::Program::load(input.path());
   const auto ground = program.ground();
   const double ground_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   symbolic::CompilerChoice choice;
@@ -74,7 +74,7 @@ void run_compile(const CompileOptions& options) {
     return;
   }
   if (!options.stats) {
-    std::cout << "compiled " << compiled.size() << " queries of " << options.file << "\n";
+    std::cout << "compiled " << compiled.size() << " queries of " << input.name() << "\n";
     return;
   }
   std::cout << "ground program: " << ground.atoms.size() << " atoms, " << ground.rules.size()
@@ -88,12 +88,21 @@ void run_compile(const CompileOptions& options) {
               << c.compile_seconds << " s\n";
 }
 
+void run_compile(const CompileOptions& options) {
+  const ProgramInput input(options.file);
+  try {
+    compile_program(options, input);
+  } catch (const UserError& e) {
+    throw input.renamed(e);
+  }
+}
+
 }  // namespace
 
 void setup_compile(CLI::App& app) {
   auto options = std::make_shared<CompileOptions>();
   CLI::App* cmd = app.add_subcommand("compile", "Compile each query into an arithmetic circuit");
-  cmd->add_option("file", options->file, "ProbLog program (.pl)")->required()->check(CLI::ExistingFile);
+  add_program_argument(cmd, options->file);
   cmd->add_flag("--stats", options->stats, "Print circuit sizes and compile times per query");
   cmd->add_flag("--json", options->json, "Print the statistics as JSON");
   cmd->add_option("--dot", options->dot, "Write the circuits for Graphviz to this file");
