@@ -1,7 +1,9 @@
-// gedilog query FILE|- [--json]: the probability of every query of a ProbLog program.
+// gedilog query FILE|- [--json] [--mpe]: the probability of every query of a ProbLog program,
+// or the most probable explanation of its evidence.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -18,6 +20,7 @@ namespace {
 struct QueryOptions {
   std::string file;
   bool json = false;
+  bool mpe = false;
   EngineOptions engine;
 };
 
@@ -28,11 +31,51 @@ std::string format_probability(double p) {
   return buffer;
 }
 
+// The choices of an explanation as ProbLog's mpe mode lists facts: a chosen head, or every
+// head of a choice left at "none" negated. Probabilistic rules with the same head are
+// separate choices: those name their clause (the location; empty for the others).
+std::vector<std::pair<std::string, std::string>> explanation_facts(const symbolic::GroundProgram& ground,
+                                                                   const symbolic::Explanation& e) {
+  std::map<std::string, int> uses;
+  for (const symbolic::RandomVariable& var : ground.variables) ++uses[var.value_names.front()];
+  std::vector<std::pair<std::string, std::string>> facts;
+  for (std::size_t v = 0; v < ground.variables.size(); ++v) {
+    const symbolic::RandomVariable& var = ground.variables[v];
+    const int value = e.values[v];
+    const std::string where = uses[var.value_names.front()] > 1 ? var.location : "";
+    if (value < var.domain_size() - 1 || var.value_names[value] != "none") {
+      facts.emplace_back(var.value_names[value], where);
+      continue;
+    }
+    for (int h = 0; h + 1 < var.domain_size(); ++h) facts.emplace_back("\\+" + var.value_names[h], where);
+  }
+  return facts;
+}
+
+void run_mpe(const QueryOptions& options, const ProgramInput& input) {
+  const auto ground = symbolic::Program::load(input.path()).ground();
+  const symbolic::Explanation e = symbolic::most_probable_explanation(ground, options.engine.max_nodes);
+  const auto facts = explanation_facts(ground, e);
+  if (options.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [fact, where] : facts) {
+      nlohmann::json f{{"fact", fact}};
+      if (!where.empty()) f["location"] = where;
+      list.push_back(f);
+    }
+    std::cout << nlohmann::json{{"probability", e.probability}, {"facts", list}}.dump(2) << "\n";
+    return;
+  }
+  std::cout << "% Probability: " << format_probability(e.probability) << "\n";
+  for (const auto& [fact, where] : facts) std::cout << fact << (where.empty() ? "" : "  % " + where) << "\n";
+}
+
 void run_query(const QueryOptions& options) {
   symbolic::Program::set_grounding_seconds(options.engine.max_seconds);
   const ProgramInput input(options.file);
   std::vector<symbolic::QueryResult> results;
   try {
+    if (options.mpe) return run_mpe(options, input);
     const auto program = symbolic::Program::load(input.path());
     results = symbolic::solve(program.ground(),
                               {symbolic::parse_compiler(options.engine.compiler), options.engine.max_nodes});
@@ -57,6 +100,9 @@ void setup_query(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("query", "Print the probability of each query of a ProbLog program");
   add_program_argument(cmd, options->file);
   cmd->add_flag("--json", options->json, "Machine-readable output");
+  cmd->add_flag("--mpe", options->mpe,
+                "The most probable world given the evidence instead (ProbLog's mpe mode): its "
+                "probability and every random fact's value (by MDDs, whatever --compiler says)");
   add_engine_options(cmd, options->engine);
   cmd->callback([options] { run_query(*options); });
 }

@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <functional>
+#include <limits>
 #include <memory>
+#include <unordered_map>
 
 #include "symbolic/compiler.h"
 #include "symbolic/ddnnf_compiler.h"
@@ -214,6 +218,64 @@ std::vector<QueryResult> solve(const GroundProgram& program, const CompileOption
   for (const CompiledQuery& c : compile_queries(program, options))
     results.push_back({c.query.text, probability(c, program, weights)});
   return results;
+}
+
+Explanation most_probable_explanation(const GroundProgram& program, std::size_t max_nodes) {
+  const auto weights = fixed_weights(program);
+  Compiler compiler(program);
+  compiler.mdd().set_node_limit(max_nodes);
+  const MddRef evidence = compiler.evidence();
+  const Mdd& mdd = compiler.mdd();
+
+  // Log-weights relative to each variable's most probable value: a variable a path does not
+  // test then costs nothing, and takes that value.
+  const int n = mdd.num_variables();
+  std::vector<std::vector<double>> score(n);
+  double log_best = 0.0;  // log of the product of every variable's largest probability
+  std::vector<int> best_value(n, 0);
+  for (int v = 0; v < n; ++v) {
+    const std::vector<double>& w = weights[compiler.program_variable(v)];
+    best_value[v] = static_cast<int>(std::max_element(w.begin(), w.end()) - w.begin());
+    const double top = w[best_value[v]];
+    log_best += std::log(top);
+    for (double p : w) score[v].push_back(std::log(p) - std::log(top));
+  }
+  // best[r]: the largest score of a path from node r to TRUE, and its first value.
+  std::unordered_map<MddRef, std::pair<double, int>> best;
+  const double impossible = -std::numeric_limits<double>::infinity();
+  std::function<double(MddRef)> visit = [&](MddRef r) -> double {
+    if (r == Mdd::kTrue) return 0.0;
+    if (r == Mdd::kFalse) return impossible;
+    if (auto it = best.find(r); it != best.end()) return it->second.first;
+    const int v = mdd.var_of(r);
+    const MddRef* kids = mdd.children_of(r);
+    std::pair<double, int> top{impossible, 0};
+    for (int value = 0; value < mdd.domain_size(v); ++value) {
+      const double s = score[v][value] + visit(kids[value]);
+      if (s > top.first) top = {s, value};
+    }
+    best[r] = top;
+    return top.first;
+  };
+  const double path_score = visit(evidence);
+  if (path_score == impossible) {  // no world, or only worlds of probability 0
+    const std::string where = program.evidence.empty() || program.evidence.front().location.empty()
+                                  ? program.source
+                                  : program.evidence.front().location;
+    throw UserError("InconsistentEvidenceError", where, "the evidence has probability 0");
+  }
+
+  std::vector<int> mdd_values = best_value;
+  for (MddRef r = evidence; !Mdd::is_terminal(r);) {
+    const int v = mdd.var_of(r), value = best.at(r).second;
+    mdd_values[v] = value;
+    r = mdd.children_of(r)[value];
+  }
+  Explanation e;
+  e.probability = std::exp(path_score + log_best);
+  e.values.assign(program.variables.size(), 0);
+  for (int v = 0; v < n; ++v) e.values[compiler.program_variable(v)] = mdd_values[v];
+  return e;
 }
 
 }  // namespace gedilog::symbolic

@@ -76,4 +76,15 @@ double probability(const CompiledQuery& compiled, const GroundProgram& program,
 // Compile and evaluate every query.
 std::vector<QueryResult> solve(const GroundProgram& program, const CompileOptions& options = {});
 
+// ProbLog's MPE mode: the most probable world in which the evidence holds (a value of every
+// random variable of the ground program; the queries only choose which part is ground) and
+// its probability P(world), by max-product over the evidence's MDD. Ties go to the lower
+// value. Throws InconsistentEvidenceError when no world satisfies the evidence.
+struct Explanation {
+  double probability = 0.0;
+  std::vector<int> values;  // per random variable of the program: the index of its value
+};
+Explanation most_probable_explanation(const GroundProgram& program,
+                                      std::size_t max_nodes = Mdd::kDefaultNodeLimit);
+
 }  // namespace gedilog::symbolic
