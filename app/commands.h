@@ -8,6 +8,7 @@ namespace gedilog::app {
 
 void setup_query(CLI::App& app);
 void setup_compile(CLI::App& app);
+void setup_sample(CLI::App& app);
 void setup_train(CLI::App& app);  // train and cluster
 void setup_eval(CLI::App& app);
 void setup_predict(CLI::App& app);

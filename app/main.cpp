@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   gedilog::app::setup_query(app);
   gedilog::app::setup_compile(app);
+  gedilog::app::setup_sample(app);
   gedilog::app::setup_train(app);
   gedilog::app::setup_eval(app);
   gedilog::app::setup_predict(app);
