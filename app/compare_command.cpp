@@ -22,8 +22,7 @@ void setup_compare(CLI::App& app) {
     int jobs = 1;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand(
-      "compare", "Run experiments over tasks x variants x seeds (resumable) and tabulate mean ± std per cell");
+  CLI::App* cmd = app.add_subcommand("compare", torch_command("compare"));
   cmd->add_option("grid", o->grid, "Grid file (TOML), e.g. examples/gedi_ablation.toml")->required()->check(CLI::ExistingFile);
   cmd->add_option("--out", o->out, "Folder of the runs, runs.db and results.md / .csv / .png")->required();
   cmd->add_option("--set", o->overrides,

@@ -17,8 +17,7 @@ void setup_config(CLI::App& app) {
     bool keys = false;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand(
-      "config", "List every key of an experiment file with its default (--keys), or print a file resolved");
+  CLI::App* cmd = app.add_subcommand("config", torch_command("config"));
   cmd->add_option("file", o->file, "Experiment file (TOML) to resolve")->check(CLI::ExistingFile);
   cmd->add_option("--set", o->overrides, "Override a key: section.key=value (repeatable)");
   cmd->add_flag("--keys", o->keys, "List every key, its default and the kind of value it takes");

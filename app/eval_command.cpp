@@ -68,7 +68,7 @@ std::string table(const nlohmann::json& evaluation) {
 
 void setup_eval(CLI::App& app) {
   auto o = std::make_shared<EvalOptions>();
-  CLI::App* eval = app.add_subcommand("eval", "Re-evaluate the checkpoint of a run folder on its test data (or other data)");
+  CLI::App* eval = app.add_subcommand("eval", torch_command("eval"));
   eval->add_option("run", o->dir, "Run folder")->required()->check(CLI::ExistingDirectory);
   eval->add_option("--set", o->overrides,
                    "Evaluate with a key of the run's config.toml changed: other data, e.g. data.source=fashion-mnist "

@@ -13,7 +13,7 @@ namespace gedilog::app {
 void setup_images(CLI::App& app) {
   auto source = std::make_shared<std::string>();
   auto config_file = std::make_shared<std::string>();
-  CLI::App* images = app.add_subcommand("images", "List the inputs of a dataset split with their labels (CSV: image,label)");
+  CLI::App* images = app.add_subcommand("images", torch_command("images"));
   images->add_option("split", *source, "SOURCE:SPLIT, e.g. mnist:train, fashion-mnist:test, or a [[source]]'s name")->required();
   images->add_option("--config", *config_file, "the experiment file that declares the source ([[source]]) or data.dir");
   images->callback([source, config_file] {

@@ -1,42 +1,41 @@
+// gedilog: the exact engine's commands, and the door to gedilog-torch's (see commands.h).
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
-#include <new>
+#include <string>
 
 #include "app/commands.h"
-#include "core/error.h"
+#include "app/run_cli.h"
+
+namespace {
+
+// Replaces this process with gedilog-torch, same arguments; returns only when that fails.
+int exec_torch(char** argv) {
+  std::error_code ignored;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ignored);
+  const std::string torch = (self.parent_path() / "gedilog-torch").string();
+  ::execv(torch.c_str(), argv);
+  std::cerr << "gedilog: error: cannot run " << torch << " (" << std::strerror(errno)
+            << "): the commands that train or read runs are in gedilog-torch, built beside gedilog\n";
+  return gedilog::kExitUserError;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything else: the exec keeps gedilog-torch's start-up the only one.
+  if (argc > 1 && gedilog::app::torch_command(argv[1])) return exec_torch(argv);
+
   CLI::App app{"gedilog: neuro-symbolic learning with exact probabilistic logic"};
-  app.set_version_flag("--version", std::string("gedilog ") + GEDILOG_VERSION);
-  app.require_subcommand(1);
   gedilog::app::setup_query(app);
   gedilog::app::setup_compile(app);
   gedilog::app::setup_sample(app);
-  gedilog::app::setup_train(app);
-  gedilog::app::setup_eval(app);
-  gedilog::app::setup_predict(app);
-  gedilog::app::setup_images(app);
-  gedilog::app::setup_compare(app);
-  gedilog::app::setup_shortcuts(app);
-  gedilog::app::setup_runs(app);
-  gedilog::app::setup_config(app);
-  try {
-    app.parse(argc, argv);  // runs the chosen subcommand's callback
-  } catch (const CLI::ValidationError& e) {  // a missing file, a value out of range: bad input
-    std::cerr << "gedilog: error: " << e.what() << "\n";
-    return gedilog::kExitUserError;
-  } catch (const CLI::ParseError& e) {  // --help and --version (status 0), or a usage error
-    return app.exit(e) == 0 ? 0 : gedilog::kExitUserError;
-  } catch (const gedilog::UserError& e) {
-    std::cerr << "gedilog: error: " << e.what() << "\n";
-    return gedilog::kExitUserError;
-  } catch (const std::bad_alloc&) {
-    std::cerr << "gedilog: error: ResourceError: out of memory (the program is too large for "
-                 "exact compilation; try a smaller --max-nodes to fail sooner)\n";
-    return gedilog::kExitUserError;
-  } catch (const std::exception& e) {
-    std::cerr << "gedilog: internal error (a bug, please report it): " << e.what() << "\n";
-    return gedilog::kExitInternalError;
-  }
-  return 0;
+  // Listed in --help; reached above, or here after options placed before the command.
+  for (const gedilog::app::TorchCommand& c : gedilog::app::kTorchCommands)
+    app.add_subcommand(c.name, c.description)->prefix_command()->callback([argv] { exec_torch(argv); });
+  return gedilog::app::run_cli(app, argc, argv);
 }

@@ -11,8 +11,7 @@ namespace gedilog::app {
 
 void setup_predict(CLI::App& app) {
   auto o = std::make_shared<std::pair<std::string, std::string>>();
-  CLI::App* cmd = app.add_subcommand(
-      "predict", "P(query) and the most probable explanation of each example of a file, from a run of task \"files\" (JSONL out; JSONL or CSV in)");
+  CLI::App* cmd = app.add_subcommand("predict", torch_command("predict"));
   cmd->add_option("run", o->first, "Run folder")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("examples", o->second, "Example file (.jsonl or .csv; probability may be left out)")
       ->required()

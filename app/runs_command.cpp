@@ -70,7 +70,7 @@ void run(const RunsOptions& o) {
 
 void setup_runs(CLI::App& app) {
   auto o = std::make_shared<RunsOptions>();
-  CLI::App* cmd = app.add_subcommand("runs", "List the runs recorded in a folder's runs.db: status and headline metrics");
+  CLI::App* cmd = app.add_subcommand("runs", torch_command("runs"));
   cmd->add_option("dir", o->dir, "The folder the run folders are in (default: runs)");
   cmd->add_option("--where", o->where, "Only runs with KEY=VALUE (status, task, seed; folder: a part of its name); repeatable");
   cmd->callback([o] { run(*o); });

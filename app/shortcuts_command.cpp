@@ -17,8 +17,7 @@ void setup_shortcuts(CLI::App& app) {
     std::size_t limit = 100;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand(
-      "shortcuts", "Count the concept maps that satisfy a digit-pair task's program on every training pair");
+  CLI::App* cmd = app.add_subcommand("shortcuts", torch_command("shortcuts"));
   cmd->add_option("config", o->config, "Experiment file (TOML), e.g. examples/shortcuts/evenodd.toml")
       ->required()
       ->check(CLI::ExistingFile);

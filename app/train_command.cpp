@@ -47,9 +47,9 @@ void run(const TrainOptions& o, const std::string& only) {
   std::cout << tasks::experiment_kind(config.task).summary(config, metrics) << "\nrun folder: " << o.out << "\n";
 }
 
-CLI::App* add_training_command(CLI::App& app, const char* name, const char* help, std::shared_ptr<TrainOptions> o,
+CLI::App* add_training_command(CLI::App& app, const char* name, std::shared_ptr<TrainOptions> o,
                                const char* example) {
-  CLI::App* cmd = app.add_subcommand(name, help);
+  CLI::App* cmd = app.add_subcommand(name, torch_command(name));
   CLI::Option* config = cmd->add_option("config", o->config, std::string("Experiment file (TOML), e.g. ") + example)
                             ->check(CLI::ExistingFile);
   CLI::Option* set = cmd->add_option("--set", o->overrides, "Override a key: section.key=value (repeatable)");
@@ -68,14 +68,10 @@ CLI::App* add_training_command(CLI::App& app, const char* name, const char* help
 
 void setup_train(CLI::App& app) {
   auto train = std::make_shared<TrainOptions>();
-  add_training_command(app, "train",
-                       "Train as an experiment file says: mnist-add, a shortcut task, a task defined by files, or cluster",
-                       train, "examples/mnist_add.toml")
+  add_training_command(app, "train", train, "examples/mnist_add.toml")
       ->callback([train] { run(*train, ""); });
   auto cluster = std::make_shared<TrainOptions>();
-  add_training_command(app, "cluster",
-                       "Train a perception objective without labels and evaluate its clusters (task \"cluster\")",
-                       cluster, "examples/cluster_mnist.toml")
+  add_training_command(app, "cluster", cluster, "examples/cluster_mnist.toml")
       ->callback([cluster] { run(*cluster, "cluster"); });
 }
 
