@@ -88,15 +88,6 @@ void compile_program(const CompileOptions& options, const ProgramInput& input) {
               << c.compile_seconds << " s\n";
 }
 
-void run_compile(const CompileOptions& options) {
-  const ProgramInput input(options.file);
-  try {
-    compile_program(options, input);
-  } catch (const UserError& e) {
-    throw input.renamed(e);
-  }
-}
-
 }  // namespace
 
 void setup_compile(CLI::App& app) {
@@ -107,7 +98,9 @@ void setup_compile(CLI::App& app) {
   cmd->add_flag("--json", options->json, "Print the statistics as JSON");
   cmd->add_option("--dot", options->dot, "Write the circuits for Graphviz to this file");
   add_engine_options(cmd, options->engine);
-  cmd->callback([options] { run_compile(*options); });
+  cmd->callback([options] {
+    with_program(options->file, [&](const ProgramInput& input) { compile_program(*options, input); });
+  });
 }
 
 }  // namespace gedilog::app

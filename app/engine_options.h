@@ -54,13 +54,32 @@ class ProgramInput {
   std::filesystem::path folder_;
 };
 
-// The positional FILE of `query` and `compile`: an existing file or `-`.
+// Runs body(input) on the program named on the command line; what it throws names <stdin>
+// where it named the temporary file.
+template <typename Body>
+void with_program(const std::string& argument, Body body) {
+  const ProgramInput input(argument);
+  try {
+    body(input);
+  } catch (const UserError& e) {
+    throw input.renamed(e);
+  }
+}
+
+// The positional FILE of `query`, `compile` and `sample`: an existing file or `-`.
 inline CLI::Option* add_program_argument(CLI::App* cmd, std::string& file) {
   return cmd->add_option("file", file, "ProbLog program (.pl), or - for standard input")
       ->required()
       ->check(CLI::Validator(
           [](std::string& value) { return value == "-" ? std::string() : CLI::ExistingFile(value); },
           "FILE|-"));
+}
+
+// --max-seconds: how long a grounding may take (Program::set_grounding_seconds).
+inline void add_grounding_option(CLI::App* cmd, double& seconds) {
+  cmd->add_option("--max-seconds", seconds, "Longest a grounding may take (0: no limit)")
+      ->check(CLI::Range(0, 86400))  // a day
+      ->capture_default_str();
 }
 
 struct EngineOptions {
@@ -76,9 +95,7 @@ inline void add_engine_options(CLI::App* cmd, EngineOptions& o) {
   cmd->add_option("--compiler", o.compiler, "Knowledge compiler: mdd (fixed order), ddnnf (decomposition), auto")
       ->check(CLI::IsMember({"auto", "mdd", "ddnnf"}))
       ->capture_default_str();
-  cmd->add_option("--max-seconds", o.max_seconds, "Longest a grounding may take (0: no limit)")
-      ->check(CLI::Range(0, 86400))  // a day
-      ->capture_default_str();
+  add_grounding_option(cmd, o.max_seconds);
 }
 
 }  // namespace gedilog::app

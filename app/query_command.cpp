@@ -70,18 +70,12 @@ void run_mpe(const QueryOptions& options, const ProgramInput& input) {
   for (const auto& [fact, where] : facts) std::cout << fact << (where.empty() ? "" : "  % " + where) << "\n";
 }
 
-void run_query(const QueryOptions& options) {
+void run_query(const QueryOptions& options, const ProgramInput& input) {
   symbolic::Program::set_grounding_seconds(options.engine.max_seconds);
-  const ProgramInput input(options.file);
-  std::vector<symbolic::QueryResult> results;
-  try {
-    if (options.mpe) return run_mpe(options, input);
-    const auto program = symbolic::Program::load(input.path());
-    results = symbolic::solve(program.ground(),
-                              {symbolic::parse_compiler(options.engine.compiler), options.engine.max_nodes});
-  } catch (const UserError& e) {
-    throw input.renamed(e);
-  }
+  if (options.mpe) return run_mpe(options, input);
+  const auto program = symbolic::Program::load(input.path());
+  const auto results = symbolic::solve(
+      program.ground(), {symbolic::parse_compiler(options.engine.compiler), options.engine.max_nodes});
   // Nothing asked is not an error (ProbLog prints nothing), but it is said, on stderr.
   if (results.empty()) std::cerr << input.name() << ": no query/1 in the program: nothing to answer\n";
   if (options.json) {
@@ -104,7 +98,9 @@ void setup_query(CLI::App& app) {
                 "The most probable world given the evidence instead (ProbLog's mpe mode): its "
                 "probability and every random fact's value (by MDDs, whatever --compiler says)");
   add_engine_options(cmd, options->engine);
-  cmd->callback([options] { run_query(*options); });
+  cmd->callback([options] {
+    with_program(options->file, [&](const ProgramInput& input) { run_query(*options, input); });
+  });
 }
 
 }  // namespace gedilog::app

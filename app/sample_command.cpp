@@ -86,15 +86,6 @@ void sample_program(const SampleOptions& options, const ProgramInput& input) {
   std::cout << "\n";
 }
 
-void run_sample(const SampleOptions& options) {
-  const ProgramInput input(options.file);
-  try {
-    sample_program(options, input);
-  } catch (const UserError& e) {
-    throw input.renamed(e);
-  }
-}
-
 }  // namespace
 
 void setup_sample(CLI::App& app) {
@@ -109,10 +100,10 @@ void setup_sample(CLI::App& app) {
   cmd->add_flag("--estimate", options->estimate,
                 "Print each query's frequency over the worlds with its 95% (Wilson) interval");
   cmd->add_flag("--json", options->json, "Machine-readable output");
-  cmd->add_option("--max-seconds", options->max_seconds, "Longest the grounding may take (0: no limit)")
-      ->check(CLI::Range(0, 86400))
-      ->capture_default_str();
-  cmd->callback([options] { run_sample(*options); });
+  add_grounding_option(cmd, options->max_seconds);
+  cmd->callback([options] {
+    with_program(options->file, [&](const ProgramInput& input) { sample_program(*options, input); });
+  });
 }
 
 }  // namespace gedilog::app

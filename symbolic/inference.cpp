@@ -199,16 +199,17 @@ std::vector<std::vector<double>> fixed_weights(const GroundProgram& program) {
   return weights;
 }
 
+UserError inconsistent_evidence(const GroundProgram& program, const std::string& message) {
+  const bool located = !program.evidence.empty() && !program.evidence.front().location.empty();
+  return UserError("InconsistentEvidenceError", located ? program.evidence.front().location : program.source,
+                   message);
+}
+
 double probability(const CompiledQuery& compiled, const GroundProgram& program,
                    const std::vector<std::vector<double>>& weights) {
   const std::vector<double> values = compiled.circuit.evaluate(weights);
   if (values.size() == 1) return values[0];
-  if (values[1] <= 0.0) {
-    const GroundEvidence& first = program.evidence.front();
-    throw UserError("InconsistentEvidenceError",
-                    first.location.empty() ? program.source : first.location,
-                    "the evidence has probability 0");
-  }
+  if (values[1] <= 0.0) throw inconsistent_evidence(program, "the evidence has probability 0");
   return values[0] / values[1];
 }
 
@@ -258,12 +259,8 @@ Explanation most_probable_explanation(const GroundProgram& program, std::size_t 
     return top.first;
   };
   const double path_score = visit(evidence);
-  if (path_score == impossible) {  // no world, or only worlds of probability 0
-    const std::string where = program.evidence.empty() || program.evidence.front().location.empty()
-                                  ? program.source
-                                  : program.evidence.front().location;
-    throw UserError("InconsistentEvidenceError", where, "the evidence has probability 0");
-  }
+  if (path_score == impossible)  // no world, or only worlds of probability 0
+    throw inconsistent_evidence(program, "the evidence has probability 0");
 
   std::vector<int> mdd_values = best_value;
   for (MddRef r = evidence; !Mdd::is_terminal(r);) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "symbolic/circuit.h"
 #include "symbolic/ground_program.h"
 
@@ -68,6 +69,9 @@ std::vector<CompiledQuery> compile_queries(const GroundProgram& program,
 // The leaf weights of a program whose variables all have fixed probabilities; throws a
 // UserError naming the neural predicate otherwise.
 std::vector<std::vector<double>> fixed_weights(const GroundProgram& program);
+
+// InconsistentEvidenceError at the program's first evidence (or the program, without one).
+UserError inconsistent_evidence(const GroundProgram& program, const std::string& message);
 
 // P(q | evidence) from a compiled query; throws InconsistentEvidenceError when P(e) = 0.
 double probability(const CompiledQuery& compiled, const GroundProgram& program,

@@ -71,12 +71,10 @@ std::vector<char> WorldSampler::sample(std::mt19937_64& rng) {
     if (accepted) break;
     ++rejected_;
     if (tries + 1 >= max_rejections_)
-      throw UserError("InconsistentEvidenceError",
-                      program_.evidence.front().location.empty() ? program_.source
-                                                                 : program_.evidence.front().location,
-                      std::to_string(max_rejections_) +
-                          " worlds in a row failed the evidence: it is too improbable to sample "
-                          "by rejection (or impossible); use gedilog query for the exact answer");
+      throw inconsistent_evidence(program_, std::to_string(max_rejections_) +
+                                                " worlds in a row failed the evidence: it is too improbable to "
+                                                "sample by rejection (or impossible); use gedilog query for the "
+                                                "exact answer");
   }
   std::vector<char> answers;
   for (const GroundQuery& q : program_.queries) {
