@@ -1,15 +1,19 @@
 // gedilog train CONFIG.toml [--set key=value ...] --out DIR   (any task)
 // gedilog train --resume DIR                                  (continue an interrupted run)
+// gedilog train ... --nproc K                                 (K data-parallel ranks here)
 // gedilog cluster CONFIG.toml [--set key=value ...] --out DIR (task "cluster" only)
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
 #include "app/commands.h"
+#include "app/launch_ranks.h"
 #include "core/error.h"
+#include "neural/distributed.h"
 #include "tasks/experiment.h"
 #include "tasks/run_experiment.h"
 #include "tasks/training_run.h"
@@ -23,15 +27,37 @@ struct TrainOptions {
   std::vector<std::string> overrides;
   std::string out;
   std::string resume;  // a run folder to continue
+  int nproc = 1;       // local ranks to start (launch_ranks.h)
 };
+
+// The command line each local rank runs: this one without --nproc.
+std::vector<std::string> rank_arguments(const TrainOptions& o, const std::string& command) {
+  std::vector<std::string> args{command};
+  if (!o.resume.empty()) return args.push_back("--resume"), args.push_back(o.resume), args;
+  args.push_back(o.config);
+  for (const std::string& s : o.overrides) args.insert(args.end(), {"--set", s});
+  args.insert(args.end(), {"--out", o.out});
+  return args;
+}
 
 // Trains through tasks::run_experiment and prints the run's summary row. `only`: the one
 // task the command runs (empty: any).
-void run(const TrainOptions& o, const std::string& only) {
+void run(const TrainOptions& o, const std::string& command, const std::string& only) {
+  if (o.nproc > 1) {
+    if (std::getenv("WORLD_SIZE") != nullptr)
+      throw UserError("UsageError", "--nproc", "this process is already a rank of a launched run (WORLD_SIZE is set)");
+    // The experiment is checked here first, so that a typo is one clear error, not one per rank.
+    if (o.resume.empty()) tasks::load_experiment(o.config, o.overrides);
+    else tasks::run_config(o.resume);
+    std::exit(launch_local_ranks(o.nproc, rank_arguments(o, command)));
+  }
+  neural::set_process_group(neural::ProcessGroup::from_environment(neural::distributed_timeout()));
+  const bool rank0 = neural::process_group().rank() == 0;
   // Ctrl-C or SIGTERM stops after the current step, and the run is recorded as interrupted.
   tasks::stop_on_signals();
   if (!o.resume.empty()) {
     const nlohmann::json metrics = tasks::resume_experiment(o.resume, std::cerr, ::isatty(STDERR_FILENO));
+    if (!rank0) return;
     const tasks::ExperimentConfig config = tasks::run_config(o.resume);
     std::cout << tasks::experiment_kind(config.task).summary(config, metrics) << "\nrun folder: " << o.resume << "\n";
     return;
@@ -44,6 +70,7 @@ void run(const TrainOptions& o, const std::string& only) {
     throw UserError("ConfigError", o.config,
                     "gedilog cluster runs task \"" + only + "\"; this experiment is '" + config.task + "' (gedilog train)");
   const nlohmann::json metrics = tasks::run_experiment(config, o.out, std::cerr, ::isatty(STDERR_FILENO));
+  if (!rank0) return;
   std::cout << tasks::experiment_kind(config.task).summary(config, metrics) << "\nrun folder: " << o.out << "\n";
 }
 
@@ -61,6 +88,11 @@ CLI::App* add_training_command(CLI::App& app, const char* name, std::shared_ptr<
       ->excludes(config)
       ->excludes(set)
       ->excludes(out);
+  cmd->add_option("--nproc", o->nproc,
+                  "Data-parallel ranks to start on this machine (Gloo; each takes a shard of every step). "
+                  "Under a launcher (torchrun, srun) leave it out: RANK, WORLD_SIZE, MASTER_ADDR and "
+                  "MASTER_PORT are read from the environment")
+      ->check(CLI::Range(1, 256));
   return cmd;
 }
 
@@ -69,10 +101,10 @@ CLI::App* add_training_command(CLI::App& app, const char* name, std::shared_ptr<
 void setup_train(CLI::App& app) {
   auto train = std::make_shared<TrainOptions>();
   add_training_command(app, "train", train, "examples/mnist_add.toml")
-      ->callback([train] { run(*train, ""); });
+      ->callback([train] { run(*train, "train", ""); });
   auto cluster = std::make_shared<TrainOptions>();
   add_training_command(app, "cluster", cluster, "examples/cluster_mnist.toml")
-      ->callback([cluster] { run(*cluster, "cluster"); });
+      ->callback([cluster] { run(*cluster, "cluster", "cluster"); });
 }
 
 }  // namespace gedilog::app

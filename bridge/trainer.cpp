@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "neural/distributed.h"
 
 namespace gedilog::bridge {
 
@@ -189,6 +190,13 @@ std::vector<torch::Tensor> NeuralProgram::network_parameters() const {
   return params;
 }
 
+std::vector<torch::Tensor> NeuralProgram::network_buffers() const {
+  std::vector<torch::Tensor> buffers;
+  for (const auto& [name, net] : networks_)
+    for (const torch::Tensor& b : neural::replicated_buffers(*net.ptr())) buffers.push_back(b);
+  return buffers;
+}
+
 std::vector<torch::Tensor> NeuralProgram::fact_parameters() const {
   std::vector<torch::Tensor> params;
   for (const LearnableFact& f : facts_) params.push_back(f.logits);
@@ -216,6 +224,14 @@ Trainer::Trainer(NeuralProgram& program, const TrainOptions& options)
   if (!program.facts().empty())
     optimizer_.add_param_group(torch::optim::OptimizerParamGroup(
         program.fact_parameters(), std::make_unique<torch::optim::AdamOptions>(options.fact_learning_rate)));
+  for (const torch::optim::OptimizerParamGroup& group : optimizer_.param_groups())
+    parameters_.insert(parameters_.end(), group.params().begin(), group.params().end());
+}
+
+std::vector<std::int64_t> shard(const std::vector<std::int64_t>& examples, int rank, int ranks) {
+  const auto n = static_cast<std::int64_t>(examples.size());
+  const auto begin = examples.begin() + n * rank / ranks, end = examples.begin() + n * (rank + 1) / ranks;
+  return {begin, end};
 }
 
 void set_learning_rate(torch::optim::Adam& adam, double learning_rate) {
@@ -241,6 +257,8 @@ void Trainer::set_learning_rate(double learning_rate) {
 
 EpochStats Trainer::train_epoch(std::int64_t num_batches, const std::function<Batch(std::int64_t)>& make_batch,
                                  const std::function<void(std::int64_t, double)>& on_step) {
+  neural::ProcessGroup& ranks = neural::process_group();
+  if (!synchronised_) ranks.broadcast(parameters_), synchronised_ = true;
   EpochStats report;
   const auto epoch_start = Clock::now();
   program_.train(true);
@@ -249,47 +267,69 @@ EpochStats Trainer::train_epoch(std::int64_t num_batches, const std::function<Ba
     auto t = Clock::now();
     const Batch batch = make_batch(i);
     report.times.data += seconds_since(t);
-
-    const auto log_probs = program_.network_log_probs(batch);
-    const torch::Tensor leaves = program_.leaves(batch, log_probs);
-    report.times.network_forward += seconds_since(t);
-
-    torch::Tensor auxiliary;
-    if (auxiliary_) {
-      const neural::Losses terms = auxiliary_(batch, log_probs);
-      auxiliary = terms.total();
-      for (const neural::LossTerm& term : terms.terms) report.terms[term.name] += term.value.item<double>();
-    }
-    report.times.auxiliary += seconds_since(t);
-
-    // The circuit's part of the graph is cut off at its leaves so that its backward pass and
-    // the networks' are timed apart.
-    const torch::Tensor cut = leaves.detach().requires_grad_(true);
-    const torch::Tensor loss = query_loss(program_.log_probability(cut, batch.query), batch.target).mean();
-    report.times.circuit_forward += seconds_since(t);
-
     optimizer_.zero_grad();
-    std::vector<torch::Tensor> outputs, output_grads;  // the networks' backward pass starts here
-    if (program_weight_ > 0) {
-      (program_weight_ * loss).backward();
-      if (leaves.requires_grad()) outputs.push_back(leaves), output_grads.push_back(cut.grad());
-    }
-    report.times.circuit_backward += seconds_since(t);
-    if (auxiliary.defined() && auxiliary.requires_grad())
-      outputs.push_back(auxiliary), output_grads.push_back(torch::ones_like(auxiliary));
-    if (!outputs.empty()) torch::autograd::backward(outputs, output_grads);
-    report.times.network_backward += seconds_since(t);
+    double l = 0;
+    if (batch.query.defined()) {
+      const auto log_probs = program_.network_log_probs(batch);
+      const torch::Tensor leaves = program_.leaves(batch, log_probs);
+      report.times.network_forward += seconds_since(t);
 
+      torch::Tensor auxiliary;
+      if (auxiliary_) {
+        const neural::Losses terms = auxiliary_(batch, log_probs);
+        auxiliary = terms.total();
+        for (const neural::LossTerm& term : terms.terms) report.terms[term.name] += term.value.item<double>();
+      }
+      report.times.auxiliary += seconds_since(t);
+
+      // The circuit's part of the graph is cut off at its leaves so that its backward pass and
+      // the networks' are timed apart.
+      const torch::Tensor cut = leaves.detach().requires_grad_(true);
+      const torch::Tensor losses = query_loss(program_.log_probability(cut, batch.query), batch.target);
+      const auto examples = losses.size(0);
+      // A rank's shard weighs by its share of the step, so that the ranks' mean gradient is the
+      // gradient of the step's mean loss.
+      const double share = batch.step_examples > 0
+                               ? static_cast<double>(ranks.size()) * examples / static_cast<double>(batch.step_examples)
+                               : 1.0;
+      const torch::Tensor loss = losses.mean();
+      report.times.circuit_forward += seconds_since(t);
+
+      std::vector<torch::Tensor> outputs, output_grads;  // the networks' backward pass starts here
+      if (program_weight_ > 0) {
+        (program_weight_ * share * loss).backward();
+        if (leaves.requires_grad()) outputs.push_back(leaves), output_grads.push_back(cut.grad());
+      }
+      report.times.circuit_backward += seconds_since(t);
+      if (auxiliary.defined() && auxiliary.requires_grad())
+        outputs.push_back(auxiliary), output_grads.push_back(torch::ones_like(auxiliary));
+      if (!outputs.empty()) torch::autograd::backward(outputs, output_grads);
+      report.times.network_backward += seconds_since(t);
+      l = loss.item<double>();
+      loss_sum += l * examples;
+      report.examples += examples;
+    }
+
+    ranks.average_gradients(parameters_);
+    report.times.communication += seconds_since(t);
     optimizer_.step();
     report.times.optimizer += seconds_since(t);
-
-    const double l = loss.item<double>();
-    loss_sum += l * batch.query.size(0);
-    report.examples += batch.query.size(0);
+    ranks.broadcast(program_.network_buffers());
+    report.times.communication += seconds_since(t);
     if (on_step) on_step(i, l);
   }
-  report.loss = report.examples ? loss_sum / report.examples : 0.0;
   for (auto& [name, sum] : report.terms) sum /= std::max<std::int64_t>(num_batches, 1);
+  if (!ranks.alone()) {
+    // The epoch's statistics over every rank: examples and loss summed, each term's mean averaged.
+    std::vector<torch::Tensor> totals{torch::tensor({loss_sum, static_cast<double>(report.examples)}, torch::kFloat64)};
+    for (auto& [name, mean] : report.terms) totals.push_back(torch::tensor({mean}, torch::kFloat64));
+    ranks.all_reduce_sum(totals);
+    loss_sum = totals[0][0].item<double>();
+    report.examples = static_cast<std::int64_t>(totals[0][1].item<double>());
+    std::size_t k = 1;
+    for (auto& [name, mean] : report.terms) mean = totals[k++].item<double>() / ranks.size();
+  }
+  report.loss = report.examples ? loss_sum / report.examples : 0.0;
   report.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
   return report;
 }

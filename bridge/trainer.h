@@ -32,7 +32,13 @@ struct Batch {
   torch::Tensor other_view;  // [I, ...]: a second view of the images, for objectives that compare views
   torch::Tensor given;       // [I] int64: an image's concept where supervision gives it, else -1
   torch::Tensor target;      // [B] float: the probability each query should have (undefined: 1, true)
+  // Data-parallel training: the examples of the whole step this batch is one rank's shard of
+  // (0: this batch is the step). A rank whose shard is empty passes a Batch without a query.
+  std::int64_t step_examples = 0;
 };
+
+// Rank `rank` of `ranks`'s contiguous share of a step's examples (sizes differ by at most one).
+std::vector<std::int64_t> shard(const std::vector<std::int64_t>& examples, int rank, int ranks);
 
 // A network's outputs [N, classes] as log-probabilities of its variable's values: log-softmax,
 // or for one output (a neural fact, nn/3) [log σ(z), log σ(-z)]: P(the fact holds) = σ(z).
@@ -71,6 +77,8 @@ class NeuralProgram {
   torch::Tensor log_probability(const torch::Tensor& leaves, const torch::Tensor& query) const;
 
   std::vector<torch::Tensor> network_parameters() const;
+  // The networks' buffers that every rank takes from rank 0 (neural::replicated_buffers).
+  std::vector<torch::Tensor> network_buffers() const;
   std::vector<torch::Tensor> fact_parameters() const;
   std::vector<LearnableFact>& facts() { return facts_; }
   const std::vector<LearnableFact>& facts() const { return facts_; }
@@ -124,9 +132,12 @@ struct TrainOptions {
 // Seconds spent in each part of the steps of an epoch.
 struct StepTimes {
   double data = 0, network_forward = 0, auxiliary = 0, circuit_forward = 0, circuit_backward = 0,
-         network_backward = 0, optimizer = 0;  // network_backward includes the auxiliary terms'
+         network_backward = 0, communication = 0, optimizer = 0;  // network_backward includes the auxiliary terms'
+  // communication: averaging the gradients and broadcasting buffers over the ranks (waiting
+  // for the slowest rank included); 0 in one process.
   double total() const {
-    return data + network_forward + auxiliary + circuit_forward + circuit_backward + network_backward + optimizer;
+    return data + network_forward + auxiliary + circuit_forward + circuit_backward + network_backward + communication +
+           optimizer;
   }
 };
 
@@ -139,6 +150,10 @@ struct EpochStats {
   StepTimes times;
 };
 
+// Under several ranks (neural::process_group()), the step's loss is the mean over every rank's
+// shard: gradients are averaged over the ranks before each step, rank 0's parameters are
+// broadcast before the first and its networks' buffers after each, and the epoch's statistics
+// are reduced, so every rank reports what one process training the whole step would.
 class Trainer {
  public:
   Trainer(NeuralProgram& program, const TrainOptions& options);
@@ -163,6 +178,9 @@ class Trainer {
   AuxiliaryLoss auxiliary_;
   double program_weight_ = 1;
   torch::optim::Adam optimizer_;
+  std::vector<torch::Tensor> parameters_;  // every parameter the optimiser steps
+  bool synchronised_ = false;             // rank 0's parameters broadcast
+
 };
 
 }  // namespace gedilog::bridge

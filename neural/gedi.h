@@ -44,6 +44,7 @@ struct SgldOptions {
 // (seed with torch::manual_seed).
 class SgldSampler {
  public:
+  static constexpr const char* kBufferName = "sgld_buffer";
   SgldSampler(std::vector<std::int64_t> sample_shape, SgldOptions options = {},
               torch::Device device = torch::kCPU);
 
@@ -52,7 +53,8 @@ class SgldSampler {
                        const std::function<torch::Tensor(const torch::Tensor&)>& energy_of);
 
   // The replay buffer, [buffer_size, sample_shape...], updated in place: a module that owns the
-  // sampler registers it as a buffer, so that to(device) moves it and checkpoints hold it.
+  // sampler registers it as a buffer named kBufferName, so that to(device) moves it and
+  // checkpoints hold it (and data-parallel ranks keep their own: neural/distributed.h).
   const torch::Tensor& buffer() const { return buffer_; }
   const SgldOptions& options() const { return options_; }
   std::int64_t restarted() const { return restarted_; }  // chains restarted from noise so far

@@ -26,7 +26,7 @@ Gedi::Gedi(torch::nn::AnyModule encoder, std::int64_t clusters, GediOptions opti
     : encoder_(std::move(encoder)), options_(options), sampler_(std::move(image_shape), options.sgld) {
   TORCH_CHECK(options_.head_temperature > 0, "GEDI: head temperature must be > 0");
   register_module("encoder", encoder_.ptr());
-  register_buffer("sgld_buffer", sampler_.buffer());
+  register_buffer(SgldSampler::kBufferName, sampler_.buffer());
   if (options_.head == GediHead::kBatchNorm) {
     running_mean_ = register_buffer("running_mean", torch::zeros({clusters}));
     running_var_ = register_buffer("running_var", torch::ones({clusters}));

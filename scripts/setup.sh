@@ -11,6 +11,7 @@ packages=(
   libcli11-dev                                   # command line
   nlohmann-json3-dev                             # JSON output, circuit cache (MessagePack)
   libtorch-dev                                   # tensors: bridge/, neural/ (CPU build)
+  libgloo-dev                                    # data-parallel training (c10d's Gloo headers)
   catch2                                         # tests
   libbenchmark-dev                               # bench/
   libtomlplusplus-dev                            # experiment files

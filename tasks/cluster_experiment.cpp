@@ -11,6 +11,7 @@
 
 #include "bridge/trainer.h"
 #include "neural/batched.h"
+#include "neural/distributed.h"
 #include "neural/gedi.h"
 #include "core/error.h"
 #include "tasks/metrics.h"
@@ -84,7 +85,8 @@ class ClusterExperiment : public Experiment {
         data_(load_data(config)),
         objective_(make_objective(config)),
         adam_(parameters_on(*objective_, device_), torch::optim::AdamOptions(config.learning_rate)),
-        generator_(torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.seed) + 1)),
+        generator_(torch::make_generator<torch::CPUGeneratorImpl>(rank_seed(config, 1))),
+        order_(torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.seed) + 2)),
         augment_(augment_options(config)),
         gedi_(dynamic_cast<neural::Gedi*>(objective_.get())),
         with_gap_(gedi_ && config.generative > 0) {
@@ -97,24 +99,45 @@ class ClusterExperiment : public Experiment {
     const auto start = std::chrono::steady_clock::now();
     bridge::set_learning_rate(adam_, learning_rate);
     const std::int64_t n = data_.train.size(), size = config_.batch_size, steps = (n + size - 1) / size;
-    const torch::Tensor order = torch::randperm(n, generator_);
+    // The epoch's order is every rank's (its own generator); each rank trains its shard of a
+    // step, and the ranks' gradients are averaged (neural/distributed.h).
+    neural::ProcessGroup& ranks = neural::process_group();
+    const std::vector<torch::Tensor> parameters = objective_->parameters(), buffers = neural::replicated_buffers(*objective_);
+    if (!synchronised_) ranks.broadcast(parameters), synchronised_ = true;
+    const torch::Tensor order = torch::randperm(n, order_);
     EpochReport r;
     double loss_sum = 0;
     for (std::int64_t s = 0; s < steps; ++s) {
-      const torch::Tensor x = data_.train.images.index_select(0, order.narrow(0, s * size, std::min(size, n - s * size)));
-      const neural::Losses l = objective_->loss(neural::augment(x, augment_, generator_).to(device_),
-                                                neural::augment(x, augment_, generator_).to(device_));
-      const torch::Tensor total = l.total();
+      const std::int64_t begin = s * size, count = std::min(size, n - begin);
+      const std::int64_t from = begin + count * ranks.rank() / ranks.size(),
+                         to = begin + count * (ranks.rank() + 1) / ranks.size();
       adam_.zero_grad();
-      total.backward();
+      double step_loss = 0;
+      if (to > from) {
+        const torch::Tensor x = data_.train.images.index_select(0, order.narrow(0, from, to - from));
+        const neural::Losses l = objective_->loss(neural::augment(x, augment_, generator_).to(device_),
+                                                  neural::augment(x, augment_, generator_).to(device_));
+        const torch::Tensor total = l.total();
+        total.backward();
+        for (const neural::LossTerm& t : l.terms) r.terms[t.name] += t.value.item<double>();
+        step_loss = total.item<double>();
+      }
+      ranks.average_gradients(parameters);
       adam_.step();
-      for (const neural::LossTerm& t : l.terms) r.terms[t.name] += t.value.item<double>();
-      const double step_loss = total.item<double>();
+      ranks.broadcast(buffers);
       loss_sum += step_loss;
       on_step(s, steps, step_loss);
     }
     for (auto& [name, sum] : r.terms) sum /= static_cast<double>(steps);
     r.loss = loss_sum / static_cast<double>(steps);
+    if (!ranks.alone()) {
+      std::vector<torch::Tensor> means{torch::tensor({r.loss}, torch::kFloat64)};
+      for (auto& [name, mean] : r.terms) means.push_back(torch::tensor({mean}, torch::kFloat64));
+      ranks.all_reduce_sum(means);
+      r.loss = means[0].item<double>() / ranks.size();
+      std::size_t k = 1;
+      for (auto& [name, mean] : r.terms) mean = means[k++].item<double>() / ranks.size();
+    }
     r.examples = n;
     r.steps = steps;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -160,10 +183,12 @@ class ClusterExperiment : public Experiment {
   void save_state(torch::serialize::OutputArchive& archive) override {
     bridge::save_optimizer(archive, adam_);
     archive.write("generator", generator_.get_state());
+    archive.write("order_generator", order_.get_state());
   }
   void load_state(torch::serialize::InputArchive& archive) override {
     bridge::load_optimizer(archive, adam_);
     generator_.set_state(read_tensor(archive, "generator"));
+    order_.set_state(read_tensor(archive, "order_generator"));
   }
 
   nlohmann::json finish(RunFolder& run, const nlohmann::json& evaluation) override {
@@ -194,7 +219,9 @@ class ClusterExperiment : public Experiment {
   TrainTest data_;
   std::shared_ptr<neural::Objective> objective_;
   torch::optim::Adam adam_;
-  torch::Generator generator_;
+  torch::Generator generator_;  // augmentations: this rank's own
+  torch::Generator order_;      // each epoch's order of the training images: every rank's
+  bool synchronised_ = false;   // rank 0's parameters broadcast
   neural::AugmentOptions augment_;
   neural::Gedi* gedi_;  // objective_ when it is GEDI
   bool with_gap_;       // GEDI's energy gap (Gedi::energy_gap) on a fixed sample of the training images

@@ -7,6 +7,7 @@
 #include <ostream>
 
 #include "bridge/trainer.h"
+#include "neural/distributed.h"
 #include "neural/torchscript.h"
 #include "tasks/joint_training.h"
 #include "tasks/plots.h"
@@ -41,7 +42,7 @@ class ProgramExperiment : public Experiment {
         trainer_(*model_.neural, {config.learning_rate, model_.joint.auxiliary, model_.joint.extra_parameters,
                                   config.fact_learning_rate}),
         augment_(augment_options(config)),
-        generator_(torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.seed) + 1)),
+        generator_(torch::make_generator<torch::CPUGeneratorImpl>(rank_seed(config, 1))),
         sets_(task_->evaluation_sets()) {
     task_->check(model_);
     const bridge::CircuitCache::Stats& cache = model_.cache.stats();
@@ -71,8 +72,12 @@ class ProgramExperiment : public Experiment {
     last_ = trainer_.train_epoch(
         batches,
         [&](std::int64_t i) {
-          const std::vector<std::int64_t> which(trainable.begin() + i * size, trainable.begin() + std::min(n, (i + 1) * size));
+          const std::vector<std::int64_t> step(trainable.begin() + i * size, trainable.begin() + std::min(n, (i + 1) * size));
+          const neural::ProcessGroup& ranks = neural::process_group();
+          const std::vector<std::int64_t> which = bridge::shard(step, ranks.rank(), ranks.size());
+          if (which.empty()) return bridge::Batch{};  // more ranks than the step has examples
           bridge::Batch batch = make_batch(model_, examples, which, images);
+          if (!ranks.alone()) batch.step_examples = static_cast<std::int64_t>(step.size());
           augment_batch(batch, augment_, generator_, model_.joint.needs_other_view);
           return batch;
         },
@@ -119,6 +124,7 @@ class ProgramExperiment : public Experiment {
                                                {"circuit_forward_s", t.circuit_forward},
                                                {"circuit_backward_s", t.circuit_backward},
                                                {"network_backward_s", t.network_backward},
+                                               {"communication_s", t.communication},
                                                {"optimizer_s", t.optimizer}})
       columns.push_back(c);
     for (const bridge::LearnableFact& f : model_.neural->facts()) columns.push_back({"P(" + f.name + ")", f.probabilities()[0]});
@@ -148,8 +154,8 @@ class ProgramExperiment : public Experiment {
     auto share = [&](double s) { return fixed(100 * s / step, 0) + "%"; };
     return out + "; step time: data " + share(t.data) + ", network fwd " + share(t.network_forward) +
            ", mitigation fwd " + share(t.auxiliary) + ", circuit fwd " + share(t.circuit_forward) + ", circuit bwd " +
-           share(t.circuit_backward) + ", network bwd " + share(t.network_backward) + ", optimizer " +
-           share(t.optimizer);
+           share(t.circuit_backward) + ", network bwd " + share(t.network_backward) +
+           (t.communication > 0 ? ", all-reduce " + share(t.communication) : "") + ", optimizer " + share(t.optimizer);
   }
 
   std::vector<std::string> curve_columns() const override {
@@ -188,7 +194,12 @@ class ProgramExperiment : public Experiment {
       }
     const bridge::StepTimes& times = last_.times;
     const double step = std::max(times.total(), 1e-12);
+    std::int64_t parameters = 0;  // what a data-parallel step all-reduces: their gradients
+    for (const auto& group : {model_.neural->network_parameters(), model_.neural->fact_parameters(),
+                              model_.joint.extra_parameters})
+      for (const torch::Tensor& p : group) parameters += p.numel();
     json out = {{"mitigation", mitigation_name(config_)},
+                {"trained_parameters", parameters},
                 {"concepts_renamed", renamed_},
                 {"facts", facts},
                 {"compile_seconds", model_.cache.stats().compile_seconds},
@@ -202,6 +213,7 @@ class ProgramExperiment : public Experiment {
                   {"circuit_forward", times.circuit_forward / step},
                   {"circuit_backward", times.circuit_backward / step},
                   {"network_backward", times.network_backward / step},
+                  {"communication", times.communication / step},
                   {"optimizer", times.optimizer / step}}},
                 {"train_examples_per_epoch", task_->train_size()}};
     if (!torchscript.empty()) out["torchscript"] = torchscript;

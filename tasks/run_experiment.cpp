@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <filesystem>
 #include <mutex>
@@ -13,6 +14,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "neural/distributed.h"
 #include "tasks/cluster_experiment.h"
 #include "tasks/plots.h"
 #include "tasks/program_experiment.h"
@@ -307,9 +309,44 @@ void remove_resume_point(const RunFolder& run) {
   fs::remove(run.path("resume.pt.crc32"), ignored);
 }
 
+// Rank 0 evaluates alone while the other ranks wait for its next step: for that time it takes
+// their threads too (the local ranks' cores: LOCAL_WORLD_SIZE times its own).
+nlohmann::json evaluate_on_rank0(Experiment& x) {
+  const char* local = std::getenv("LOCAL_WORLD_SIZE");
+  const int ranks_here = local != nullptr ? std::max(1, std::atoi(local)) : 1;
+  const int threads = torch::get_num_threads();
+  if (ranks_here > 1) torch::set_num_threads(threads * ranks_here);
+  nlohmann::json out = x.evaluate();
+  torch::set_num_threads(threads);
+  return out;
+}
+
+// A rank other than 0 of a data-parallel run: the same experiment, trained in step with rank 0
+// (each step's gradients averaged over the ranks), writing nothing. Rank 0 owns the run folder,
+// the evaluations and the runs.db record; this rank reads only resume.pt when resuming.
+void follow_rank0(const ExperimentConfig& config, const std::string& out_dir, bool resume) {
+  neural::ProcessGroup& ranks = neural::process_group();
+  ranks.barrier();  // rank 0 has checked the run folder, compiled and cached the circuits
+  torch::manual_seed(static_cast<std::uint64_t>(config.seed));
+  std::ostream quiet(nullptr);
+  const std::unique_ptr<Experiment> x = experiment_kind(config.task).make(config, quiet);
+  const std::string resume_point = (fs::path(out_dir) / "resume.pt").string();
+  const int done = resume && fs::exists(resume_point) ? read_resume_point(resume_point, *x).epoch : 0;
+  for (int epoch = done + 1; epoch <= config.epochs; ++epoch) {
+    torch::manual_seed(rank_seed(config, 1000 + static_cast<std::uint64_t>(epoch)));  // this rank's noise
+    x->train_epoch(
+        epoch, learning_rate_at(config, epoch),
+        [&](std::int64_t, std::int64_t, double) { throw_if_interrupted(out_dir); }, quiet);
+  }
+}
+
 nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log, bool terminal,
                           bool resume) {
   const ExperimentKind& kind = experiment_kind(config.task);
+  if (neural::process_group().rank() > 0) {
+    follow_rank0(config, out_dir, resume);
+    return nullptr;
+  }
   // Everything the configuration names is checked (the device, the program, the data, the
   // networks) by building the experiment before the run folder is made: bad input leaves no
   // folder and no runs.db row.
@@ -318,6 +355,7 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
   training_device(config);
   torch::manual_seed(static_cast<std::uint64_t>(config.seed));
   const std::unique_ptr<Experiment> x = kind.make(config, log);
+  neural::process_group().barrier();  // the other ranks build theirs now, from the circuit cache
   if (!gnuplot_available())
     log << "warning: gnuplot is not installed (scripts/setup.sh installs gnuplot-nox): this run draws no figures\n";
   RunFolder run(out_dir, to_toml(config), config.task, config.seed);
@@ -347,7 +385,7 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
           },
           log);
       if (terminal) log << "\n";
-      evaluation = x->evaluate();
+      evaluation = evaluate_on_rank0(*x);
       const double per_second = r.examples / std::max(r.seconds, 1e-12);
       std::vector<Column> row{{"epoch", epoch}, {"loss", r.loss}};
       for (const auto& [name, value] : r.terms) row.push_back({name, value});
@@ -374,7 +412,7 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
       run.write("history.csv", history_csv(s));
       write_resume_point(run, *x, s, s.wall_seconds + seconds_since(started));
     }
-    if (evaluation.is_null()) evaluation = x->evaluate();  // no epoch ran here (none asked, or all done before)
+    if (evaluation.is_null()) evaluation = evaluate_on_rank0(*x);  // no epoch ran here (none asked, or all done before)
 
     torch::serialize::OutputArchive model;
     x->save_model(model);
@@ -395,7 +433,8 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
     out["examples_per_second"] = s.train_seconds > 0 ? s.examples / s.train_seconds : 0.0;
     out["step_seconds"] = s.steps ? s.train_seconds / s.steps : 0.0;
     out["wall_seconds"] = s.wall_seconds + seconds_since(started);
-    out["peak_rss_mib"] = peak_rss_mib();
+    out["peak_rss_mib"] = peak_rss_mib();  // rank 0's
+    out["ranks"] = neural::process_group().size();
     return out;
   });
   remove_resume_point(run);  // a finished run is never continued: it would only take room

@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "bridge/trainer.h"
+#include "neural/distributed.h"
 #include "neural/encoders.h"
 #include "core/error.h"
 #include "tasks/run_store.h"
@@ -76,6 +77,16 @@ torch::Device training_device(const ExperimentConfig& c) {
   if (device.is_cuda() && !torch::cuda::is_available())
     throw UserError("ConfigError", c.where("train.device", "train.device"),
                     "CUDA is not available in this build (Debian's LibTorch is CPU-only; see scripts/build_cuda.sh)");
+  // "cuda" under a launcher: this rank's own GPU (LOCAL_RANK), as torchrun users expect.
+  const char* local_rank = std::getenv("LOCAL_RANK");
+  if (device.is_cuda() && !device.has_index() && local_rank != nullptr && neural::process_group().size() > 1) {
+    const int index = std::atoi(local_rank);
+    if (index >= static_cast<int>(torch::cuda::device_count()))
+      throw UserError("ConfigError", c.where("train.device", "train.device"),
+                      "LOCAL_RANK " + std::to_string(index) + " has no GPU: this machine has " +
+                          std::to_string(torch::cuda::device_count()));
+    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+  }
   return device;
 }
 
@@ -126,6 +137,11 @@ void augment_batch(bridge::Batch& batch, const neural::AugmentOptions& augment, 
   const torch::Tensor original = batch.images;
   batch.images = neural::augment(original, augment, generator);
   if (other_view) batch.other_view = neural::augment(original, augment, generator);
+}
+
+std::uint64_t rank_seed(const ExperimentConfig& config, std::uint64_t offset) {
+  const auto rank = static_cast<std::uint64_t>(neural::process_group().rank());
+  return static_cast<std::uint64_t>(config.seed) + offset + rank * 0x9E3779B97F4A7C15ULL;
 }
 
 double learning_rate_at(const ExperimentConfig& c, int epoch) {

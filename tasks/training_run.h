@@ -44,6 +44,10 @@ neural::AugmentOptions augment_options(const ExperimentConfig& config);
 void augment_batch(bridge::Batch& batch, const neural::AugmentOptions& augment, torch::Generator& generator,
                    bool other_view);
 
+// The seed of a generator `offset` past train.seed that is this rank's own in a data-parallel
+// run (augmentation draws, SGLD noise): train.seed + offset on rank 0, as in one process.
+std::uint64_t rank_seed(const ExperimentConfig& config, std::uint64_t offset);
+
 // train.learning_rate under train.schedule for epoch (1-based) of train.epochs.
 double learning_rate_at(const ExperimentConfig& config, int epoch);
 
