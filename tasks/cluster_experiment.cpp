@@ -204,10 +204,9 @@ class ClusterExperiment : public Experiment {
       }
       write_image_grid_png(run.path("samples.png"), images, 28, 28, 8);
     }
-    write_confusion_png(run.path("confusion.png"),
-                        evaluation.at("test").at("confusion").get<std::vector<std::vector<double>>>(),
-                        class_names(config_.data), "clusters on the test set (" + config_.objective + ")",
-                        "cluster, named by its best-matched class");
+    write_confusion(run, "confusion", evaluation.at("test").at("confusion").get<std::vector<std::vector<double>>>(),
+                    class_names(config_.data), "clusters on the test set (" + config_.objective + ")",
+                    "cluster, named by its best-matched class");
     return {{"validation_images", data_.validation.size()},
             {"train_images", data_.train.size()},
             {"test_images", data_.test.size()}};

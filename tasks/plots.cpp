@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "tasks/run_store.h"
 
 extern char** environ;
 
@@ -147,6 +148,30 @@ void write_confusion_png(const std::string& file, const std::vector<std::vector<
          << "  $m using 1:2:($3 > 0.005 && $3 < 0.5 ? " << label << " : '') with labels tc rgb '#000000' notitle, \\\n"
          << "  $m using 1:2:($3 >= 0.5 ? " << label << " : '') with labels tc rgb '#ffffff' notitle\n";
   run_gnuplot(file, script.str());
+}
+
+std::string confusion_markdown(const std::vector<std::vector<double>>& confusion, const std::vector<std::string>& classes,
+                               const std::string& title, const std::string& columns) {
+  auto name = [&](std::size_t k) { return k < classes.size() ? classes[k] : std::to_string(k); };
+  std::ostringstream out;
+  out << title << ": a row per true class, a column per " << columns << ", each cell the row's share (%)\n\n"
+      << "| true / " << columns << " |";
+  for (std::size_t j = 0; j < confusion.size(); ++j) out << " " << name(j) << " |";
+  out << "\n|---|";
+  for (std::size_t j = 0; j < confusion.size(); ++j) out << "---:|";
+  out << "\n" << std::fixed << std::setprecision(1);
+  for (std::size_t i = 0; i < confusion.size(); ++i) {
+    out << "| " << name(i) << " |";
+    for (double share : confusion[i]) out << " " << 100 * share << " |";
+    out << "\n";
+  }
+  return out.str();
+}
+
+void write_confusion(RunFolder& run, const std::string& name, const std::vector<std::vector<double>>& confusion,
+                     const std::vector<std::string>& classes, const std::string& title, const std::string& columns) {
+  write_confusion_png(run.path(name + ".png"), confusion, classes, title, columns);
+  run.write(name + ".md", confusion_markdown(confusion, classes, title, columns));
 }
 
 void write_curves_png(const std::string& file, const std::string& title, const std::vector<Curve>& curves) {

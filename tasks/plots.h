@@ -1,11 +1,13 @@
 #pragma once
-// PNG figures: of a run (gnuplot), a confusion matrix as a heat map and curves per epoch, and
-// image grids (libpng); of a comparison (Cairo, for its text), a bar chart of mean ± std per cell.
+// PNG figures: of a run (gnuplot), a confusion matrix as a heat map (and as a text table) and
+// curves per epoch, and image grids (libpng); of a comparison (Cairo, for its text), a bar chart of mean ± std per cell.
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace gedilog::tasks {
+
+class RunFolder;
 
 // The run's figures are drawn by gnuplot (Debian's gnuplot-nox, its pngcairo terminal). Where
 // it is not installed they are left out (the numbers are in history.csv and metrics.json);
@@ -17,6 +19,17 @@ bool gnuplot_available();
 void write_confusion_png(const std::string& file, const std::vector<std::vector<double>>& confusion,
                          const std::vector<std::string>& classes, const std::string& title,
                          const std::string& columns = "predicted");
+
+// The same matrix as text: a Markdown table, a row per true class (named), a column per
+// predicted one, each cell its share of the row in percent (one decimal), the title above.
+std::string confusion_markdown(const std::vector<std::vector<double>>& confusion, const std::vector<std::string>& classes,
+                               const std::string& title, const std::string& columns = "predicted");
+
+// What a run folder gets of a confusion matrix: NAME.png (write_confusion_png) and NAME.md
+// (confusion_markdown), e.g. confusion.png and confusion.md.
+void write_confusion(RunFolder& run, const std::string& name, const std::vector<std::vector<double>>& confusion,
+                     const std::vector<std::string>& classes, const std::string& title,
+                     const std::string& columns = "predicted");
 
 // Curves over the epochs: losses on the left axis, shares (accuracies, NMI) on the right one,
 // fixed to [0, 1]; a legend names each; NaN values are gaps.

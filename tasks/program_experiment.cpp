@@ -176,13 +176,13 @@ class ProgramExperiment : public Experiment {
   json finish(RunFolder& run, const json& evaluation) override {
     const json& test = evaluation.at("test");
     if (test.contains("confusion"))
-      write_confusion_png(run.path("confusion.png"), test.at("confusion").get<std::vector<std::vector<double>>>(),
-                          model_.values(model_.concept_network),
-                          model_.concept_network + " on the test set (" + config_.task + ")");
+      write_confusion(run, "confusion", test.at("confusion").get<std::vector<std::vector<double>>>(),
+                      model_.values(model_.concept_network),
+                      model_.concept_network + " on the test set (" + config_.task + ")");
     if (test.contains("answer_confusion"))
-      write_confusion_png(run.path("answers.png"), test.at("answer_confusion").get<std::vector<std::vector<double>>>(),
-                          test.at("answer_values").get<std::vector<std::string>>(),
-                          "answers on the test set (" + config_.task + ")");
+      write_confusion(run, "answers", test.at("answer_confusion").get<std::vector<std::vector<double>>>(),
+                      test.at("answer_values").get<std::vector<std::string>>(),
+                      "answers on the test set (" + config_.task + ")");
     const json facts = facts_json(model_);
     if (!facts.empty()) run.write("facts.json", facts.dump(2) + "\n");
     // A network brought from PyTorch goes home trained: NAME.torchscript.pt, for torch.jit.load.

@@ -385,7 +385,7 @@ learning_rate = 0.003
   std::ostringstream log;
   const nlohmann::json m = run_experiment(config, dir.path("runs/a"), log, false);
   INFO(log.str());
-  for (const char* f : {"config.toml", "metrics.json", "history.csv", "model.pt", "confusion.png", "curves.png"})
+  for (const char* f : {"config.toml", "metrics.json", "history.csv", "model.pt", "confusion.png", "confusion.md", "curves.png"})
     CHECK(fs::exists(dir.path(std::string("runs/a/") + f)));
   // Learned from sums alone: the synthetic digits are easy.
   CHECK(m.at("test").at("concept_accuracy").get<double>() > 0.9);
@@ -448,7 +448,7 @@ learning_rate = 0.003
   std::ostringstream log;
   const nlohmann::json m = run_experiment(load_experiment(config_file, {}), dir.path("runs/a"), log, false);
   INFO(log.str());
-  for (const char* f : {"config.toml", "metrics.json", "history.csv", "model.pt", "confusion.png", "curves.png"})
+  for (const char* f : {"config.toml", "metrics.json", "history.csv", "model.pt", "confusion.png", "confusion.md", "curves.png"})
     CHECK(fs::exists(dir.path(std::string("runs/a/") + f)));
   // The synthetic classes are easy to tell apart: far better than the 0.1 of chance or collapse.
   CHECK(m.at("test").at("accuracy").get<double>() > 0.5);

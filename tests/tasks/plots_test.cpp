@@ -40,5 +40,17 @@ TEST_CASE("curves and a confusion matrix are drawn by gnuplot, names quoted, gap
   CHECK_FALSE(std::filesystem::exists(dir.path("empty.png")));
 }
 
+TEST_CASE("a confusion matrix as text: classes named, shares of each true class in percent", "[tasks][plots]") {
+  CHECK(confusion_markdown({{0.9, 0.1}, {0.0, 1.0}}, {"tshirt", "boot"}, "net on test") ==
+        "net on test: a row per true class, a column per predicted, each cell the row's share (%)\n\n"
+        "| true / predicted | tshirt | boot |\n"
+        "|---|---:|---:|\n"
+        "| tshirt | 90.0 | 10.0 |\n"
+        "| boot | 0.0 | 100.0 |\n");
+  // Unnamed classes are numbered.
+  CHECK_THAT(confusion_markdown({{1.0, 0.0}, {0.25, 0.75}}, {}, "t", "cluster"),
+             Catch::Contains("| true / cluster | 0 | 1 |") && Catch::Contains("| 1 | 25.0 | 75.0 |"));
+}
+
 }  // namespace
 }  // namespace gedilog::tasks

@@ -52,7 +52,7 @@ std::multiset<Pair> digit_pairs(const std::vector<Example>& examples, const Imag
 }
 
 TEST_CASE("shortcut tasks: allowed pairs in both orders, sizes, disjoint OOD pairs", "[tasks][shortcuts]") {
-  const TrainTest data{tiny_set(6), tiny_set(3)};
+  const TrainTest data{tiny_set(6), tiny_set(3), {}};
   const ExperimentConfig c = task_config("mnist-evenodd", {"task.examples_per_pair=5", "task.test_per_pair=2"});
   const auto task = make_task(c, data);
   const auto train = task->train_epoch(1), test = task->test_set(), ood = task->ood_set();
@@ -84,7 +84,7 @@ TEST_CASE("shortcut tasks: allowed pairs in both orders, sizes, disjoint OOD pai
 }
 
 TEST_CASE("mnist-half plays digits 0-4; sumparity labels parity; restricted mnist-add", "[tasks][shortcuts]") {
-  const TrainTest data{tiny_set(6), tiny_set(3)};
+  const TrainTest data{tiny_set(6), tiny_set(3), {}};
   const auto half = make_task(task_config("mnist-half", {"task.examples_per_pair=3", "task.test_per_pair=1"}), data);
   CHECK(half->concepts() == 5);
   CHECK(half->train_size() == 7 * 3);  // (0,0) once, the others both orders
