@@ -24,7 +24,10 @@ class EvalMode {
 };
 
 // forward(chunk) over the rows of `inputs`, `chunk` rows at a time moved to `device`, with
-// `module` in eval mode and no gradients; the outputs concatenated on the CPU.
+// `module` in eval mode and no gradients; the outputs concatenated on the CPU. Under several
+// ranks (neural/distributed.h) each computes its share of the rows and every rank gets all of
+// them: a collective, so every rank must make the same calls (the training loop's evaluation
+// and the epochs' read-outs do).
 torch::Tensor forward_in_chunks(torch::nn::Module& module, const std::function<torch::Tensor(const torch::Tensor&)>& forward,
                                 const torch::Tensor& inputs, torch::Device device, std::int64_t chunk = 1000);
 

@@ -309,21 +309,10 @@ void remove_resume_point(const RunFolder& run) {
   fs::remove(run.path("resume.pt.crc32"), ignored);
 }
 
-// Rank 0 evaluates alone while the other ranks wait for its next step: for that time it takes
-// their threads too (the local ranks' cores: LOCAL_WORLD_SIZE times its own).
-nlohmann::json evaluate_on_rank0(Experiment& x) {
-  const char* local = std::getenv("LOCAL_WORLD_SIZE");
-  const int ranks_here = local != nullptr ? std::max(1, std::atoi(local)) : 1;
-  const int threads = torch::get_num_threads();
-  if (ranks_here > 1) torch::set_num_threads(threads * ranks_here);
-  nlohmann::json out = x.evaluate();
-  torch::set_num_threads(threads);
-  return out;
-}
-
 // A rank other than 0 of a data-parallel run: the same experiment, trained in step with rank 0
-// (each step's gradients averaged over the ranks), writing nothing. Rank 0 owns the run folder,
-// the evaluations and the runs.db record; this rank reads only resume.pt when resuming.
+// (each step's gradients averaged over the ranks) and evaluated with it (each rank runs the
+// networks on its share of the images: neural/batched.h), writing nothing. Rank 0 owns the run
+// folder, the metrics and the runs.db record; this rank reads only resume.pt when resuming.
 void follow_rank0(const ExperimentConfig& config, const std::string& out_dir, bool resume) {
   neural::ProcessGroup& ranks = neural::process_group();
   ranks.barrier();  // rank 0 has checked the run folder, compiled and cached the circuits
@@ -337,7 +326,9 @@ void follow_rank0(const ExperimentConfig& config, const std::string& out_dir, bo
     x->train_epoch(
         epoch, learning_rate_at(config, epoch),
         [&](std::int64_t, std::int64_t, double) { throw_if_interrupted(out_dir); }, quiet);
+    x->evaluate();
   }
+  if (done >= config.epochs) x->evaluate();  // rank 0 evaluates once more when no epoch was left
 }
 
 nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log, bool terminal,
@@ -385,7 +376,7 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
           },
           log);
       if (terminal) log << "\n";
-      evaluation = evaluate_on_rank0(*x);
+      evaluation = x->evaluate();
       const double per_second = r.examples / std::max(r.seconds, 1e-12);
       std::vector<Column> row{{"epoch", epoch}, {"loss", r.loss}};
       for (const auto& [name, value] : r.terms) row.push_back({name, value});
@@ -412,7 +403,7 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
       run.write("history.csv", history_csv(s));
       write_resume_point(run, *x, s, s.wall_seconds + seconds_since(started));
     }
-    if (evaluation.is_null()) evaluation = evaluate_on_rank0(*x);  // no epoch ran here (none asked, or all done before)
+    if (evaluation.is_null()) evaluation = x->evaluate();  // no epoch ran here (none asked, or all done before)
 
     torch::serialize::OutputArchive model;
     x->save_model(model);

@@ -95,7 +95,7 @@ const ExperimentKind& experiment_kind(const std::string& task, const std::string
 // The one training loop: trains `config` into the new run folder `out_dir` and returns
 // metrics.json's content. Progress goes to `log`: a bar when `terminal`, a line per epoch.
 // Under several ranks (neural::process_group()) every rank calls it: rank 0 does all the
-// above, the others train in step with it, write nothing and return null.
+// above, the others train and evaluate in step with it, write nothing and return null.
 nlohmann::json run_experiment(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log,
                               bool terminal);
 // A run folder's configuration (its config.toml, then `overrides`); FileNotFound for a folder

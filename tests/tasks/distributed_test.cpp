@@ -211,6 +211,24 @@ learning_rate = 0.003
   CHECK(m.at("ranks") == 2);
   const nlohmann::json again = evaluate_run(dir.path("runs/two"));
   CHECK(again.at("nmi") == m.at("test").at("nmi"));
+  // GEDI as joint mitigation of MNIST addition: the clusters' read-out and renaming after each
+  // epoch run on every rank alike (their network passes are shared out: neural/batched.h).
+  const std::string joint = dir.write("joint.toml", testing::idx_data_section(dir.path("digits"), 300, 60, 3) + kNoAugment + R"(
+[model]
+network = "mlp"
+[objective]
+sgld_steps = 2
+sgld_buffer = 64
+[joint]
+objective = 1.0
+[train]
+epochs = 2
+batch_size = 16
+)");
+  const int joint_rc = train(joint, dir.path("runs/joint"), "--nproc 2", err);
+  INFO(err);
+  REQUIRE(joint_rc == 0);
+  CHECK(read_json(dir.path("runs/joint/metrics.json")).at("mitigation") == "gedi");
 }
 
 TEST_CASE("a rank that never joins, or a port in use, is a clear error and no run", "[tasks][distributed]") {
