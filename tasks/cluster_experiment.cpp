@@ -95,8 +95,9 @@ class ClusterExperiment : public Experiment {
     if (!config.ood_source.empty()) ood_ = load_source(config.ood_source, "").test;
   }
 
-  EpochReport train_epoch(int, double learning_rate, const StepCallback& on_step, std::ostream&) override {
+  EpochReport train_epoch(int epoch, double learning_rate, const StepCallback& on_step, std::ostream&) override {
     const auto start = std::chrono::steady_clock::now();
+    restart_rank_stream(generator_, config_, 1, epoch);
     bridge::set_learning_rate(adam_, learning_rate);
     const std::int64_t n = data_.train.size(), size = config_.batch_size, steps = (n + size - 1) / size;
     // The epoch's order is every rank's (its own generator); each rank trains its shard of a

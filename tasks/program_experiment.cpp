@@ -62,6 +62,7 @@ class ProgramExperiment : public Experiment {
   EpochReport train_epoch(int epoch, double learning_rate, const StepCallback& on_step, std::ostream& log) override {
     trainer_.set_learning_rate(learning_rate);
     trainer_.set_program_weight(epoch <= config_.joint_warmup ? 0.0 : 1.0);
+    restart_rank_stream(generator_, config_, 1, epoch);
     const std::vector<Example> examples = task_->train_epoch(epoch);
     std::vector<std::int64_t> trainable;  // an example whose template has no proof has P = 0 whatever trains
     for (std::size_t e = 0; e < examples.size(); ++e)

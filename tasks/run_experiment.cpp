@@ -322,7 +322,8 @@ void follow_rank0(const ExperimentConfig& config, const std::string& out_dir, bo
   const std::string resume_point = (fs::path(out_dir) / "resume.pt").string();
   const int done = resume && fs::exists(resume_point) ? read_resume_point(resume_point, *x).epoch : 0;
   for (int epoch = done + 1; epoch <= config.epochs; ++epoch) {
-    torch::manual_seed(rank_seed(config, 1000 + static_cast<std::uint64_t>(epoch)));  // this rank's noise
+    at::Generator global = at::detail::getDefaultCPUGenerator();  // this rank's noise (SGLD, dropout)
+    restart_rank_stream(global, config, 1000, epoch);
     x->train_epoch(
         epoch, learning_rate_at(config, epoch),
         [&](std::int64_t, std::int64_t, double) { throw_if_interrupted(out_dir); }, quiet);

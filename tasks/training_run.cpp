@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <cmath>
 #include <iomanip>
+#include <mutex>
 #include <ostream>
 #include <sstream>
 
@@ -142,6 +143,12 @@ void augment_batch(bridge::Batch& batch, const neural::AugmentOptions& augment, 
 std::uint64_t rank_seed(const ExperimentConfig& config, std::uint64_t offset) {
   const auto rank = static_cast<std::uint64_t>(neural::process_group().rank());
   return static_cast<std::uint64_t>(config.seed) + offset + rank * 0x9E3779B97F4A7C15ULL;
+}
+
+void restart_rank_stream(torch::Generator& generator, const ExperimentConfig& config, std::uint64_t offset, int epoch) {
+  if (neural::process_group().rank() == 0) return;
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_current_seed(rank_seed(config, offset + 1000003ULL * static_cast<std::uint64_t>(epoch)));
 }
 
 double learning_rate_at(const ExperimentConfig& c, int epoch) {

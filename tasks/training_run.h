@@ -47,6 +47,11 @@ void augment_batch(bridge::Batch& batch, const neural::AugmentOptions& augment, 
 // The seed of a generator `offset` past train.seed that is this rank's own in a data-parallel
 // run (augmentation draws, SGLD noise): train.seed + offset on rank 0, as in one process.
 std::uint64_t rank_seed(const ExperimentConfig& config, std::uint64_t offset);
+// On a rank other than 0, `generator` restarts from (train.seed, offset, rank, epoch) at the
+// start of each epoch: resume.pt holds rank 0's generators only, so the other ranks' draws
+// must not depend on earlier epochs for a resumed run to end as the uninterrupted one. On rank
+// 0 (and in one process) it does nothing: its streams run on as they always have.
+void restart_rank_stream(torch::Generator& generator, const ExperimentConfig& config, std::uint64_t offset, int epoch);
 
 // train.learning_rate under train.schedule for epoch (1-based) of train.epochs.
 double learning_rate_at(const ExperimentConfig& config, int epoch);
