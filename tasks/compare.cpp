@@ -260,8 +260,9 @@ std::string write_results(const Grid& g, const std::vector<GridRun>& runs,
   md << "Grid `" << g.file << "`, seeds";
   for (std::int64_t s : g.seeds) md << " " << s;
   md << ". Per cell: the mean and its 95% interval (Student's t) over the seeds that finished; for"
-        " binary metrics (0 or 1 per run) the count and its 95% Wilson interval. `runs`: finished"
-        " runs of the cell.\n\n|"
+        " binary metrics (0 or 1 per run) the count and its 95% Wilson interval. Accuracies and other"
+        " shares are fractions in [0, 1], as in metrics.json (`gedilog train` prints them in percent)."
+        " `runs`: finished runs of the cell.\n\n|"
      << (by_task ? " task |" : "") << " variant | runs |";
   csv << (by_task ? "task," : "") << "variant";
   for (const std::string& m : g.metrics) {
