@@ -40,18 +40,9 @@ std::vector<std::string> rank_arguments(const TrainOptions& o, const std::string
   return args;
 }
 
-// Trains through tasks::run_experiment and prints the run's summary row. `only`: the one
-// task the command runs (empty: any).
-void run(const TrainOptions& o, const std::string& command, const std::string& only) {
-  if (o.nproc > 1) {
-    if (std::getenv("WORLD_SIZE") != nullptr)
-      throw UserError("UsageError", "--nproc", "this process is already a rank of a launched run (WORLD_SIZE is set)");
-    // The experiment is checked here first, so that a typo is one clear error, not one per rank.
-    if (o.resume.empty()) tasks::load_experiment(o.config, o.overrides);
-    else tasks::run_config(o.resume);
-    std::exit(launch_local_ranks(o.nproc, rank_arguments(o, command)));
-  }
-  neural::set_process_group(neural::ProcessGroup::from_environment(neural::distributed_timeout()));
+// Trains through tasks::run_experiment and prints the run's summary row (rank 0). `only`: the
+// one task the command runs (empty: any).
+void train(const TrainOptions& o, const std::string& only) {
   const bool rank0 = neural::process_group().rank() == 0;
   // Ctrl-C or SIGTERM stops after the current step, and the run is recorded as interrupted.
   tasks::stop_on_signals();
@@ -72,6 +63,26 @@ void run(const TrainOptions& o, const std::string& command, const std::string& o
   const nlohmann::json metrics = tasks::run_experiment(config, o.out, std::cerr, ::isatty(STDERR_FILENO));
   if (!rank0) return;
   std::cout << tasks::experiment_kind(config.task).summary(config, metrics) << "\nrun folder: " << o.out << "\n";
+}
+
+// The command: K local ranks (--nproc), or this process as one rank of the group the
+// environment describes (alone without a launcher).
+void run(const TrainOptions& o, const std::string& command, const std::string& only) {
+  if (o.nproc > 1) {
+    if (std::getenv("WORLD_SIZE") != nullptr)
+      throw UserError("UsageError", "--nproc", "this process is already a rank of a launched run (WORLD_SIZE is set)");
+    // The experiment is checked here first, so that a typo is one clear error, not one per rank.
+    if (o.resume.empty()) tasks::load_experiment(o.config, o.overrides);
+    else tasks::run_config(o.resume);
+    std::exit(launch_local_ranks(o.nproc, rank_arguments(o, command)));
+  }
+  neural::set_process_group(neural::ProcessGroup::from_environment(neural::distributed_timeout()));
+  try {
+    train(o, only);
+  } catch (const std::exception& e) {
+    neural::process_group().report_failure(e.what());  // the other ranks name this one
+    throw;
+  }
 }
 
 CLI::App* add_training_command(CLI::App& app, const char* name, std::shared_ptr<TrainOptions> o,

@@ -74,16 +74,38 @@ struct ProcessGroup::Impl {
   std::chrono::seconds timeout;
   std::string where;  // "MASTER_ADDR:MASTER_PORT host:port", as errors name the group
 
+  int rank = 0, size = 1;
+
+  // The ranks that reported a failure (report_failure), with their messages; empty where none
+  // did (killed) or the store is gone with rank 0.
+  std::string failures() {
+    std::string out;
+    try {
+      store->setTimeout(std::chrono::seconds(5));  // an error path must not wait the full timeout
+      for (int r = 0; r < size; ++r)
+        if (r != rank && store->check({"failed/" + std::to_string(r)})) {
+          const std::vector<std::uint8_t> text = store->get("failed/" + std::to_string(r));
+          out += "; rank " + std::to_string(r) + " failed: " + std::string(text.begin(), text.end());
+        }
+    } catch (const std::exception&) {
+      out = "; rank 0, which serves the store, is gone";
+    }
+    return out;
+  }
+
   // Runs a collective; a failure (a rank died: its connection closed; or hung past the timeout)
-  // becomes a UserError that says so.
+  // becomes a UserError that says so, naming the ranks that said why they stopped.
   template <class F>
   void run(const char* what, F&& collective) {
     try {
       collective()->wait();
     } catch (const std::exception& e) {
+      const std::string known = failures();
       throw UserError("DistributedError", where,
-                      std::string(what) + " failed: another rank stopped (its connection closed) or did not answer within " +
-                          std::to_string(timeout.count()) + " s (GEDILOG_DIST_TIMEOUT) [" + e.what() + "]");
+                      std::string(what) + " failed: " +
+                          (known.empty() ? "another rank stopped (its connection closed: killed?) or did not answer within " +
+                                               std::to_string(timeout.count()) + " s (GEDILOG_DIST_TIMEOUT) [" + e.what() + "]"
+                                         : "another rank stopped" + known));
     }
   }
 };
@@ -104,6 +126,8 @@ std::unique_ptr<ProcessGroup> ProcessGroup::from_environment(std::chrono::second
   Impl& impl = *group->impl_;
   impl.timeout = timeout;
   impl.where = where;
+  impl.rank = static_cast<int>(rank);
+  impl.size = static_cast<int>(size);
   try {
     c10d::TCPStoreOptions options;
     options.port = port;
@@ -165,6 +189,16 @@ void ProcessGroup::barrier() {
   impl_->run("a barrier", [&] { return impl_->group->barrier(); });
 }
 
+void ProcessGroup::report_failure(const std::string& message) {
+  if (alone()) return;
+  try {
+    impl_->store->setTimeout(std::chrono::seconds(5));
+    impl_->store->set("failed/" + std::to_string(rank_), std::vector<std::uint8_t>(message.begin(), message.end()));
+  } catch (const std::exception&) {
+    // the store went with rank 0: there is nobody left to tell
+  }
+}
+
 #else  // built without Gloo's headers: one process only
 
 struct ProcessGroup::Impl {};
@@ -178,6 +212,7 @@ std::unique_ptr<ProcessGroup> ProcessGroup::from_environment(std::chrono::second
 void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>&) {}
 void ProcessGroup::broadcast(const std::vector<torch::Tensor>&) {}
 void ProcessGroup::barrier() {}
+void ProcessGroup::report_failure(const std::string&) {}
 
 #endif
 

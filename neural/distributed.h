@@ -47,6 +47,9 @@ class ProcessGroup {
   void broadcast(const std::vector<torch::Tensor>& tensors);
   // Returns when every rank has called it.
   void barrier();
+  // What this rank says as it stops with an error, for the others: a collective that fails
+  // because this rank is gone then names it and quotes `message`.
+  void report_failure(const std::string& message);
 
  private:
   struct Impl;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Faults of a data-parallel run: (1) a rank killed in epoch 2 stops rank 0 at once with a
-# DistributedError, the run folder without metrics.json and recorded as failed; (2) SIGINT to
+# DistributedError, the run folder without metrics.json and recorded as failed; (1b) a rank
+# that stops with an error is named by rank 0, its message quoted; (2) SIGINT to
 # `gedilog train --nproc 2` alone stops every rank, and leaves no rank running.
 # ranks_stop.sh GEDILOG EXPERIMENT DIR
 set -uo pipefail
@@ -38,6 +39,22 @@ grep -q "DistributedError" "$dir/rank0.err" || fail "rank 0 did not say a rank w
 [ ! -e "$dir/killed/metrics.json" ] || fail "the run has metrics.json"
 runs=$("$gedilog" runs "$dir" --where "folder=killed") || fail "gedilog runs: exit status $?"
 grep "^| [0-9]" <<< "$runs" | tail -n 1 | grep -q "| failed |" || fail "runs.db: the run is not failed"
+
+# (1b) Rank 1 alone stops with an error (SIGINT): rank 0 names it and quotes its message.
+port=$((20000 + RANDOM % 20000))
+env RANK=0 WORLD_SIZE=2 MASTER_PORT=$port OMP_NUM_THREADS=1 "$gedilog" train "$experiment" "${settings[@]}" \
+  --out "$dir/told" > /dev/null 2> "$dir/told0.err" &
+rank0=$!
+env RANK=1 WORLD_SIZE=2 MASTER_PORT=$port OMP_NUM_THREADS=1 "$gedilog" train "$experiment" "${settings[@]}" \
+  --out "$dir/told" > /dev/null 2> "$dir/told1.err" &
+rank1=$!
+wait_for_epoch "$dir/told" "$rank0" "$rank1"
+kill -INT "$rank1"
+wait "$rank0"
+rc=$?
+wait "$rank1"
+[ "$rc" -eq 1 ] || fail "rank 0 exited with $rc after rank 1 stopped (expected 1)"
+grep -q "rank 1 failed: .*Interrupted" "$dir/told0.err" || fail "rank 0 did not name rank 1 and its message"
 
 # (2) The local launcher, interrupted: every rank stops.
 "$gedilog" train "$experiment" "${settings[@]}" --nproc 2 --out "$dir/interrupted" > /dev/null 2> "$dir/launcher.err" &
