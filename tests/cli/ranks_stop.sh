@@ -20,14 +20,18 @@ wait_for_epoch() {  # FOLDER PID...
   fail "no epoch ended in 120 s"
 }
 
-# (1) Two ranks started by hand, as a launcher would; rank 1 is killed once epoch 1 has ended.
-port=$((20000 + RANDOM % 20000))
-env RANK=0 WORLD_SIZE=2 MASTER_PORT=$port OMP_NUM_THREADS=1 "$gedilog" train "$experiment" "${settings[@]}" \
-  --out "$dir/killed" > /dev/null 2> "$dir/rank0.err" &
-rank0=$!
-env RANK=1 WORLD_SIZE=2 MASTER_PORT=$port OMP_NUM_THREADS=1 "$gedilog" train "$experiment" "${settings[@]}" \
-  --out "$dir/killed" > /dev/null 2> "$dir/rank1.err" &
-rank1=$!
+start_two_ranks() {  # RUN: ranks 0 and 1 started by hand, as a launcher would (pids in rank0, rank1)
+  local port=$((20000 + RANDOM % 20000))
+  env RANK=0 WORLD_SIZE=2 MASTER_PORT=$port OMP_NUM_THREADS=1 "$gedilog" train "$experiment" "${settings[@]}" \
+    --out "$dir/$1" > /dev/null 2> "$dir/$1.rank0.err" &
+  rank0=$!
+  env RANK=1 WORLD_SIZE=2 MASTER_PORT=$port OMP_NUM_THREADS=1 "$gedilog" train "$experiment" "${settings[@]}" \
+    --out "$dir/$1" > /dev/null 2> "$dir/$1.rank1.err" &
+  rank1=$!
+}
+
+# (1) Rank 1 is killed once epoch 1 has ended.
+start_two_ranks killed
 wait_for_epoch "$dir/killed" "$rank0" "$rank1"
 kill -KILL "$rank1"
 start=$SECONDS
@@ -35,26 +39,20 @@ wait "$rank0"
 rc=$?
 [ "$rc" -eq 1 ] || fail "rank 0 exited with $rc after rank 1 was killed (expected 1)"
 [ $((SECONDS - start)) -le 30 ] || fail "rank 0 took $((SECONDS - start)) s to stop"
-grep -q "DistributedError" "$dir/rank0.err" || fail "rank 0 did not say a rank was lost"
+grep -q "DistributedError" "$dir/killed.rank0.err" || fail "rank 0 did not say a rank was lost"
 [ ! -e "$dir/killed/metrics.json" ] || fail "the run has metrics.json"
 runs=$("$gedilog" runs "$dir" --where "folder=killed") || fail "gedilog runs: exit status $?"
 grep "^| [0-9]" <<< "$runs" | tail -n 1 | grep -q "| failed |" || fail "runs.db: the run is not failed"
 
 # (1b) Rank 1 alone stops with an error (SIGINT): rank 0 names it and quotes its message.
-port=$((20000 + RANDOM % 20000))
-env RANK=0 WORLD_SIZE=2 MASTER_PORT=$port OMP_NUM_THREADS=1 "$gedilog" train "$experiment" "${settings[@]}" \
-  --out "$dir/told" > /dev/null 2> "$dir/told0.err" &
-rank0=$!
-env RANK=1 WORLD_SIZE=2 MASTER_PORT=$port OMP_NUM_THREADS=1 "$gedilog" train "$experiment" "${settings[@]}" \
-  --out "$dir/told" > /dev/null 2> "$dir/told1.err" &
-rank1=$!
+start_two_ranks told
 wait_for_epoch "$dir/told" "$rank0" "$rank1"
 kill -INT "$rank1"
 wait "$rank0"
 rc=$?
 wait "$rank1"
 [ "$rc" -eq 1 ] || fail "rank 0 exited with $rc after rank 1 stopped (expected 1)"
-grep -q "rank 1 failed: .*Interrupted" "$dir/told0.err" || fail "rank 0 did not name rank 1 and its message"
+grep -q "rank 1 failed: .*Interrupted" "$dir/told.rank0.err" || fail "rank 0 did not name rank 1 and its message"
 
 # (2) The local launcher, interrupted: every rank stops.
 "$gedilog" train "$experiment" "${settings[@]}" --nproc 2 --out "$dir/interrupted" > /dev/null 2> "$dir/launcher.err" &
