@@ -33,7 +33,7 @@ inline int run_cli(CLI::App& app, int argc, char** argv) {
     std::cerr << program_name() << ": error: " << e.what() << "\n";
     return kExitUserError;
   } catch (const std::bad_alloc&) {
-    std::cerr << "gedilog: error: ResourceError: out of memory (the program is too large for "
+    std::cerr << program_name() << ": error: ResourceError: out of memory (the program is too large for "
                  "exact compilation; try a smaller --max-nodes to fail sooner)\n";
     return kExitUserError;
   } catch (const std::exception& e) {

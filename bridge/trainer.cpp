@@ -226,13 +226,9 @@ Trainer::Trainer(NeuralProgram& program, const TrainOptions& options)
         program.fact_parameters(), std::make_unique<torch::optim::AdamOptions>(options.fact_learning_rate)));
   for (const torch::optim::OptimizerParamGroup& group : optimizer_.param_groups())
     parameters_.insert(parameters_.end(), group.params().begin(), group.params().end());
+  buffers_ = program.network_buffers();
 }
 
-std::vector<std::int64_t> shard(const std::vector<std::int64_t>& examples, int rank, int ranks) {
-  const auto n = static_cast<std::int64_t>(examples.size());
-  const auto begin = examples.begin() + n * rank / ranks, end = examples.begin() + n * (rank + 1) / ranks;
-  return {begin, end};
-}
 
 void set_learning_rate(torch::optim::Adam& adam, double learning_rate) {
   for (torch::optim::OptimizerParamGroup& group : adam.param_groups())
@@ -314,7 +310,7 @@ EpochStats Trainer::train_epoch(std::int64_t num_batches, const std::function<Ba
     report.times.communication += seconds_since(t);
     optimizer_.step();
     report.times.optimizer += seconds_since(t);
-    ranks.broadcast(program_.network_buffers());
+    ranks.broadcast(buffers_);
     report.times.communication += seconds_since(t);
     if (on_step) on_step(i, l);
   }
@@ -322,12 +318,10 @@ EpochStats Trainer::train_epoch(std::int64_t num_batches, const std::function<Ba
   if (!ranks.alone()) {
     // The epoch's statistics over every rank: examples and loss summed, each term's mean averaged.
     std::vector<torch::Tensor> totals{torch::tensor({loss_sum, static_cast<double>(report.examples)}, torch::kFloat64)};
-    for (auto& [name, mean] : report.terms) totals.push_back(torch::tensor({mean}, torch::kFloat64));
     ranks.all_reduce_sum(totals);
     loss_sum = totals[0][0].item<double>();
     report.examples = static_cast<std::int64_t>(totals[0][1].item<double>());
-    std::size_t k = 1;
-    for (auto& [name, mean] : report.terms) mean = totals[k++].item<double>() / ranks.size();
+    ranks.average(report.terms);
   }
   report.loss = report.examples ? loss_sum / report.examples : 0.0;
   report.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();

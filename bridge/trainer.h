@@ -37,9 +37,6 @@ struct Batch {
   std::int64_t step_examples = 0;
 };
 
-// Rank `rank` of `ranks`'s contiguous share of a step's examples (sizes differ by at most one).
-std::vector<std::int64_t> shard(const std::vector<std::int64_t>& examples, int rank, int ranks);
-
 // A network's outputs [N, classes] as log-probabilities of its variable's values: log-softmax,
 // or for one output (a neural fact, nn/3) [log σ(z), log σ(-z)]: P(the fact holds) = σ(z).
 torch::Tensor log_distribution(const torch::Tensor& outputs);
@@ -179,8 +176,8 @@ class Trainer {
   double program_weight_ = 1;
   torch::optim::Adam optimizer_;
   std::vector<torch::Tensor> parameters_;  // every parameter the optimiser steps
+  std::vector<torch::Tensor> buffers_;     // the networks' buffers rank 0 broadcasts after each step
   bool synchronised_ = false;             // rank 0's parameters broadcast
-
 };
 
 }  // namespace gedilog::bridge

@@ -31,7 +31,7 @@ torch::Tensor forward_in_chunks(torch::nn::Module& module, const std::function<t
   if (ranks.alone() || n < 2 * ranks.size()) return chunked(forward, inputs, device, chunk);
   // Each rank its contiguous share of the rows, the others' filled in by a sum over the ranks
   // (x + 0 is x: the result is one process's, bit for bit).
-  const std::int64_t from = n * ranks.rank() / ranks.size(), to = n * (ranks.rank() + 1) / ranks.size();
+  const auto [from, to] = ranks.share(n);
   const torch::Tensor mine = chunked(forward, inputs.narrow(0, from, to - from), device, chunk);
   std::vector<std::int64_t> shape = mine.sizes().vec();
   shape[0] = n;

@@ -74,16 +74,14 @@ struct ProcessGroup::Impl {
   std::chrono::seconds timeout;
   std::string where;  // "MASTER_ADDR:MASTER_PORT host:port", as errors name the group
 
-  int rank = 0, size = 1;
-
-  // The ranks that reported a failure (report_failure), with their messages; empty where none
-  // did (killed) or the store is gone with rank 0.
-  std::string failures() {
+  // The ranks of `group` that reported a failure (report_failure), with their messages; empty
+  // where none did (killed) or the store is gone with rank 0.
+  std::string failures(const ProcessGroup& group) {
     std::string out;
     try {
       store->setTimeout(std::chrono::seconds(5));  // an error path must not wait the full timeout
-      for (int r = 0; r < size; ++r)
-        if (r != rank && store->check({"failed/" + std::to_string(r)})) {
+      for (int r = 0; r < group.size(); ++r)
+        if (r != group.rank() && store->check({"failed/" + std::to_string(r)})) {
           const std::vector<std::uint8_t> text = store->get("failed/" + std::to_string(r));
           out += "; rank " + std::to_string(r) + " failed: " + std::string(text.begin(), text.end());
         }
@@ -96,11 +94,11 @@ struct ProcessGroup::Impl {
   // Runs a collective; a failure (a rank died: its connection closed; or hung past the timeout)
   // becomes a UserError that says so, naming the ranks that said why they stopped.
   template <class F>
-  void run(const char* what, F&& collective) {
+  void run(const ProcessGroup& group, const char* what, F&& collective) {
     try {
       collective()->wait();
     } catch (const std::exception& e) {
-      const std::string known = failures();
+      const std::string known = failures(group);
       throw UserError("DistributedError", where,
                       std::string(what) + " failed: " +
                           (known.empty() ? "another rank stopped (its connection closed: killed?) or did not answer within " +
@@ -126,8 +124,6 @@ std::unique_ptr<ProcessGroup> ProcessGroup::from_environment(std::chrono::second
   Impl& impl = *group->impl_;
   impl.timeout = timeout;
   impl.where = where;
-  impl.rank = static_cast<int>(rank);
-  impl.size = static_cast<int>(size);
   try {
     c10d::TCPStoreOptions options;
     options.port = port;
@@ -173,20 +169,20 @@ void in_buckets(const std::vector<torch::Tensor>& tensors, F&& collective) {
 void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
   if (alone()) return;
   in_buckets(tensors, [&](std::vector<at::Tensor>& flat) {
-    impl_->run("an all-reduce", [&] { return impl_->group->allreduce(flat); });
+    impl_->run(*this, "an all-reduce", [&] { return impl_->group->allreduce(flat); });
   });
 }
 
 void ProcessGroup::broadcast(const std::vector<torch::Tensor>& tensors) {
   if (alone()) return;
   in_buckets(tensors, [&](std::vector<at::Tensor>& flat) {
-    impl_->run("a broadcast", [&] { return impl_->group->broadcast(flat); });
+    impl_->run(*this, "a broadcast", [&] { return impl_->group->broadcast(flat); });
   });
 }
 
 void ProcessGroup::barrier() {
   if (alone()) return;
-  impl_->run("a barrier", [&] { return impl_->group->barrier(); });
+  impl_->run(*this, "a barrier", [&] { return impl_->group->barrier(); });
 }
 
 void ProcessGroup::report_failure(const std::string& message) {
@@ -219,22 +215,40 @@ void ProcessGroup::report_failure(const std::string&) {}
 ProcessGroup::ProcessGroup() = default;
 ProcessGroup::~ProcessGroup() = default;
 
+void ProcessGroup::average(std::map<std::string, double>& values) {
+  if (alone() || values.empty()) return;
+  std::vector<double> flat;
+  for (const auto& [name, value] : values) flat.push_back(value);
+  std::vector<torch::Tensor> sums{torch::tensor(flat, torch::kFloat64)};
+  all_reduce_sum(sums);
+  std::size_t k = 0;
+  for (auto& [name, value] : values) value = sums[0][static_cast<std::int64_t>(k++)].item<double>() / size_;
+}
+
+double ProcessGroup::average(double value) {
+  std::map<std::string, double> one{{"", value}};
+  average(one);
+  return one.at("");
+}
+
 void ProcessGroup::average_gradients(const std::vector<torch::Tensor>& parameters) {
   if (alone()) return;
   // Each gradient, and a flag of whether the rank has one: a parameter no rank's shard reached
   // keeps no gradient (Adam then leaves it as a single process would).
   std::vector<torch::Tensor> grads;
+  std::vector<float> has;
   for (const torch::Tensor& p : parameters) {
-    const bool has = p.grad().defined();
-    grads.push_back(has ? p.grad() : torch::zeros_like(p));
-    grads.push_back(torch::full({1}, has ? 1.0 : 0.0, p.options()));
+    grads.push_back(p.grad().defined() ? p.grad() : torch::zeros_like(p));
+    has.push_back(p.grad().defined() ? 1.0f : 0.0f);
   }
+  grads.push_back(torch::tensor(has));  // on the CPU, read once below
   all_reduce_sum(grads);
+  const auto any = grads.back().accessor<float, 1>();
   torch::NoGradGuard no_grad;
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     torch::Tensor p = parameters[i];
-    if (grads[2 * i + 1].item<double>() == 0) continue;
-    p.mutable_grad() = grads[2 * i].div_(static_cast<double>(size_));
+    if (any[static_cast<std::int64_t>(i)] == 0) continue;
+    p.mutable_grad() = grads[i].div_(static_cast<double>(size_));
   }
 }
 

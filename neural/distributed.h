@@ -13,8 +13,11 @@
 #include <torch/types.h>
 
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gedilog::neural {
@@ -37,9 +40,14 @@ class ProcessGroup {
   int rank() const { return rank_; }
   int size() const { return size_; }
   bool alone() const { return size_ == 1; }
+  // This rank's contiguous share [first, second) of n items (the shares differ by at most one).
+  std::pair<std::int64_t, std::int64_t> share(std::int64_t n) const { return {n * rank_ / size_, n * (rank_ + 1) / size_}; }
 
   // Sums `tensors` in place over the ranks.
   void all_reduce_sum(std::vector<torch::Tensor>& tensors);
+  // Each value replaced by its mean over the ranks (every rank must hold the same names).
+  void average(std::map<std::string, double>& values);
+  double average(double value);
   // Every parameter's gradient replaced by its mean over the ranks (a parameter without a
   // gradient counts as zero), flattened into one bucket per dtype for one collective each.
   void average_gradients(const std::vector<torch::Tensor>& parameters);

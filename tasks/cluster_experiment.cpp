@@ -109,13 +109,12 @@ class ClusterExperiment : public Experiment {
     EpochReport r;
     double loss_sum = 0;
     for (std::int64_t s = 0; s < steps; ++s) {
-      const std::int64_t begin = s * size, count = std::min(size, n - begin);
-      const std::int64_t from = begin + count * ranks.rank() / ranks.size(),
-                         to = begin + count * (ranks.rank() + 1) / ranks.size();
+      const std::int64_t begin = s * size;
+      const auto [from, to] = ranks.share(std::min(size, n - begin));
       adam_.zero_grad();
       double step_loss = 0;
       if (to > from) {
-        const torch::Tensor x = data_.train.images.index_select(0, order.narrow(0, from, to - from));
+        const torch::Tensor x = data_.train.images.index_select(0, order.narrow(0, begin + from, to - from));
         const neural::Losses l = objective_->loss(neural::augment(x, augment_, generator_).to(device_),
                                                   neural::augment(x, augment_, generator_).to(device_));
         const torch::Tensor total = l.total();
@@ -131,14 +130,8 @@ class ClusterExperiment : public Experiment {
     }
     for (auto& [name, sum] : r.terms) sum /= static_cast<double>(steps);
     r.loss = loss_sum / static_cast<double>(steps);
-    if (!ranks.alone()) {
-      std::vector<torch::Tensor> means{torch::tensor({r.loss}, torch::kFloat64)};
-      for (auto& [name, mean] : r.terms) means.push_back(torch::tensor({mean}, torch::kFloat64));
-      ranks.all_reduce_sum(means);
-      r.loss = means[0].item<double>() / ranks.size();
-      std::size_t k = 1;
-      for (auto& [name, mean] : r.terms) mean = means[k++].item<double>() / ranks.size();
-    }
+    r.loss = ranks.average(r.loss);  // the ranks' means, as one process would report them
+    ranks.average(r.terms);
     r.examples = n;
     r.steps = steps;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -75,7 +75,8 @@ class ProgramExperiment : public Experiment {
         [&](std::int64_t i) {
           const std::vector<std::int64_t> step(trainable.begin() + i * size, trainable.begin() + std::min(n, (i + 1) * size));
           const neural::ProcessGroup& ranks = neural::process_group();
-          const std::vector<std::int64_t> which = bridge::shard(step, ranks.rank(), ranks.size());
+          const auto [first, last] = ranks.share(static_cast<std::int64_t>(step.size()));
+          const std::vector<std::int64_t> which(step.begin() + first, step.begin() + last);
           if (which.empty()) return bridge::Batch{};  // more ranks than the step has examples
           bridge::Batch batch = make_batch(model_, examples, which, images);
           if (!ranks.alone()) batch.step_examples = static_cast<std::int64_t>(step.size());

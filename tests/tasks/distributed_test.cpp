@@ -90,6 +90,14 @@ int train(const std::string& config, const std::string& out, const std::string& 
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
+// `gedilog train CONFIG --nproc 2 --out OUT`, required to succeed (its stderr shown when not).
+void train_two_ranks(const std::string& config, const std::string& out) {
+  std::string err;
+  const int rc = train(config, out, "--nproc 2", err);
+  INFO(err);
+  REQUIRE(rc == 0);
+}
+
 const char* kNoAugment = "[augment]\nrotation = 0.0\ntranslation = 0.0\nscale = 0.0\nnoise = 0.0\n";
 
 // The one-process run and the two-rank run of `config_file`: same parameters (float
@@ -97,10 +105,7 @@ const char* kNoAugment = "[augment]\nrotation = 0.0\ntranslation = 0.0\nscale = 
 void check_two_ranks_match_one(const testing::TempFiles& dir, const std::string& config_file) {
   std::ostringstream log;
   const nlohmann::json one = run_experiment(load_experiment(config_file, {}), dir.path("runs/one"), log, false);
-  std::string err;
-  const int rc = train(config_file, dir.path("runs/two"), "--nproc 2", err);
-  INFO(err);
-  REQUIRE(rc == 0);
+  train_two_ranks(config_file, dir.path("runs/two"));
   CHECK(max_difference(dir.path("runs/one/model.pt"), dir.path("runs/two/model.pt")) < 1e-4);
   const nlohmann::json two = read_json(dir.path("runs/two/metrics.json"));
   CHECK(two.at("test").at("loss").get<double>() == Approx(one.at("test").at("loss").get<double>()).epsilon(1e-4));
@@ -195,12 +200,10 @@ epochs = 4
 batch_size = 50
 learning_rate = 0.003
 )");
-  std::string err;
   std::ostringstream log;
   const nlohmann::json one = run_experiment(load_experiment(file, {}), dir.path("runs/one"), log, false);
-  const int rc = train(file, dir.path("runs/two"), "--nproc 2", err);
-  INFO(log.str() << err);
-  REQUIRE(rc == 0);
+  INFO(log.str());
+  train_two_ranks(file, dir.path("runs/two"));
   const nlohmann::json m = read_json(dir.path("runs/two/metrics.json"));
   // The same objective descends alike: the last epoch's loss within 10% of one process's.
   const std::vector<double> loss_one = history_losses(dir.path("runs/one/history.csv")),
@@ -225,9 +228,7 @@ objective = 1.0
 epochs = 2
 batch_size = 16
 )");
-  const int joint_rc = train(joint, dir.path("runs/joint"), "--nproc 2", err);
-  INFO(err);
-  REQUIRE(joint_rc == 0);
+  train_two_ranks(joint, dir.path("runs/joint"));
   CHECK(read_json(dir.path("runs/joint/metrics.json")).at("mitigation") == "gedi");
 }
 
