@@ -27,7 +27,7 @@ void setup_shortcuts(CLI::App& app) {
   cmd->callback([o] {
     const tasks::ExperimentConfig config = tasks::load_experiment(o->config, o->overrides);
     const tasks::ShortcutCount count = tasks::count_task_shortcuts(config, o->all, o->limit);
-    std::cout << config.task << ": " << count.maps << " concept map" << (count.maps == 1 ? " satisfies" : "s satisfy")
+    std::cout << config.task.name << ": " << count.maps << " concept map" << (count.maps == 1 ? " satisfies" : "s satisfy")
               << " the program on every training pair; " << count.one_to_one << " one-to-one.\n"
               << (o->all ? "The maps" : "The one-to-one maps") << " (digit->value):\n";
     for (const std::vector<int>& map : count.listed) {

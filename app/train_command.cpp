@@ -50,19 +50,19 @@ void train(const TrainOptions& o, const std::string& only) {
     const nlohmann::json metrics = tasks::resume_experiment(o.resume, std::cerr, ::isatty(STDERR_FILENO));
     if (!rank0) return;
     const tasks::ExperimentConfig config = tasks::run_config(o.resume);
-    std::cout << tasks::experiment_kind(config.task).summary(config, metrics) << "\nrun folder: " << o.resume << "\n";
+    std::cout << tasks::experiment_kind(config.task.name).summary(config, metrics) << "\nrun folder: " << o.resume << "\n";
     return;
   }
   if (o.config.empty() || o.out.empty())
     throw UserError("UsageError", o.config.empty() ? "config" : "--out",
                     "required: an experiment file and --out DIR (or --resume DIR alone)");
   const tasks::ExperimentConfig config = tasks::load_experiment(o.config, o.overrides);
-  if (!only.empty() && config.task != only)
+  if (!only.empty() && config.task.name != only)
     throw UserError("ConfigError", o.config,
-                    "gedilog cluster runs task \"" + only + "\"; this experiment is '" + config.task + "' (gedilog train)");
+                    "gedilog cluster runs task \"" + only + "\"; this experiment is '" + config.task.name + "' (gedilog train)");
   const nlohmann::json metrics = tasks::run_experiment(config, o.out, std::cerr, ::isatty(STDERR_FILENO));
   if (!rank0) return;
-  std::cout << tasks::experiment_kind(config.task).summary(config, metrics) << "\nrun folder: " << o.out << "\n";
+  std::cout << tasks::experiment_kind(config.task.name).summary(config, metrics) << "\nrun folder: " << o.out << "\n";
 }
 
 // The command: K local ranks (--nproc), or this process as one rank of the group the

@@ -7,6 +7,8 @@
 #include <functional>
 #include <vector>
 
+#include "neural/options.h"
+
 namespace gedilog::neural {
 
 // E(x) = -logsumexp_y f(x)_y: [batch, C] -> [batch].
@@ -22,20 +24,6 @@ torch::Tensor invariance_loss(const torch::Tensor& logits, const torch::Tensor& 
 // L_unif = -Σ_y log((1/B) Σ_i p(y|x_i)): the uniform prior over clusters. Its minimum, C log C,
 // is reached when the batch's mean prediction is uniform; a collapsed batch costs more.
 torch::Tensor uniformity_loss(const torch::Tensor& logits);
-
-// JEM's sampler (Grathwohl et al. 2020, wgrathwohl/JEM train_wrn_ebm.py: n_steps 20, sgld_lr 1,
-// sgld_std 0.01, buffer 10 000, reinit_freq 0.05, no clamping) on images in [-1, 1], rescaled
-// to gedilog's images in [0, 1]: with x = 2y - 1 a step x <- x - a dE/dx + s N(0, 1) is
-// y <- y - (a / 4) dE/dy + (s / 2) N(0, 1), so step size 0.25 and noise 0.005 here.
-struct SgldOptions {
-  int steps = 20;
-  double step_size = 0.25;
-  double noise = 0.005;
-  std::int64_t buffer_size = 10000;
-  double reinit = 0.05;               // share of chains restarted from noise
-  double low = 0.0, high = 1.0;       // the data range: restarts are uniform noise in it
-  bool clamp = false;                 // clamp every step into [low, high] (JEM does not)
-};
 
 // Negatives for contrastive divergence: Stochastic Gradient Langevin Dynamics,
 // x <- x - step_size * dE/dx + noise * N(0, 1) (clamped into the data range if asked), started

@@ -177,11 +177,11 @@ Losses GmmVae::loss(const torch::Tensor& view, const torch::Tensor& other_view) 
 
 // ---- SimVAE ----
 
-SimVae::SimVae(torch::nn::AnyModule encoder, std::int64_t clusters, SimVaeOptions options)
-    : encoder_(std::move(encoder)), options_(options) {
+SimVae::SimVae(torch::nn::AnyModule encoder, std::int64_t latent_dim, std::int64_t clusters, SimVaeOptions options)
+    : encoder_(std::move(encoder)), latent_dim_(latent_dim), options_(options) {
   register_module("encoder", encoder_.ptr());
   namespace nn = torch::nn;
-  const std::int64_t d = options_.latent_dim;
+  const std::int64_t d = latent_dim_;
   decoder_ = register_module("decoder", nn::Sequential(nn::Linear(d, 256), nn::ReLU(), nn::Linear(256, 512), nn::ReLU(),
                                                        nn::Linear(512, 28 * 28)));
   gmm_log_weights_ = register_buffer("gmm_log_weights", torch::full({clusters}, -std::log(static_cast<double>(clusters))));
@@ -190,7 +190,7 @@ SimVae::SimVae(torch::nn::AnyModule encoder, std::int64_t clusters, SimVaeOption
 }
 
 torch::Tensor SimVae::latent_means(const torch::Tensor& images) {
-  return encoder_.forward(images).narrow(1, 0, options_.latent_dim);
+  return encoder_.forward(images).narrow(1, 0, latent_dim_);
 }
 
 torch::Tensor SimVae::cluster_logits(const torch::Tensor& images) {
@@ -203,7 +203,7 @@ torch::Tensor SimVae::log_prior(const torch::Tensor& z_a, const torch::Tensor& z
 }
 
 Losses SimVae::loss(const torch::Tensor& view, const torch::Tensor& other_view) {
-  const std::int64_t d = options_.latent_dim;
+  const std::int64_t d = latent_dim_;
   const double batch = static_cast<double>(view.size(0));
   torch::Tensor reconstruction, entropy;
   std::vector<torch::Tensor> latents;

@@ -39,36 +39,7 @@ class Objective : public torch::nn::Module {
   virtual void fit_read_out(const torch::Tensor& /*train_images*/) {}
 };
 
-// GEDI (Sansone & Manhaeve): λ_gen · contrastive divergence with SGLD negatives (JEM's p(x)
-// term) + λ_inv · invariance + λ_unif · uniformity. λ_gen = 0 is "GEDI without the generative
-// term" (no SGLD is run). Defaults from the public code of the lineage: λ_gen = 1 (JEM's
-// p_x_weight); λ_unif = 0.5, λ_inv = 0.5 · β = 0.025 with β = 0.05 (emsansone/CPLearn,
-// solo/losses/gedi_nogen.py: 0.5 · L_unif + 0.5 · β · L_inv).
-struct GediWeights {
-  double generative = 1, invariance = 0.025, uniformity = 0.5;
-};
-
-// How the encoder's outputs become cluster logits.
-enum class GediHead {
-  kLinear,     // f(x) / temperature, as the author's code (temperature 0.1)
-  kBatchNorm,  // batch-normalised over the data of the batch (no affine): gedilog's earlier head
-};
-
-struct GediOptions {
-  GediWeights weights;
-  GediHead head = GediHead::kLinear;
-  double head_temperature = 0.1;
-  // Gaussian noise added to both views before any term (JEM's sigma 0.03 on [-1, 1] is 0.015
-  // on [0, 1]): the EBM models a smoothed data density.
-  double data_noise = 0.015;
-  // α of Du & Mordatch's (2019, "Implicit generation and generalization in energy-based
-  // models", sec. 3.3) regulariser α · (mean E(data)² + mean E(negatives)²), added to the
-  // generative term: it keeps the energies from running off to -∞, which they do here without
-  // it (0: off, as JEM).
-  double energy_l2 = 1;
-  SgldOptions sgld;
-};
-
+// GEDI (Sansone & Manhaeve); its terms, weights and defaults: neural/options.h.
 class Gedi : public Objective {
  public:
   // encoder: images -> [batch, clusters]; image_shape: one image's, for the sampler.
@@ -98,12 +69,6 @@ class Gedi : public Objective {
 
 // SwAV (Caron et al. 2020): L2-normalised features scored against C normalised prototypes;
 // codes from Sinkhorn-Knopp (balanced over the batch) on one view are predicted from the other.
-struct SwavOptions {
-  double temperature = 0.1;  // τ of the softmax over prototype scores
-  double epsilon = 0.05;     // entropic regularisation of the codes
-  int sinkhorn_iterations = 3;
-};
-
 class Swav : public Objective {
  public:
   // encoder: images -> [batch, feature_dim].
@@ -154,17 +119,10 @@ class GmmVae : public Objective {
 // training latents μ(x) (fit_read_out); until then its components are N(0, I) draws.
 // Departures: the GMM has diagonal covariances and 5 starts (the authors: scikit-learn's full
 // covariances, 20 starts).
-struct SimVaeOptions {
-  std::int64_t latent_dim = 10;  // the authors' zdim
-  double beta = 0.15;
-  double log_var_x = -4.6;       // log of the likelihood's variance
-  double var_z_y = 1.0;          // v: the spread of an augmentation's latent around ȳ
-};
-
 class SimVae : public Objective {
  public:
   // encoder: images -> [batch, 2 · latent_dim] (mean, log-variance); images are 1x28x28.
-  SimVae(torch::nn::AnyModule encoder, std::int64_t clusters, SimVaeOptions options = {});
+  SimVae(torch::nn::AnyModule encoder, std::int64_t latent_dim, std::int64_t clusters, SimVaeOptions options = {});
   torch::Tensor cluster_logits(const torch::Tensor& images) override;  // GMM log π_c + log N(μ(x))
   Losses loss(const torch::Tensor& view, const torch::Tensor& other_view) override;
   void fit_read_out(const torch::Tensor& train_images) override;
@@ -175,6 +133,7 @@ class SimVae : public Objective {
  private:
   torch::nn::AnyModule encoder_;
   torch::nn::Sequential decoder_{nullptr};
+  std::int64_t latent_dim_;
   SimVaeOptions options_;
   torch::Tensor gmm_log_weights_, gmm_means_, gmm_variances_;  // buffers, saved with the model
 };

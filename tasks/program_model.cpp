@@ -320,11 +320,11 @@ std::map<std::string, NetworkShape> network_shapes(const symbolic::Program& prog
 ProgramModel::ProgramModel(const ExperimentConfig& config, const symbolic::Program& p,
                            const std::vector<NetworkSpec>& specs, std::vector<symbolic::QueryTemplate> query_templates,
                            const InputShapes& input, torch::Device device, bridge::Inputs inputs)
-    : program(p), cache(p, inputs, config.cache_dir), shapes(network_shapes(p)), templates(std::move(query_templates)) {
+    : program(p), cache(p, inputs, config.train.cache_dir), shapes(network_shapes(p)), templates(std::move(query_templates)) {
   for (const auto& [name, shape] : shapes) domain[name] = shape.outputs;
   auto text = [](const std::vector<std::int64_t>& shape) { return c10::str(torch::IntArrayRef(shape)); };
-  if (augment_options(config).any() && input.row.size() != 3)
-    throw UserError("ConfigError", config.where("augment.rotation", "[augment]"),
+  if (config.augment.any() && input.row.size() != 3)
+    throw UserError("ConfigError", config.where("augment.rotation"),
                     "[augment] transforms images [C, H, W]; this task's inputs are " +
                         (input.padded.empty() ? text(input.row) : std::string("of several shapes")));
   // A network of `shape.inputs` inputs of `own` shape, reading padded rows where the task's
@@ -359,16 +359,16 @@ ProgramModel::ProgramModel(const ExperimentConfig& config, const symbolic::Progr
       continue;
     }
     concept_network = n.name;
-    if ((config.joint_objective > 0 || config.joint_reconstruction > 0) && input.row != neural::kDigitShape)
+    if ((config.joint.objective > 0 || config.joint.reconstruction > 0) && input.row != neural::kDigitShape)
       throw UserError("ConfigError", n.location,
                       "joint.objective and joint.reconstruction model 28x28 grey images; network " + n.name + " reads " +
                           (input.padded.empty() ? text(input.row) : "inputs of a task whose inputs have several shapes"));
-    if (config.joint_objective > 0 && neural::is_torchscript(n.architecture))
+    if (config.joint.objective > 0 && neural::is_torchscript(n.architecture))
       throw UserError("ConfigError", n.location,
                       "joint.objective trains the objective's own cluster head; network " + n.name +
                           " from TorchScript trains through the program (joint.entropy, joint.supervision)");
     ExperimentConfig with_architecture = config;
-    with_architecture.network = n.architecture;
+    with_architecture.model.network = n.architecture;
     try {
       joint = make_joint_model(with_architecture, domain.at(n.name), n.name, input.of(n.name));
       joint.concept_network = fit(joint.concept_network, n.name, 1);

@@ -21,26 +21,31 @@ std::string example_program(const std::string& name) {
   return (fs::path(GEDILOG_SOURCE_DIR) / "examples" / name).string();
 }
 
-// Digits 0 .. 9, given for the images of a seeded share of the training images (the set is
-// re-paired each epoch, so supervision sticks to images, not to examples).
-AdditionForm addition_form(const ExperimentConfig& c) {
-  return c.form == "carry" ? AdditionForm::kCarry : AdditionForm::kDeepProbLog;
+// task.digits, when `images` hold the 2N that one example takes (the error names where it was set).
+int addition_digits(const ExperimentConfig& c, const ImageSet& images) {
+  if (images.size() < 2 * c.task.digits)
+    throw UserError("ConfigError", c.where("task.digits"),
+                    std::to_string(c.task.digits) + "-digit addition needs " + std::to_string(2 * c.task.digits) +
+                        " images, the data has " + std::to_string(images.size()));
+  return c.task.digits;
 }
 
+// Digits 0 .. 9, given for the images of a seeded share of the training images (the set is
+// re-paired each epoch, so supervision sticks to images, not to examples).
 class MnistAddTask : public DigitTask {
  public:
   MnistAddTask(const ExperimentConfig& c, const TrainTest& data)
       : DigitTask(c, data,
-                  c.program.empty() ? example_program(addition_form(c) == AdditionForm::kCarry ? "multi_digit_addition.pl"
+                  c.task.program.empty() ? example_program(c.task.form == AdditionForm::kCarry ? "multi_digit_addition.pl"
                                                                                                : "mnist_addition.pl")
-                                    : c.program),
-        form_(addition_form(c)),
-        train_(data_.train, c.digits, static_cast<std::uint64_t>(c.seed)),
-        test_(data_.test, c.digits, static_cast<std::uint64_t>(c.seed)) {
-    if (data_.validation.size() >= 2 * c.digits)
-      validation_.emplace(data_.validation, c.digits, static_cast<std::uint64_t>(c.seed));
-    std::mt19937_64 rng(static_cast<std::uint64_t>(c.seed) * 7919 + 17);
-    std::bernoulli_distribution given(c.joint_supervision);
+                                    : c.task.program),
+        form_(c.task.form),
+        train_(data_.train, addition_digits(c, data_.train), static_cast<std::uint64_t>(c.train.seed)),
+        test_(data_.test, addition_digits(c, data_.test), static_cast<std::uint64_t>(c.train.seed)) {
+    if (data_.validation.size() >= 2 * c.task.digits)
+      validation_.emplace(data_.validation, c.task.digits, static_cast<std::uint64_t>(c.train.seed));
+    std::mt19937_64 rng(static_cast<std::uint64_t>(c.train.seed) * 7919 + 17);
+    std::bernoulli_distribution given(c.joint.supervision);
     for (std::int64_t i = 0; i < data_.train.size(); ++i) given_.push_back(given(rng));
   }
   std::vector<std::string> templates() const override { return addition_templates(form_, train_.digits()); }
@@ -122,42 +127,42 @@ int pair_label(const PairTaskSpec& spec, int a, int b) { return spec.label == Pa
 PairTaskSpec pair_task_spec(const ExperimentConfig& c) {
   PairTaskSpec s;
   std::vector<std::pair<int, int>> pairs;
-  if (c.task == "mnist-evenodd") {
+  if (c.task.name == "mnist-evenodd") {
     s.program = "mnist_addition.pl";
     pairs = {{0, 6}, {2, 8}, {4, 6}, {4, 8}, {1, 5}, {3, 7}, {1, 9}, {3, 9}};
     s.ood_sums = {6, 10, 12};  // rsbench, datasets/shortcutmnist.py: get_ood_test
-  } else if (c.task == "mnist-half") {
+  } else if (c.task.name == "mnist-half") {
     s.program = "half_addition.pl";
     s.digits = 5;
     pairs = {{0, 0}, {0, 1}, {2, 3}, {2, 4}};
-  } else if (c.task == "mnist-sumparity") {
+  } else if (c.task.name == "mnist-sumparity") {
     s.program = "sum_parity.pl";
     s.label = PairLabel::kParity;
     pairs = other_pairs({}, 10);
-  } else if (c.task == "mnist-add") {
-    if (c.digits != 1) throw UserError("ConfigError", c.where("task.digits", "task.digits"), "task.pairs, task.sums and task.train_examples need digits = 1");
+  } else if (c.task.name == "mnist-add") {
+    if (c.task.digits != 1) throw UserError("ConfigError", c.where("task.digits"), "task.pairs, task.sums and task.train_examples need digits = 1");
     s.program = "mnist_addition.pl";
     pairs = other_pairs({}, 10);
   } else {
-    throw UserError("ConfigError", "task.name", "'" + c.task + "' is not a digit-pair task");
+    throw UserError("ConfigError", c.where("task.name"), "'" + c.task.name + "' is not a digit-pair task");
   }
-  s.program = c.program.empty() ? example_program(s.program) : c.program;
-  if (!c.pairs.empty()) pairs = c.pairs;
+  s.program = c.task.program.empty() ? example_program(s.program) : c.task.program;
+  if (!c.task.pairs.empty()) pairs = c.task.pairs;
   for (const auto& [a, b] : pairs)
     if (a >= s.digits || b >= s.digits)
-      throw UserError("ConfigError", c.where("task.pairs", "task.pairs"), c.task + " plays digits 0-" + std::to_string(s.digits - 1));
+      throw UserError("ConfigError", c.where("task.pairs"), c.task.name + " plays digits 0-" + std::to_string(s.digits - 1));
   s.allowed = both_orders(pairs);
-  if (!c.sums.empty()) {
-    const std::set<int> sums(c.sums.begin(), c.sums.end());
+  if (!c.task.sums.empty()) {
+    const std::set<int> sums(c.task.sums.begin(), c.task.sums.end());
     s.allowed.erase(std::remove_if(s.allowed.begin(), s.allowed.end(),
                                    [&](const std::pair<int, int>& p) { return !sums.count(p.first + p.second); }),
                     s.allowed.end());
   }
-  if (s.allowed.empty()) throw UserError("ConfigError", c.where("task.sums", "task.sums"), "no pair of digits is left to train on");
-  s.per_pair = c.examples_per_pair;
-  s.test_per_pair = c.test_per_pair;
-  s.train_examples = c.train_examples;
-  s.supervised = c.joint_supervision;
+  if (s.allowed.empty()) throw UserError("ConfigError", c.where("task.sums"), "no pair of digits is left to train on");
+  s.per_pair = c.task.examples_per_pair;
+  s.test_per_pair = c.task.test_per_pair;
+  s.train_examples = c.task.train_examples;
+  s.supervised = c.joint.supervision;
   return s;
 }
 
@@ -168,7 +173,7 @@ PairTask::PairTask(const ExperimentConfig& config, PairTaskSpec spec, const Trai
   const auto train_pools = by_digit(data.train, spec_.digits), test_pools = by_digit(data.test, spec_.digits);
   for (int d = 0; d < spec_.digits; ++d)
     if (train_pools[d].empty() || test_pools[d].empty())
-      throw UserError("DataError", "data", "no training or test image of digit " + std::to_string(d));
+      throw UserError("DataError", config.where("data.source"), "no training or test image of digit " + std::to_string(d));
   auto draw = [&](const std::vector<std::vector<std::int64_t>>& pools, int digit) {
     const auto& pool = pools[digit];
     return pool[std::uniform_int_distribution<std::size_t>(0, pool.size() - 1)(rng)];
@@ -228,8 +233,8 @@ std::vector<int> ProgramTask::label_of(const std::vector<int>&) const {
 
 DigitTask::DigitTask(const ExperimentConfig& config, TrainTest data, const std::string& program_file)
     : data_(std::move(data)),
-      network_(config.network),
-      source_(config.data),
+      network_(config.model.network),
+      source_(config.data.source),
       program_(symbolic::Program::load(program_file)) {}
 
 std::vector<NetworkSpec> DigitTask::networks() const { return {{kConceptNetwork, network_, source_, "model.network"}}; }
@@ -256,13 +261,13 @@ std::vector<std::int64_t> DigitTask::concepts_of(const std::string&, const Image
 }
 
 std::unique_ptr<DigitTask> make_task(const ExperimentConfig& c, const TrainTest& data) {
-  const bool restricted_add = !c.pairs.empty() || !c.sums.empty() || c.train_examples > 0;
-  if (c.task == "mnist-add" && !restricted_add) return std::make_unique<MnistAddTask>(c, data);
-  return std::make_unique<PairTask>(c, pair_task_spec(c), data, kPairDataSeed, static_cast<std::uint64_t>(c.seed));
+  const bool restricted_add = !c.task.pairs.empty() || !c.task.sums.empty() || c.task.train_examples > 0;
+  if (c.task.name == "mnist-add" && !restricted_add) return std::make_unique<MnistAddTask>(c, data);
+  return std::make_unique<PairTask>(c, pair_task_spec(c), data, kPairDataSeed, static_cast<std::uint64_t>(c.train.seed));
 }
 
 std::unique_ptr<ProgramTask> make_program_task(const ExperimentConfig& c) {
-  if (c.task == "files") return make_file_task(c);
+  if (c.task.name == "files") return make_file_task(c);
   return make_task(c, load_data(c));
 }
 

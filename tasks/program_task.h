@@ -96,8 +96,8 @@ class ProgramTask {
   virtual std::vector<int> ood_sums() const { return {}; }
 };
 
-// The task config.task names: a task defined by files, or a built-in one over the data
-// config.data names.
+// The task config.task.name names: a task defined by files, or a built-in one over the data
+// config.data.source names.
 std::unique_ptr<ProgramTask> make_program_task(const ExperimentConfig& config);
 
 // --- the built-in tasks -------------------------------------------------------------------
@@ -105,7 +105,7 @@ std::unique_ptr<ProgramTask> make_program_task(const ExperimentConfig& config);
 // The network the shipped programs name.
 inline constexpr const char* kConceptNetwork = "mnist_net";
 
-// A built-in task over digits: its one network mnist_net (config.network) reads digits, and a
+// A built-in task over digits: its one network mnist_net (config.model.network) reads digits, and a
 // digit's label is its concept. Sets of examples are drawn from `data` (held by value: its
 // tensors are shared).
 class DigitTask : public ProgramTask {
@@ -137,12 +137,12 @@ class DigitTask : public ProgramTask {
   TrainTest data_;
 
  private:
-  std::string network_;  // config.network
-  std::string source_;   // config.data
+  std::string network_;  // config.model.network
+  std::string source_;   // config.data.source
   symbolic::Program program_;
 };
 
-// The built-in task config.task names, over `data`.
+// The built-in task config.task.name names, over `data`.
 std::unique_ptr<DigitTask> make_task(const ExperimentConfig& config, const TrainTest& data);
 
 // A digit-pair dataset is the same whatever the training seed, like a published benchmark's.

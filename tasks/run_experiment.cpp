@@ -50,21 +50,21 @@ std::string addition_summary(const ExperimentConfig& c, const nlohmann::json& m)
   const double digits = test.at("concept_accuracy").get<double>();
   const auto& ci = test.at("label_accuracy_repaired_ci");
   const std::string mitigation = m.at("mitigation").get<std::string>();
-  const std::string network = c.network + (mitigation == "none" ? "" : " + " + mitigation);
+  const std::string network = c.model.network + (mitigation == "none" ? "" : " + " + mitigation);
   const std::string sums = std::to_string(test.at("examples").get<std::int64_t>()) + " sums";
   const std::string repaired =
       percent(test.at("label_accuracy_repaired")) + " [" + percent(ci.at(0)) + ", " + percent(ci.at(1)) + "]";
-  const std::vector<std::string> cells{std::to_string(c.digits),
+  const std::vector<std::string> cells{std::to_string(c.task.digits),
                                        network,
-                                       std::to_string(c.epochs),
-                                       std::to_string(c.seed),
+                                       std::to_string(c.train.epochs),
+                                       std::to_string(c.train.seed),
                                        percent(test.at("label_accuracy")) + " (" + sums + ")",
                                        repaired,
                                        percent(digits),
-                                       percent(std::pow(digits, 2 * c.digits)),
+                                       percent(std::pow(digits, 2 * c.task.digits)),
                                        fixed(m.at("train_seconds").get<double>(), 1),
                                        fixed(m.at("examples_per_second").get<double>(), 0),
-                                       deepproblog_published(c.digits)};
+                                       deepproblog_published(c.task.digits)};
   std::string row = "|";
   for (const std::string& cell : cells) row += " " + cell + " |";
   return header + row + "\n(re-paired: the mean over " + std::to_string(test.at("repairings").get<int>()) +
@@ -79,8 +79,8 @@ std::string program_summary(const ExperimentConfig& c, const nlohmann::json& m) 
   return "| task | digits | mitigation | epochs | seed | test label accuracy | test concept accuracy | concept collapse | "
          "concept ECE | OOD label accuracy | OOD concept accuracy | train s | examples/s |\n"
          "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n| " +
-         c.task + " | " + std::to_string(c.digits) + " | " + m.at("mitigation").get<std::string>() + " | " +
-         std::to_string(c.epochs) + " | " + std::to_string(c.seed) + " | " + percent(test.at("label_accuracy")) + " | " +
+         c.task.name + " | " + std::to_string(c.task.digits) + " | " + m.at("mitigation").get<std::string>() + " | " +
+         std::to_string(c.train.epochs) + " | " + std::to_string(c.train.seed) + " | " + percent(test.at("label_accuracy")) + " | " +
          percent(test.at("concept_accuracy")) + " | " + fixed(test.at("concept_collapse").get<double>(), 2) + " | " +
          fixed(test.at("concept_ece").get<double>(), 4) + " | " +
          (ood.is_null() ? "-" : percent(ood.at("label_accuracy"))) + " | " +
@@ -99,8 +99,8 @@ std::string files_summary(const ExperimentConfig& c, const nlohmann::json& m) {
              (f.contains("probabilities") ? fixed(f.at("probabilities").at(0).get<double>(), 3) : "(untrained)");
   return "| program | mitigation | epochs | seed | test accuracy | test loss | concept accuracy | learned facts | train s | "
          "examples/s |\n|---|---|---|---|---|---|---|---|---|---|\n| " +
-         c.program + " | " + m.at("mitigation").get<std::string>() + " | " + std::to_string(c.epochs) + " | " +
-         std::to_string(c.seed) + " | " + percent(test.at("accuracy")) + " | " + fixed(test.at("loss").get<double>(), 4) +
+         c.task.program + " | " + m.at("mitigation").get<std::string>() + " | " + std::to_string(c.train.epochs) + " | " +
+         std::to_string(c.train.seed) + " | " + percent(test.at("accuracy")) + " | " + fixed(test.at("loss").get<double>(), 4) +
          " | " + (concepts.empty() ? "-" : concepts) + " | " + (facts.empty() ? "-" : facts) + " | " +
          fixed(m.at("train_seconds").get<double>(), 1) + " | " + fixed(m.at("examples_per_second").get<double>(), 0) +
          " |\n";
@@ -110,7 +110,7 @@ std::string cluster_summary(const ExperimentConfig& c, const nlohmann::json& m) 
   const auto& test = m.at("test");
   return "| objective | data | epochs | seed | ACC | NMI | ARI | OOD AUROC | train s | s/step |\n"
          "|---|---|---|---|---|---|---|---|---|---|\n| " +
-         c.objective + " | " + c.data + " | " + std::to_string(c.epochs) + " | " + std::to_string(c.seed) + " | " +
+         name_of(c.objective.name) + " | " + c.data.source + " | " + std::to_string(c.train.epochs) + " | " + std::to_string(c.train.seed) + " | " +
          fixed(test.at("accuracy").get<double>(), 4) + " | " + fixed(test.at("nmi").get<double>(), 4) + " | " +
          fixed(test.at("ari").get<double>(), 4) + " | " +
          (test.contains("ood_auroc") ? fixed(test.at("ood_auroc").get<double>(), 4) : "-") + " | " +
@@ -315,12 +315,12 @@ void remove_resume_point(const RunFolder& run) {
 void follow_rank0(const ExperimentConfig& config, const std::string& out_dir, bool resume) {
   neural::ProcessGroup& ranks = neural::process_group();
   ranks.barrier();  // rank 0 has checked the run folder, compiled and cached the circuits
-  torch::manual_seed(static_cast<std::uint64_t>(config.seed));
+  torch::manual_seed(static_cast<std::uint64_t>(config.train.seed));
   std::ostream quiet(nullptr);
-  const std::unique_ptr<Experiment> x = experiment_kind(config.task).make(config, quiet);
+  const std::unique_ptr<Experiment> x = experiment_kind(config.task.name).make(config, quiet);
   const std::string resume_point = (fs::path(out_dir) / "resume.pt").string();
   const int done = resume && fs::exists(resume_point) ? read_resume_point(resume_point, *x).epoch : 0;
-  for (int epoch = done + 1; epoch <= config.epochs; ++epoch) {
+  for (int epoch = done + 1; epoch <= config.train.epochs; ++epoch) {
     at::Generator global = at::detail::getDefaultCPUGenerator();  // this rank's noise (SGLD, dropout)
     restart_rank_stream(global, config, 1000, epoch);
     x->train_epoch(
@@ -328,12 +328,12 @@ void follow_rank0(const ExperimentConfig& config, const std::string& out_dir, bo
         [&](std::int64_t, std::int64_t, double) { throw_if_interrupted(out_dir); }, quiet);
     x->evaluate();
   }
-  if (done >= config.epochs) x->evaluate();  // rank 0 evaluates once more when no epoch was left
+  if (done >= config.train.epochs) x->evaluate();  // rank 0 evaluates once more when no epoch was left
 }
 
 nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out_dir, std::ostream& log, bool terminal,
                           bool resume) {
-  const ExperimentKind& kind = experiment_kind(config.task);
+  const ExperimentKind& kind = experiment_kind(config.task.name);
   if (neural::process_group().rank() > 0) {
     follow_rank0(config, out_dir, resume);
     return nullptr;
@@ -344,17 +344,17 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
   refuse_finished_run(out_dir);
   const auto started = Clock::now();
   training_device(config);
-  torch::manual_seed(static_cast<std::uint64_t>(config.seed));
+  torch::manual_seed(static_cast<std::uint64_t>(config.train.seed));
   const std::unique_ptr<Experiment> x = kind.make(config, log);
   neural::process_group().barrier();  // the other ranks build theirs now, from the circuit cache
   if (!gnuplot_available())
     log << "warning: gnuplot is not installed (scripts/setup.sh installs gnuplot-nox): this run draws no figures\n";
-  RunFolder run(out_dir, to_toml(config), config.task, config.seed);
+  RunFolder run(out_dir, to_toml(config), config.task.name, config.train.seed);
   const nlohmann::json metrics = run.complete([&] {
     LoopState s;
     if (resume && fs::exists(run.path("resume.pt"))) {
       s = read_resume_point(run.path("resume.pt"), *x);
-      log << "resuming " << out_dir << " after epoch " << s.epoch << " of " << config.epochs << "\n";
+      log << "resuming " << out_dir << " after epoch " << s.epoch << " of " << config.train.epochs << "\n";
     } else if (resume) {
       log << "resuming " << out_dir << ": no epoch had ended, so training starts again from the first\n";
     }
@@ -366,8 +366,8 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
     }
     std::string events;  // this epoch's, appended to events.jsonl as it ends
     nlohmann::json evaluation;
-    for (int epoch = s.epoch + 1; epoch <= config.epochs; ++epoch) {
-      EpochProgress progress(log, terminal, epoch, config.epochs, events);
+    for (int epoch = s.epoch + 1; epoch <= config.train.epochs; ++epoch) {
+      EpochProgress progress(log, terminal, epoch, config.train.epochs, events);
       const EpochReport r = x->train_epoch(
           epoch, learning_rate_at(config, epoch),
           [&](std::int64_t step, std::int64_t steps, double loss) {
@@ -415,7 +415,7 @@ nlohmann::json train_loop(const ExperimentConfig& config, const std::string& out
       const auto at = static_cast<std::size_t>(std::find(s.columns.begin(), s.columns.end(), curve.name) - s.columns.begin());
       for (const std::vector<double>& row : s.rows) curve.values.push_back(at < row.size() ? row[at] : std::nan(""));
     }
-    write_curves_png(run.path("curves.png"), fs::path(out_dir).filename().string() + ": " + config.task, curves);
+    write_curves_png(run.path("curves.png"), fs::path(out_dir).filename().string() + ": " + config.task.name, curves);
 
     nlohmann::json out = x->finish(run, evaluation);
     for (const auto& [key, value] : evaluation.items()) out[key] = value;
@@ -444,7 +444,7 @@ ExperimentConfig run_config(const std::string& run_dir, const std::vector<std::s
   if (!fs::exists(config_file))
     throw UserError("FileNotFound", config_file, "not a run folder (gedilog train --out writes one)");
   const ExperimentConfig config = load_experiment(config_file, overrides);
-  experiment_kind(config.task, config_file);  // a task this version knows
+  experiment_kind(config.task.name, config_file);  // a task this version knows
   return config;
 }
 
@@ -454,8 +454,8 @@ nlohmann::json resume_experiment(const std::string& run_dir, std::ostream& log, 
 
 nlohmann::json evaluate_run(const std::string& run_dir, const std::vector<std::string>& overrides) {
   const ExperimentConfig config = run_config(run_dir, overrides);
-  const ExperimentKind& kind = experiment_kind(config.task);
-  torch::manual_seed(static_cast<std::uint64_t>(config.seed));
+  const ExperimentKind& kind = experiment_kind(config.task.name);
+  torch::manual_seed(static_cast<std::uint64_t>(config.train.seed));
   std::ostream quiet(nullptr);  // what building it logs was said when it trained
   const std::unique_ptr<Experiment> x = kind.make(config, quiet);
   read_checkpoint((fs::path(run_dir) / "model.pt").string(),

@@ -41,7 +41,7 @@ std::vector<bool> pair_truth_table(const bridge::QueryCircuit& circuit, int valu
 ShortcutCount count_task_shortcuts(const ExperimentConfig& config, bool list_all, std::size_t limit) {
   const PairTaskSpec spec = pair_task_spec(config);
   const symbolic::Program program = symbolic::Program::load(spec.program);
-  bridge::CircuitCache cache(program, bridge::Inputs::kNeural, config.cache_dir);
+  bridge::CircuitCache cache(program, bridge::Inputs::kNeural, config.train.cache_dir);
   const bridge::QueryCircuit circuit = cache.merged(pair_templates(spec));
   const std::vector<bool> holds = pair_truth_table(circuit, spec.digits, spec.program);
   const auto drawn = training_pairs(spec, kPairDataSeed);

@@ -61,29 +61,29 @@ std::pair<ImageSet, ImageSet> split_off(const ImageSet& set, double share, std::
 }
 
 TrainTest load_data(const ExperimentConfig& c) {
-  const TrainTest data = load_source(c.data, c.data_dir);
+  const TrainTest data = load_source(c.data.source, c.data.dir);
   constexpr std::uint64_t kDataSeed = 20261123;  // the same subsets whatever the training seed
-  const auto [train, validation] = split_off(subset(data.train, c.train_images, kDataSeed), c.validation, kDataSeed + 2);
-  return {train, subset(data.test, c.test_images, kDataSeed + 1), validation};
+  const auto [train, validation] = split_off(subset(data.train, c.data.train_images, kDataSeed), c.data.validation, kDataSeed + 2);
+  return {train, subset(data.test, c.data.test_images, kDataSeed + 1), validation};
 }
 
 torch::Device training_device(const ExperimentConfig& c) {
   const torch::Device device = [&] {
     try {
-      return torch::Device(c.device);
+      return torch::Device(c.train.device);
     } catch (const c10::Error&) {
-      throw UserError("ConfigError", c.where("train.device", "train.device"), "'" + c.device + "' is not a device (cpu, cuda or cuda:N)");
+      throw UserError("ConfigError", c.where("train.device"), "'" + c.train.device + "' is not a device (cpu, cuda or cuda:N)");
     }
   }();
   if (device.is_cuda() && !torch::cuda::is_available())
-    throw UserError("ConfigError", c.where("train.device", "train.device"),
+    throw UserError("ConfigError", c.where("train.device"),
                     "CUDA is not available in this build (Debian's LibTorch is CPU-only; see scripts/build_cuda.sh)");
   // "cuda" under a launcher: this rank's own GPU (LOCAL_RANK), as torchrun users expect.
   const char* local_rank = std::getenv("LOCAL_RANK");
   if (device.is_cuda() && !device.has_index() && local_rank != nullptr && neural::process_group().size() > 1) {
     const int index = std::atoi(local_rank);
     if (index >= static_cast<int>(torch::cuda::device_count()))
-      throw UserError("ConfigError", c.where("train.device", "train.device"),
+      throw UserError("ConfigError", c.where("train.device"),
                       "LOCAL_RANK " + std::to_string(index) + " has no GPU: this machine has " +
                           std::to_string(torch::cuda::device_count()));
     return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
@@ -92,45 +92,21 @@ torch::Device training_device(const ExperimentConfig& c) {
 }
 
 std::shared_ptr<neural::Objective> make_objective(const ExperimentConfig& c) {
-  if (c.objective == "swav") {
-    neural::SwavOptions o;
-    o.temperature = c.temperature;
-    o.epsilon = c.sinkhorn_epsilon;
-    return std::make_shared<neural::Swav>(neural::make_encoder(c.network, c.feature_dim), c.feature_dim, c.clusters, o);
+  const ObjectiveSection& o = c.objective;
+  const std::string& network = c.model.network;
+  switch (o.name) {
+    case ObjectiveKind::kSwav:
+      return std::make_shared<neural::Swav>(neural::make_encoder(network, o.feature_dim), o.feature_dim, o.clusters, o.swav);
+    case ObjectiveKind::kSimVae:
+      return std::make_shared<neural::SimVae>(neural::make_encoder(network, 2 * o.latent_dim), o.latent_dim, o.clusters,
+                                              o.simvae);
+    case ObjectiveKind::kGmmVae:
+      return std::make_shared<neural::GmmVae>(neural::make_encoder(network, 2 * o.latent_dim), o.latent_dim, o.clusters);
+    case ObjectiveKind::kGedi:
+      break;
   }
-  if (c.objective == "simvae") {
-    neural::SimVaeOptions o;
-    o.latent_dim = c.latent_dim;
-    o.beta = c.simvae_beta;
-    o.log_var_x = c.simvae_log_var_x;
-    o.var_z_y = c.simvae_var_z_y;
-    return std::make_shared<neural::SimVae>(neural::make_encoder(c.network, 2 * c.latent_dim), c.clusters, o);
-  }
-  if (c.objective == "gmm-vae")
-    return std::make_shared<neural::GmmVae>(neural::make_encoder(c.network, 2 * c.latent_dim), c.latent_dim, c.clusters);
-  neural::GediOptions gedi;
-  gedi.weights = {c.generative, c.invariance, c.uniformity};
-  gedi.head = c.head == "batchnorm" ? neural::GediHead::kBatchNorm : neural::GediHead::kLinear;
-  gedi.head_temperature = c.head_temperature;
-  gedi.data_noise = c.data_noise;
-  gedi.energy_l2 = c.energy_l2;
-  gedi.sgld.steps = static_cast<int>(c.sgld_steps);
-  gedi.sgld.step_size = c.sgld_step_size;
-  gedi.sgld.noise = c.sgld_noise;
-  gedi.sgld.buffer_size = c.sgld_buffer;
-  gedi.sgld.reinit = c.sgld_reinit;
-  gedi.sgld.clamp = c.sgld_clamp;
-  return std::make_shared<neural::Gedi>(neural::make_encoder(c.network, c.clusters), c.clusters, gedi,
+  return std::make_shared<neural::Gedi>(neural::make_encoder(network, o.clusters), o.clusters, o.gedi,
                                         std::vector<std::int64_t>{1, 28, 28});
-}
-
-neural::AugmentOptions augment_options(const ExperimentConfig& c) {
-  neural::AugmentOptions o;
-  o.rotation = c.augment_rotation;
-  o.translation = c.augment_translation;
-  o.scale = c.augment_scale;
-  o.noise = c.augment_noise;
-  return o;
 }
 
 void augment_batch(bridge::Batch& batch, const neural::AugmentOptions& augment, torch::Generator& generator,
@@ -142,7 +118,7 @@ void augment_batch(bridge::Batch& batch, const neural::AugmentOptions& augment, 
 
 std::uint64_t rank_seed(const ExperimentConfig& config, std::uint64_t offset) {
   const auto rank = static_cast<std::uint64_t>(neural::process_group().rank());
-  return static_cast<std::uint64_t>(config.seed) + offset + rank * 0x9E3779B97F4A7C15ULL;
+  return static_cast<std::uint64_t>(config.train.seed) + offset + rank * 0x9E3779B97F4A7C15ULL;
 }
 
 void restart_rank_stream(torch::Generator& generator, const ExperimentConfig& config, std::uint64_t offset, int epoch) {
@@ -152,8 +128,8 @@ void restart_rank_stream(torch::Generator& generator, const ExperimentConfig& co
 }
 
 double learning_rate_at(const ExperimentConfig& c, int epoch) {
-  if (c.schedule != "cosine" || c.epochs <= 1) return c.learning_rate;
-  return c.learning_rate * 0.5 * (1 + std::cos(M_PI * (epoch - 1) / c.epochs));
+  if (c.train.schedule != Schedule::kCosine || c.train.epochs <= 1) return c.train.learning_rate;
+  return c.train.learning_rate * 0.5 * (1 + std::cos(M_PI * (epoch - 1) / c.train.epochs));
 }
 
 void request_interrupt() { g_interrupted = true; }

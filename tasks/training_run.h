@@ -38,7 +38,6 @@ torch::Device training_device(const ExperimentConfig& config);
 
 // The [objective] section as a module (its encoder: model.network, neural::make_encoder).
 std::shared_ptr<neural::Objective> make_objective(const ExperimentConfig& config);
-neural::AugmentOptions augment_options(const ExperimentConfig& config);
 // A training batch's images as the networks see them: augmented, and augmented once more into
 // batch.other_view when the objective compares two views.
 void augment_batch(bridge::Batch& batch, const neural::AugmentOptions& augment, torch::Generator& generator,

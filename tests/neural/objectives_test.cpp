@@ -63,7 +63,7 @@ TEST_CASE("every objective gives [batch, C] logits and scalar, finite terms", "[
   Gedi gedi(mlp(10), 10, quick_gedi(), {1, 28, 28});
   Swav swav(mlp(16), 16, 10);
   GmmVae vae(mlp(8), 4, 10);
-  SimVae simvae(mlp(20), 10);
+  SimVae simvae(mlp(20), 10, 10);
   for (Objective* o : std::vector<Objective*>{&gedi, &swav, &vae, &simvae}) {
     CHECK(o->cluster_logits(x).sizes() == torch::IntArrayRef({32, 10}));
     const Losses losses = o->loss(x, jitter(x));
@@ -205,9 +205,7 @@ TEST_CASE("SimVAE's prior ties each input's augmentation latents to their own me
   CHECK(p[1].item<double>() == Approx(-25));
   // Its terms train, and fit_read_out fits the GMM the clusters are read from.
   torch::manual_seed(9);
-  SimVaeOptions o;
-  o.latent_dim = 4;
-  SimVae simvae(mlp(8), 4, o);
+  SimVae simvae(mlp(8), 4, 4);
   const auto r = train(simvae, 60);
   CHECK(r.at("reconstruction").second < r.at("reconstruction").first);
   const torch::Tensor x = tiny_images();  // 4 prototypes, 8 noisy copies each (rows i, i + 4, ...)

@@ -115,8 +115,8 @@ TEST_CASE("Malformed example files name the file, the line and the field", "[tas
   // An index beyond its split, when the images are loaded.
   ExperimentConfig config;
   testing::idx_data_section(dir.path("data"), 20, 10, 1);
-  config.data = "idx";
-  config.data_dir = dir.path("data");
+  config.data.source = "idx";
+  config.data.dir = dir.path("data");
   const std::vector<FileExample> x = read_examples(
       dir.write("far.jsonl", R"j({"query": "sum(X, Y, 3)", "inputs": {"X": "idx:train:1", "Y": "idx:test:10"}})j"), program);
   CHECK_THROWS_WITH(ImagePool({&x}, config), Contains("far.jsonl:1: ExampleError: inputs.Y: idx:test:10 is beyond the split's 10 examples"));
@@ -152,7 +152,7 @@ TEST_CASE("Two neural predicates with different networks and domains train toget
       "dataset = \"idx\"\n";
   const std::string toml = write_task(dir, kTwoNetworks, train, test, networks, 6, 8);
   const ExperimentConfig config = load_experiment(toml, {});
-  CHECK(config.program == dir.path("program.pl"));  // relative to the experiment file
+  CHECK(config.task.program == dir.path("program.pl"));  // relative to the experiment file
   std::ostringstream log;
   const nlohmann::json m = run_experiment(config, dir.path("run"), log, false);
   INFO(log.str());

@@ -205,16 +205,16 @@ TEST_CASE("experiment files: schema, overrides, resolved output", "[tasks]") {
   for (const ConfigKey& k : config_keys()) listed = listed || (k.name == "train.epochs" && k.default_value == "1");
   CHECK(listed);
   const ExperimentConfig c = load_experiment(ok, {"train.epochs=4", "model.network=mlp"});
-  CHECK(c.digits == 3);
-  CHECK(c.learning_rate == 1.0);
-  CHECK(c.epochs == 4);
-  CHECK(c.network == "mlp");
+  CHECK(c.task.digits == 3);
+  CHECK(c.train.learning_rate == 1.0);
+  CHECK(c.train.epochs == 4);
+  CHECK(c.model.network == "mlp");
   CHECK_THROWS_WITH(load_experiment(ok, {"train.epochs=many"}), Catch::Contains("an integer"));
   CHECK_THROWS_WITH(load_experiment(ok, {"model.network=vgg"}),
                     Catch::Contains("model.network") && Catch::Contains("\"bn-cnn\""));
-  CHECK(load_experiment(ok, {"model.network=wide-cnn"}).network == "wide-cnn");
+  CHECK(load_experiment(ok, {"model.network=wide-cnn"}).model.network == "wide-cnn");
   CHECK_THROWS_WITH(load_experiment(ok, {"joint.warmup=1"}), Catch::Contains("joint.warmup"));
-  CHECK(load_experiment(ok, {"joint.objective=1", "joint.warmup=1"}).joint_warmup == 1);
+  CHECK(load_experiment(ok, {"joint.objective=1", "joint.warmup=1"}).joint.warmup == 1);
   CHECK_THROWS_WITH(load_experiment(ok, {"data.source=idx"}), Catch::Contains("data.dir"));
   CHECK_THROWS_WITH(load_experiment(dir.write("bad.toml", "[task\n"), {}), Catch::Contains("bad.toml:1"));
   CHECK_THROWS_WITH(load_experiment(ok, {"augment.scale=1"}), Catch::Contains("augment.scale"));
@@ -242,8 +242,53 @@ TEST_CASE("experiment files: schema, overrides, resolved output", "[tasks]") {
   CHECK_THAT(to_toml(tenth), Catch::Contains("scale = 0.1\n"));
   const ExperimentConfig fine =
       load_experiment(ok, {"augment.scale=0.1", "train.learning_rate=0.00123456789"});
-  CHECK(load_experiment(dir.write("fine.toml", to_toml(fine)), {}).learning_rate == 0.00123456789);
-  CHECK(load_experiment(dir.write("fine.toml", to_toml(fine)), {}).augment_scale == 0.1);
+  CHECK(load_experiment(dir.write("fine.toml", to_toml(fine)), {}).train.learning_rate == 0.00123456789);
+  CHECK(load_experiment(dir.write("fine.toml", to_toml(fine)), {}).augment.scale == 0.1);
+}
+
+TEST_CASE("experiment files: typed sections, named choices, late errors at FILE:LINE", "[tasks]") {
+  const testing::TempFiles dir("gedilog_typed_config");
+  // Sections are the option structs of the libraries they configure: no copy between them.
+  const std::string file = dir.write("x.toml",
+                                     "[objective]\nname = \"swav\"\nhead = \"batchnorm\"\nsgld_steps = 7\n"
+                                     "temperature = 0.2\n[train]\nschedule = \"cosine\"\n[task]\nform = \"deepproblog\"\n");
+  const ExperimentConfig c = load_experiment(file, {"augment.rotation=10"});
+  CHECK(c.objective.name == ObjectiveKind::kSwav);
+  CHECK(c.objective.gedi.head == neural::GediHead::kBatchNorm);
+  CHECK(c.objective.gedi.sgld.steps == 7);
+  CHECK(c.objective.swav.temperature == 0.2);
+  CHECK(c.train.schedule == Schedule::kCosine);
+  CHECK(c.task.form == AdditionForm::kDeepProbLog);
+  CHECK(c.augment.rotation == 10);
+  CHECK(c.augment.any());
+  // A choice is parsed once, at the TOML boundary; a bad one lists the names of the one table.
+  CHECK_THROWS_WITH(load_experiment(file, {"objective.head=layernorm"}),
+                    Catch::StartsWith("--set objective.head=layernorm: ConfigError") &&
+                        Catch::Contains("\"linear\" or \"batchnorm\""));
+  CHECK_THROWS_WITH(load_experiment(file, {"objective.name=vae"}),
+                    Catch::Contains("\"gedi\", \"swav\", \"simvae\" or \"gmm-vae\""));
+  CHECK(name_of(ObjectiveKind::kGmmVae) == "gmm-vae");
+  CHECK(parse_choice<Schedule>("cosine") == Schedule::kCosine);
+  CHECK_FALSE(parse_choice<Schedule>("Cosine").has_value());
+  CHECK(choice_list<AdditionForm>() == "\"carry\" or \"deepproblog\"");
+  // Written back by name, and read back to the same values.
+  CHECK_THAT(to_toml(c), Catch::Contains("schedule = 'cosine'") && Catch::Contains("head = 'batchnorm'"));
+  const ExperimentConfig back = load_experiment(dir.write("back.toml", to_toml(c)), {});
+  CHECK(back.objective.name == ObjectiveKind::kSwav);
+  CHECK(back.task.form == AdditionForm::kDeepProbLog);
+  // A rule between keys, found at loading, names the line of the key it is about.
+  CHECK_THROWS_WITH(load_experiment(file, {"task.digits=3"}),
+                    Catch::StartsWith(dir.path("x.toml") + ":9: ConfigError: task.form"));
+  // An error found late, while the experiment is built, still names where its key was set ...
+  write_idx(dir.path(""), "train", 60, false, 1);
+  write_idx(dir.path(""), "t10k", 60, false, 2);
+  const std::string many = dir.write("many.toml", "[task]\ndigits = 40\n");
+  CHECK_THROWS_WITH(make_task(load_experiment(many, {}), load_idx_dir(dir.path(""))),
+                    Catch::StartsWith(dir.path("many.toml") + ":2: ConfigError: 40-digit addition needs 80 images"));
+  // ... and for a key left at its default, the file and the key.
+  const ExperimentConfig defaults = load_experiment(dir.write("empty.toml", "[train]\nepochs = 1\n"), {});
+  CHECK(defaults.where("task.digits") == dir.path("empty.toml") + " (task.digits not set)");
+  CHECK(defaults.where("train.epochs") == dir.path("empty.toml") + ":2");
 }
 
 TEST_CASE("concept metrics: accuracy, collapse, confusion, macro F1", "[tasks]") {
@@ -415,14 +460,14 @@ learning_rate = 0.003
   const std::string bad_program = dir.write("bad.pl", "nn(other_net, [X], Y, [0,1,2,3,4,5,6,7,8,9]) :: digit(X, Y).\n"
                                                        "add(A, B, [_, _]) :- digit(A, _), digit(B, _).\n");
   ExperimentConfig bad = config;
-  bad.program = bad_program;
+  bad.task.program = bad_program;
   CHECK_THROWS_WITH(run_experiment(bad, dir.path("runs/c"), log, false), Catch::Contains("other_net"));
   CHECK_FALSE(fs::exists(dir.path("runs/c")));
   CHECK(db_status(dir.path("runs/runs.db"), "runs/c") == "missing");
   // A run that fails once training has begun leaves no metrics.json and is marked failed.
   testing::InterruptingLog stop(1);
   ExperimentConfig longer = config;
-  longer.epochs = 2;
+  longer.train.epochs = 2;
   CHECK_THROWS_WITH(run_experiment(longer, dir.path("runs/d"), stop, false), Catch::Contains("Interrupted"));
   clear_interrupt();
   CHECK_FALSE(fs::exists(dir.path("runs/d/metrics.json")));
