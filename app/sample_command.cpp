@@ -2,7 +2,6 @@
 // Without --estimate, K sampled worlds, each as its queries' values; with it, each query's
 // frequency over K worlds and its 95% interval.
 #include <CLI/CLI.hpp>
-#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -11,6 +10,7 @@
 
 #include "app/commands.h"
 #include "app/engine_options.h"
+#include "core/intervals.h"
 #include "symbolic/program.h"
 #include "symbolic/sampler.h"
 
@@ -62,16 +62,14 @@ void sample_program(const SampleOptions& options, const ProgramInput& input) {
   nlohmann::json estimates = nlohmann::json::array();
   for (std::size_t q = 0; q < n_queries; ++q) {
     const double p = hits[q] / n;
-    // Wilson's interval: honest near 0 and 1, where p +/- 1.96 sd would leave [0, 1].
-    const double z = 1.96, centre = (p + z * z / (2 * n)) / (1 + z * z / n);
-    const double half = z * std::sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n);
+    const stats::Interval ci =
+        stats::wilson_interval(static_cast<std::int64_t>(hits[q]), static_cast<std::int64_t>(options.samples));
     if (options.json) {
-      estimates.push_back({{"query", ground.queries[q].text}, {"probability", p},
-                           {"interval95", {centre - half, centre + half}}});
+      estimates.push_back({{"query", ground.queries[q].text}, {"probability", p}, {"interval95", {ci.low, ci.high}}});
       continue;
     }
     char line[160];
-    std::snprintf(line, sizeof line, "%.6g  (95%%: %.6g .. %.6g)", p, centre - half, centre + half);
+    std::snprintf(line, sizeof line, "%.6g  (95%%: %.6g .. %.6g)", p, ci.low, ci.high);
     std::cout << ground.queries[q].text << ": " << line << "\n";
   }
   if (options.json) {

@@ -29,15 +29,6 @@ MeanSummary summarize(const std::vector<double>& values) {
   return s;
 }
 
-Interval wilson_interval(std::int64_t successes, std::int64_t n, double z) {
-  if (n <= 0) return {0, 1};
-  if (successes < 0 || successes > n) throw std::invalid_argument("wilson_interval: successes must be in [0, n]");
-  const double k = static_cast<double>(successes), m = static_cast<double>(n), z2 = z * z;
-  const double centre = (k + z2 / 2) / (m + z2);
-  const double half = z / (m + z2) * std::sqrt(k * (m - k) / m + z2 / 4);
-  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
-}
-
 double fisher_exact(std::int64_t a, std::int64_t b, std::int64_t c, std::int64_t d) {
   if (a < 0 || b < 0 || c < 0 || d < 0) throw std::invalid_argument("fisher_exact: counts must be >= 0");
   const auto successes = static_cast<unsigned>(a + c), first_row = static_cast<unsigned>(a + b),

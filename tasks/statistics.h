@@ -6,11 +6,9 @@
 #include <cstdint>
 #include <vector>
 
-namespace gedilog::stats {
+#include "core/intervals.h"  // Interval, wilson_interval
 
-struct Interval {
-  double low = 0, high = 0;  // NaN when undefined (fewer than 2 values for a mean)
-};
+namespace gedilog::stats {
 
 struct MeanSummary {
   std::size_t n = 0;
@@ -18,9 +16,6 @@ struct MeanSummary {
   Interval ci;              // mean ± t(0.975, n - 1) · sd / √n
 };
 MeanSummary summarize(const std::vector<double>& values);
-
-// Wilson's score interval for `successes` of `n` (z = 1.96); [0, 1] for n = 0.
-Interval wilson_interval(std::int64_t successes, std::int64_t n, double z = 1.959963984540054);
 
 // Fisher's exact test on the 2x2 table [[a, b], [c, d]] (rows: two groups; columns: success,
 // failure): the probability, under the hypergeometric law with the margins fixed, of a table
