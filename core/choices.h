@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gedilog {
 
@@ -35,15 +36,22 @@ std::optional<E> parse_choice(std::string_view text) {
   return std::nullopt;
 }
 
-// "\"a\", \"b\" or \"c\"": the names, for messages.
-template <typename E>
-std::string choice_list() {
-  const auto& table = choices(E{});
-  const std::size_t n = std::size(table);
+// "\"a\", \"b\" or \"c\"": names (an array or vector of strings), for messages.
+template <typename Names>
+std::string quoted_list(const Names& names) {
+  const std::size_t n = std::size(names);
   std::string out;
   for (std::size_t i = 0; i < n; ++i)
-    out += (i == 0 ? "" : i + 1 == n ? " or " : ", ") + ("\"" + std::string(table[i].name) + "\"");
+    out += (i == 0 ? "" : i + 1 == n ? " or " : ", ") + ("\"" + std::string(names[i]) + "\"");
   return out;
+}
+
+// An enum's names, as quoted_list writes them.
+template <typename E>
+std::string choice_list() {
+  std::vector<std::string_view> names;
+  for (const Choice<E>& c : choices(E{})) names.push_back(c.name);
+  return quoted_list(names);
 }
 
 }  // namespace gedilog

@@ -157,7 +157,7 @@ const std::map<std::string, Key>& schema() {
       {"joint.supervision_weight", key<double>(number, &C::joint, &J::supervision_weight)},
       {"joint.align", key<bool>(flag, &C::joint, &J::align)},
       {"joint.warmup", key<std::int64_t>(integer, &C::joint, &J::warmup)},
-      {"data.source", key<std::string>("\"mnist\", \"fashion-mnist\" or \"idx\"", &C::data, &D::source)},
+      {"data.source", key<std::string>(quoted_list(kBuiltinSources), &C::data, &D::source)},
       {"data.dir", key<std::string>(text, &C::data, &D::dir)},
       {"data.train_images", key<std::int64_t>(integer, &C::data, &D::train_images)},
       {"data.test_images", key<std::int64_t>(integer, &C::data, &D::test_images)},
@@ -391,8 +391,7 @@ void check(const ExperimentConfig& c) {
   if (!(o.swav.temperature > 0) || !(o.swav.epsilon > 0))
     fail("objective.temperature and objective.sinkhorn_epsilon must be > 0");
   const DataSection& d = c.data;
-  if (!is_builtin_source(d.source))
-    fail("data.source must be \"mnist\", \"fashion-mnist\" or \"idx\"");
+  if (!is_builtin_source(d.source)) fail("data.source must be " + quoted_list(kBuiltinSources));
   if (!d.ood_source.empty() && d.ood_source != "mnist" && d.ood_source != "fashion-mnist")
     fail("data.ood_source must be \"mnist\", \"fashion-mnist\" or empty (none)");
   if (d.source == "idx" && d.dir.empty()) fail("data.source = \"idx\" needs data.dir");

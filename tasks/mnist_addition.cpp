@@ -9,11 +9,11 @@
 
 namespace gedilog::tasks {
 
-MnistAddition::MnistAddition(const ImageSet& images, int digits, std::uint64_t seed)
+MnistAddition::MnistAddition(const ImageSet& images, int digits, std::uint64_t seed, const std::string& location)
     : images_(images), digits_(digits), seed_(seed) {
-  if (digits < 1) throw UserError("ConfigError", "task.digits", "must be at least 1");
+  if (digits < 1) throw UserError("ConfigError", location, "task.digits must be at least 1");
   if (images.size() < 2 * digits)
-    throw UserError("ConfigError", "task.digits",
+    throw UserError("ConfigError", location,
                     std::to_string(digits) + "-digit addition needs " + std::to_string(2 * digits) +
                         " images, the data has " + std::to_string(images.size()));
 }

@@ -17,8 +17,8 @@ struct AdditionExample {
 
 class MnistAddition {
  public:
-  // Throws UserError when there are fewer than 2N images.
-  MnistAddition(const ImageSet& images, int digits, std::uint64_t seed);
+  // Throws UserError when there are fewer than 2N images, at `location` (where task.digits was set).
+  MnistAddition(const ImageSet& images, int digits, std::uint64_t seed, const std::string& location = "task.digits");
 
   int digits() const { return digits_; }
   std::int64_t size() const;  // examples per epoch

@@ -21,15 +21,6 @@ std::string example_program(const std::string& name) {
   return (fs::path(GEDILOG_SOURCE_DIR) / "examples" / name).string();
 }
 
-// task.digits, when `images` hold the 2N that one example takes (the error names where it was set).
-int addition_digits(const ExperimentConfig& c, const ImageSet& images) {
-  if (images.size() < 2 * c.task.digits)
-    throw UserError("ConfigError", c.where("task.digits"),
-                    std::to_string(c.task.digits) + "-digit addition needs " + std::to_string(2 * c.task.digits) +
-                        " images, the data has " + std::to_string(images.size()));
-  return c.task.digits;
-}
-
 // Digits 0 .. 9, given for the images of a seeded share of the training images (the set is
 // re-paired each epoch, so supervision sticks to images, not to examples).
 class MnistAddTask : public DigitTask {
@@ -40,8 +31,8 @@ class MnistAddTask : public DigitTask {
                                                                                                : "mnist_addition.pl")
                                     : c.task.program),
         form_(c.task.form),
-        train_(data_.train, addition_digits(c, data_.train), static_cast<std::uint64_t>(c.train.seed)),
-        test_(data_.test, addition_digits(c, data_.test), static_cast<std::uint64_t>(c.train.seed)) {
+        train_(data_.train, c.task.digits, static_cast<std::uint64_t>(c.train.seed), c.where("task.digits")),
+        test_(data_.test, c.task.digits, static_cast<std::uint64_t>(c.train.seed), c.where("task.digits")) {
     if (data_.validation.size() >= 2 * c.task.digits)
       validation_.emplace(data_.validation, c.task.digits, static_cast<std::uint64_t>(c.train.seed));
     std::mt19937_64 rng(static_cast<std::uint64_t>(c.train.seed) * 7919 + 17);
